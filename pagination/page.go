@@ -1,0 +1,80 @@
+package pagination
+
+// Page describes one page of a list: what a store returned for a request,
+// trimmed and ordered for display, with the cursors to move on. Writers
+// render it in the wire style of their dialect: the standard envelope's
+// pagination object (see [Page.Standard]) or the records style (see
+// [Records]).
+type Page struct {
+	// Count is the number of items on this page.
+	Count int
+	// Limit is the page size that was asked for.
+	Limit int
+	// Offset is the zero-based position of the first item, for
+	// offset-based paging; 0 otherwise.
+	Offset int
+	// HasMore reports whether more items follow in the direction of
+	// travel (forward for starting_after, backward for ending_before).
+	HasMore bool
+	// HasNext reports whether items follow this page; HasPrev whether
+	// items precede it.
+	HasNext, HasPrev bool
+	// FirstID and LastID are the ids of the first and last items as
+	// displayed; empty on an empty page (rendered as null).
+	FirstID, LastID string
+	// NextCursor continues after the last item and PrevCursor before the
+	// first; empty when there is no such page (rendered as null).
+	NextCursor, PrevCursor string
+	// Total is the number of items in the whole list, when it was asked
+	// for; nil otherwise (and then not rendered).
+	Total *int64
+}
+
+// Standard is the standard envelope's pagination object (seeds/001).
+type Standard struct {
+	Count   int     `json:"count"`
+	HasNext bool    `json:"hasNext"`
+	Limit   int     `json:"limit"`
+	Offset  int     `json:"offset"`
+	LastKey *string `json:"lastKey"`
+	Total   *int64  `json:"total,omitempty"`
+}
+
+// Standard returns the page as the standard envelope's pagination object:
+// lastKey is the next cursor, or null on the last page.
+func (p Page) Standard() Standard {
+	s := Standard{Count: p.Count, HasNext: p.HasNext, Limit: p.Limit, Offset: p.Offset, Total: p.Total}
+	if p.NextCursor != "" {
+		c := p.NextCursor
+		s.LastKey = &c
+	}
+	return s
+}
+
+// Records is a list in the records style (seeds/003):
+// {"records":[…],"has_more":…,"first_id":…,"last_id":…}. Records is never
+// encoded as null.
+type Records[T any] struct {
+	Records []T     `json:"records"`
+	HasMore bool    `json:"has_more"`
+	FirstID *string `json:"first_id"`
+	LastID  *string `json:"last_id"`
+}
+
+// RecordsOf returns items and p in the records style; a nil items becomes
+// an empty list.
+func RecordsOf[T any](items []T, p Page) Records[T] {
+	if items == nil {
+		items = []T{}
+	}
+	r := Records[T]{Records: items, HasMore: p.HasMore}
+	if p.FirstID != "" {
+		f := p.FirstID
+		r.FirstID = &f
+	}
+	if p.LastID != "" {
+		l := p.LastID
+		r.LastID = &l
+	}
+	return r
+}
