@@ -1,0 +1,84 @@
+package idempotency
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Store keeps idempotency records. Implementations must make every method
+// atomic with respect to the others for the same key, across goroutines and
+// (for shared stores) across processes. The package's conformance suite,
+// idempotency/storetest, states the contract as tests; every Store must pass
+// it.
+//
+// A record is identified by key (already scoped by the middleware to the
+// caller and route) and holds the request's fingerprint, an owner token, a
+// state (in progress or completed) and, when completed, the encoded
+// response. Stores never interpret the response bytes.
+type Store interface {
+	// Claim tries to take key for a new request. In this order:
+	//   - no record, or an in-progress record whose lease has run out
+	//     (treated exactly as no record): a new in-progress record owned by
+	//     owner with the given lease is written → Acquired;
+	//   - a record whose fingerprint differs → Mismatch (nothing written);
+	//   - an in-progress record with a live lease → InProgress, RetryAfter
+	//     the lease time left (> 0);
+	//   - a completed record → Completed, Response its bytes.
+	Claim(ctx context.Context, key, fingerprint, owner string, lease time.Duration) (Claim, error)
+	// Extend renews the lease of an in-progress record held by owner.
+	// It returns ErrNotOwner if the record is gone, completed or owned by
+	// another token.
+	Extend(ctx context.Context, key, owner string, lease time.Duration) error
+	// Complete stores response and marks the record completed, kept for
+	// retention, if owner still holds it; otherwise ErrNotOwner and
+	// nothing changes.
+	Complete(ctx context.Context, key, owner string, response []byte, retention time.Duration) error
+	// Release deletes an in-progress record held by owner, so the next
+	// request with the key runs; ErrNotOwner otherwise (nothing changes).
+	Release(ctx context.Context, key, owner string) error
+}
+
+// Outcome is the result of [Store.Claim].
+type Outcome int
+
+// Outcomes of a claim.
+const (
+	// Acquired: the caller owns the key and must Complete or Release it.
+	Acquired Outcome = iota + 1
+	// InProgress: another request holds the key.
+	InProgress
+	// Completed: the key has a stored response to replay.
+	Completed
+	// Mismatch: the key was used with a different request.
+	Mismatch
+)
+
+// String returns the outcome's name.
+func (o Outcome) String() string {
+	switch o {
+	case Acquired:
+		return "acquired"
+	case InProgress:
+		return "in-progress"
+	case Completed:
+		return "completed"
+	case Mismatch:
+		return "mismatch"
+	}
+	return "unknown"
+}
+
+// Claim is what [Store.Claim] found.
+type Claim struct {
+	Outcome Outcome
+	// Response is the stored response (Completed only).
+	Response []byte
+	// RetryAfter is the lease time left (InProgress only).
+	RetryAfter time.Duration
+}
+
+// ErrNotOwner reports that the caller's owner token no longer holds the
+// key: its lease ran out and another request took it, or it was completed
+// or released.
+var ErrNotOwner = errors.New("idempotency: not the owner of the key")
