@@ -169,12 +169,16 @@ func str(raw json.RawMessage, def string) string {
 // fields decodes a field-error array, skipping malformed entries. It also
 // accepts RFC 9457's {"detail","pointer"} form.
 func fields(raw json.RawMessage) []FieldError {
-	var items []map[string]json.RawMessage
+	var items []json.RawMessage
 	if json.Unmarshal(raw, &items) != nil {
 		return nil
 	}
 	out := make([]FieldError, 0, len(items))
-	for _, it := range items {
+	for _, item := range items {
+		it, ok := object(item)
+		if !ok {
+			continue
+		}
 		f := FieldError{
 			Field:   str(it["field"], ""),
 			Message: str(it["message"], ""),

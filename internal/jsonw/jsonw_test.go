@@ -1,0 +1,53 @@
+package jsonw
+
+import (
+	"encoding/json"
+	"math"
+	"testing"
+)
+
+func TestStringMatchesEncodingJSON(t *testing.T) {
+	for _, s := range []string{"", "plain", `q"b\`, "<>&", "\x00\x1f\t\n\r\b\f", "\u2028\u2029", "\xff\xfe", "héllo ✓", "a\xc3"} {
+		want, _ := json.Marshal(s)
+		if got := String(nil, s); string(got) != string(want) {
+			t.Errorf("String(%q) = %s, want %s", s, got, want)
+		}
+	}
+}
+
+func TestValue(t *testing.T) {
+	tests := []struct {
+		v    any
+		want string
+	}{
+		{nil, "null"}, {"s", `"s"`}, {true, "true"}, {42, "42"}, {int64(-7), "-7"},
+		{1.5, "1.5"}, {math.MaxInt64, "9223372036854775807"}, {[]string{"a"}, `["a"]`},
+		{map[string]int{"b": 1, "a": 2}, `{"a":2,"b":1}`}, {json.RawMessage(`{ "x" : 1 }`), `{"x":1}`},
+	}
+	for _, tt := range tests {
+		got, err := Value(nil, tt.v)
+		if err != nil || string(got) != tt.want {
+			t.Errorf("Value(%v) = %s, %v; want %s", tt.v, got, err, tt.want)
+		}
+	}
+	if _, err := Value(nil, make(chan int)); err == nil {
+		t.Error("Value(chan) gave no error")
+	}
+	if _, err := Value(nil, json.RawMessage(`{`)); err == nil {
+		t.Error("Value of invalid RawMessage gave no error")
+	}
+}
+
+func FuzzString(f *testing.F) {
+	f.Add("hello")
+	f.Add("\xff<\u2028")
+	f.Fuzz(func(t *testing.T, s string) {
+		want, err := json.Marshal(s)
+		if err != nil {
+			t.Skip()
+		}
+		if got := String(nil, s); string(got) != string(want) {
+			t.Fatalf("String(%q) = %s, want %s", s, got, want)
+		}
+	})
+}
