@@ -1,6 +1,7 @@
 package idempotency_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,15 +15,21 @@ import (
 // testServer is a middleware under test around a handler that counts its
 // runs.
 type testServer struct {
-	store *idempotency.MemoryStore
+	store idempotency.Store
 	h     http.Handler
 	runs  atomic.Int64
 }
 
 func newTestServer(t *testing.T, handler http.HandlerFunc, opts ...idempotency.Option) *testServer {
 	t.Helper()
-	ts := &testServer{store: idempotency.NewMemoryStore()}
-	t.Cleanup(func() { _ = ts.store.Close() })
+	s := idempotency.NewMemoryStore()
+	t.Cleanup(func() { _ = s.Close() })
+	return newTestServerStore(t, s, handler, opts...)
+}
+
+func newTestServerStore(t *testing.T, store idempotency.Store, handler http.HandlerFunc, opts ...idempotency.Option) *testServer {
+	t.Helper()
+	ts := &testServer{store: store}
 	if handler == nil {
 		handler = func(w http.ResponseWriter, r *http.Request) {
 			b, _ := io.ReadAll(r.Body)
@@ -43,6 +50,8 @@ func newTestServer(t *testing.T, handler http.HandlerFunc, opts ...idempotency.O
 type req struct {
 	method, target, body string
 	header               http.Header
+	remote               string
+	ctx                  context.Context
 }
 
 func (ts *testServer) do(rq req) *httptest.ResponseRecorder {
@@ -53,6 +62,12 @@ func (ts *testServer) do(rq req) *httptest.ResponseRecorder {
 		rq.target = "/orders"
 	}
 	r := httptest.NewRequest(rq.method, rq.target, strings.NewReader(rq.body))
+	if rq.remote != "" {
+		r.RemoteAddr = rq.remote
+	}
+	if rq.ctx != nil {
+		r = r.WithContext(rq.ctx)
+	}
 	for k, vs := range rq.header {
 		r.Header[k] = vs
 	}
