@@ -1,6 +1,7 @@
 package problem
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -30,8 +31,9 @@ type Writer struct {
 	// Catalog, if set, maps errors (its sentinels) and resolves relative
 	// types against its base URI.
 	Catalog *Catalog
-	// Logger receives one record per 5xx problem, with its cause. Nil means
-	// slog.Default().
+	// Logger receives one record per 5xx problem, with its cause: at
+	// level Error for a 500, Warn for the other 5xx (a store or upstream
+	// that is down). Nil means slog.Default().
 	Logger *slog.Logger
 }
 
@@ -78,7 +80,11 @@ func (pw Writer) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 		if encErr != nil {
 			attrs = append(attrs, slog.String("encode_error", encErr.Error()))
 		}
-		logger.Error("problem: request failed", attrs...)
+		level := slog.LevelError
+		if status != http.StatusInternalServerError && encErr == nil {
+			level = slog.LevelWarn // 502, 503, 504: expected conditions such as a store being down
+		}
+		logger.Log(context.Background(), level, "problem: request failed", attrs...)
 	}
 	WriteBody(w, r, p, ContentType, body)
 }
