@@ -2,7 +2,6 @@ package signature_test
 
 import (
 	"errors"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -84,4 +83,4 @@ func wantProblem(t *testing.T, err error, def problem.Definition, secrets ...str
 	}
 }
 
-func cloneHeader(h http.Header) http.Header { return h.Clone() }
+func errorsIs(err, target error) bool { return errors.Is(err, target) }
