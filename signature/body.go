@@ -26,17 +26,17 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 		size = int(r.ContentLength) + 1
 	}
 	buf := make([]byte, 0, size)
-	src := io.Reader(r.Body)
-	if limit >= 0 {
-		src = io.LimitReader(r.Body, limit+1)
-	}
 	for {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
 		}
-		n, err := src.Read(buf[len(buf):cap(buf)])
+		room := buf[len(buf):cap(buf)]
+		if limit >= 0 && int64(len(room)) > limit+1-int64(len(buf)) {
+			room = room[:limit+1-int64(len(buf))]
+		}
+		n, err := r.Body.Read(room)
 		buf = buf[:len(buf)+n]
-		if err == io.EOF {
+		if err == io.EOF || (limit >= 0 && int64(len(buf)) > limit) {
 			break
 		}
 		if err != nil {
@@ -68,11 +68,22 @@ func setBody(r *http.Request, body []byte) {
 		r.GetBody = func() (io.ReadCloser, error) { return http.NoBody, nil }
 		return
 	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	rb := &restoredBody{}
+	rb.Reset(body)
+	r.Body = rb
+	r.GetBody = func() (io.ReadCloser, error) {
+		rb := &restoredBody{}
+		rb.Reset(body)
+		return rb, nil
+	}
 }
 
 type readCloser struct {
 	io.Reader
 	io.Closer
 }
+
+// restoredBody is a body read into memory, readable again.
+type restoredBody struct{ bytes.Reader }
+
+func (*restoredBody) Close() error { return nil }

@@ -41,6 +41,7 @@ type key struct {
 type macState struct {
 	mac hash.Hash
 	buf []byte
+	sum [sha256.Size]byte
 }
 
 func newKey(secret []byte) *key {
@@ -66,7 +67,8 @@ func (k *key) sum(out *[sha256.Size]byte, id string, ts int64, body []byte) {
 	b = append(b, '.')
 	st.mac.Write(b)
 	st.mac.Write(body)
-	st.mac.Sum(out[:0])
+	st.mac.Sum(st.sum[:0])
+	*out = st.sum
 	if cap(b) <= 1024 {
 		st.buf = b[:0]
 	}
