@@ -210,3 +210,24 @@ func TestNewSecret(t *testing.T) {
 		t.Fatalf("NewSecret made a secret NewVerifier rejects: %v", err)
 	}
 }
+
+func TestNilOptions(t *testing.T) {
+	// A nil clock means time.Now; nil options are skipped.
+	s := mustSigner(t, signature.StandardWebhooks(), []string{secretA}, signature.WithClock(nil), nil, signature.WithIDGenerator(nil))
+	v := mustVerifier(t, signature.StandardWebhooks(), []string{secretA}, signature.WithClock(nil), nil, signature.WithErrorWriter(nil))
+	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader("{}"))
+	if err := s.SignRequest(r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(r.Header.Get("webhook-id"), "msg_") {
+		t.Fatalf("id = %q", r.Header.Get("webhook-id"))
+	}
+	if _, err := v.VerifyRequest(r); err != nil {
+		t.Fatalf("a request signed now did not verify with the real clock: %v", err)
+	}
+	w := httptest.NewRecorder()
+	v.Middleware(http.NotFoundHandler()).ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/", nil))
+	if w.Code != 401 || w.Header().Get("Content-Type") != "application/problem+json" {
+		t.Fatalf("default error writer: %d %q", w.Code, w.Header().Get("Content-Type"))
+	}
+}
