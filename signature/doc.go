@@ -1,0 +1,40 @@
+// Package signature signs and verifies HTTP requests and webhooks with
+// HMAC-SHA256, in two wire formats:
+//
+//   - [StandardWebhooks]: the webhook-id, webhook-timestamp and
+//     webhook-signature ("v1,<base64>" ...) headers over
+//     "id.timestamp.body", secrets written "whsec_<base64>";
+//     interoperable with the official Standard Webhooks libraries.
+//   - [Stripe]: one header, such as X-ICP-Signature, holding
+//     "t=<unix>,v1=<hex>" over "timestamp.body".
+//
+// A [Verifier] accepts any one valid signature among several, made with
+// any of its secrets (key rotation), compares in constant time, rejects
+// timestamps outside a tolerance window (five minutes by default, both
+// ways) and, optionally, a second message with the same id
+// ([WithReplayProtection], [WithReplayStore]). Its [Verifier.Middleware]
+// reads the body once under a size limit, puts it back for the handler and
+// answers failures through a [problem.ErrorWriter] with 401 problems —
+// auth/missing-signature, auth/invalid-signature,
+// auth/timestamp-out-of-tolerance, auth/replayed-request — that never
+// reveal the expected signature.
+//
+// A [Signer] signs outbound requests ([Signer.SignRequest], or an
+// http.RoundTripper from [Signer.Transport]) so a service can deliver
+// webhooks.
+//
+// Receiving:
+//
+//	v, err := signature.NewVerifier(signature.StandardWebhooks(),
+//		[]string{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"},
+//		signature.WithReplayProtection())
+//	if err != nil { ... }
+//	defer v.Close()
+//	mux.Handle("POST /webhooks", v.Middleware(handler))
+//
+// Sending:
+//
+//	s, err := signature.NewSigner(signature.StandardWebhooks(), []string{secret})
+//	if err != nil { ... }
+//	client := &http.Client{Transport: s.Transport(nil)}
+package signature

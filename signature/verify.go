@@ -1,0 +1,151 @@
+package signature
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/apikit-go/apikit/problem"
+)
+
+// Message is what a verified signature vouches for.
+type Message struct {
+	// ID is the message id: the webhook-id header in the Standard Webhooks
+	// scheme, an id derived from the timestamp and the body in the
+	// Stripe-style scheme. Use it to process a message once.
+	ID string
+	// Timestamp is the signed timestamp, whole seconds, UTC.
+	Timestamp time.Time
+}
+
+// Verifier checks signatures of inbound requests or messages. It accepts a
+// message signed with any of its secrets (key rotation) and any one valid
+// signature among several. It is safe for concurrent use.
+type Verifier struct {
+	scheme    Scheme
+	keys      []*key
+	now       func() time.Time
+	tolerance time.Duration
+	maxBody   int64
+	store     ReplayStore
+	owned     *MemoryStore
+	errWriter problem.ErrorWriter
+}
+
+// NewVerifier returns a verifier for scheme that accepts signatures made
+// with any of secrets, written as the scheme writes them ("whsec_<base64>"
+// for [StandardWebhooks], the secret itself for [Stripe]). It fails when
+// secrets is empty or one of them cannot be decoded.
+func NewVerifier(scheme Scheme, secrets []string, opts ...VerifyOption) (*Verifier, error) {
+	keys, err := decodeKeys(scheme, secrets)
+	if err != nil {
+		return nil, err
+	}
+	c := verifyConfig{now: time.Now, tolerance: DefaultTolerance, maxBody: DefaultMaxBodyBytes}
+	for _, o := range opts {
+		if o != nil {
+			o.applyVerify(&c)
+		}
+	}
+	if c.err != nil {
+		return nil, c.err
+	}
+	v := &Verifier{
+		scheme: scheme, keys: keys, now: c.now, tolerance: c.tolerance,
+		maxBody: c.maxBody, store: c.store, errWriter: c.errWriter,
+	}
+	if v.errWriter == nil {
+		v.errWriter = problem.Writer{}
+	}
+	if c.memory {
+		v.owned = NewMemoryStore(MemoryClock(c.now))
+		v.store = v.owned
+	}
+	return v, nil
+}
+
+func decodeKeys(scheme Scheme, secrets []string) ([]*key, error) {
+	if scheme == nil {
+		return nil, errors.New("signature: nil scheme")
+	}
+	if err := scheme.check(); err != nil {
+		return nil, err
+	}
+	if len(secrets) == 0 {
+		return nil, errors.New("signature: no secret")
+	}
+	keys := make([]*key, len(secrets))
+	for i, s := range secrets {
+		b, err := scheme.decodeSecret(s)
+		if err != nil {
+			return nil, fmt.Errorf("%w (secret %d of %d)", err, i+1, len(secrets))
+		}
+		keys[i] = newKey(b)
+	}
+	return keys, nil
+}
+
+// Verify checks the signature headers in h against body: one signature
+// must match under one secret, then the timestamp must be within the
+// tolerance, then, with replay protection, the id must be new. Errors are
+// *problem.Problem values: [MissingSignature], [InvalidSignature],
+// [TimestampOutOfTolerance], [ReplayedRequest], or a 503
+// [problem.ServiceUnavailable] when the replay store fails. The timestamp
+// is only judged once the signature is valid, so a forger learns nothing
+// but "invalid signature".
+func (v *Verifier) Verify(ctx context.Context, h http.Header, body []byte) (Message, error) {
+	id, ts, err := v.scheme.verify(h, body, v.keys)
+	if err != nil {
+		return Message{}, err
+	}
+	sent := time.Unix(ts, 0).UTC()
+	age := v.now().Sub(sent)
+	switch {
+	case age > v.tolerance:
+		return Message{}, TimestampOutOfTolerance.New("The signature timestamp is " + seconds(age) +
+			" in the past, beyond the tolerance of " + seconds(v.tolerance))
+	case -age > v.tolerance:
+		return Message{}, TimestampOutOfTolerance.New("The signature timestamp is " + seconds(-age) +
+			" in the future, beyond the tolerance of " + seconds(v.tolerance))
+	}
+	if v.store != nil {
+		first, err := v.store.Claim(ctx, id, sent.Add(v.tolerance))
+		if err != nil {
+			return Message{}, problem.ServiceUnavailable.Wrap(err, "Replay protection is unavailable; retry later")
+		}
+		if !first {
+			return Message{}, ReplayedRequest.New("A message with this id was already accepted")
+		}
+	}
+	return Message{ID: id, Timestamp: sent}, nil
+}
+
+func seconds(d time.Duration) string {
+	return strconv.FormatInt(int64(d/time.Second), 10) + "s"
+}
+
+// VerifyRequest reads r's body once, under the size limit, puts it back
+// so the handler can read it again (r.Body, r.GetBody and r.ContentLength
+// are replaced), and verifies it with [Verifier.Verify]. A body over the
+// limit is a 413 [problem.RequestTooLarge]; one that cannot be read, a 400
+// [problem.InvalidRequest].
+func (v *Verifier) VerifyRequest(r *http.Request) (Message, error) {
+	body, err := readBody(r, v.maxBody)
+	if err != nil {
+		return Message{}, err
+	}
+	return v.Verify(r.Context(), r.Header, body)
+}
+
+// Close stops the in-memory replay store the verifier owns
+// ([WithReplayProtection]); it does nothing otherwise. The verifier keeps
+// working after Close, its store only stops sweeping in the background.
+func (v *Verifier) Close() error {
+	if v.owned != nil {
+		return v.owned.Close()
+	}
+	return nil
+}
