@@ -68,6 +68,19 @@ type Reply struct {
 	st      *state // encoder and buffer of the writer
 }
 
+// ProblemType returns the type URI to render for Problem: an absolute
+// type as it is, a relative one resolved against BaseURI, "about:blank"
+// when there is no type or no base ([problem.ResolveType]).
+func (r *Reply) ProblemType() string {
+	if r.Problem == nil {
+		return problem.AboutBlank
+	}
+	if r.st != nil {
+		return r.st.wr.types.resolve(r.BaseURI, r.Problem.Type)
+	}
+	return problem.ResolveType(r.BaseURI, r.Problem.Type)
+}
+
 // AppendData appends Data encoded as JSON. A nil slice is encoded as [],
 // never null.
 func (r *Reply) AppendData(dst []byte) ([]byte, error) {
@@ -107,10 +120,11 @@ type state struct {
 	buf   []byte
 	enc   *json.Encoder
 	reply Reply
+	wr    *Writer
 }
 
-func newState() *state {
-	s := &state{buf: make([]byte, 0, 1024)}
+func newState(wr *Writer) *state {
+	s := &state{buf: make([]byte, 0, 1024), wr: wr}
 	s.enc = json.NewEncoder((*stateWriter)(s))
 	return s
 }

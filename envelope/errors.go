@@ -15,6 +15,9 @@ func (wr *Writer) Problem(err error) *problem.Problem {
 	if err == nil {
 		return nil
 	}
+	if p, ok := err.(*problem.Problem); ok && p != nil { // the common case, without errors.As
+		return p
+	}
 	if wr.catalog != nil {
 		return wr.catalog.From(err)
 	}

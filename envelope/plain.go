@@ -26,5 +26,9 @@ func (d plainDialect) AppendSuccess(dst []byte, r *Reply) ([]byte, error) {
 }
 
 func (plainDialect) AppendError(dst []byte, r *Reply) ([]byte, error) {
-	return r.Problem.AppendJSON(dst, r.BaseURI)
+	// Resolve the type through the writer's cache rather than letting
+	// AppendJSON concatenate the base URI on every call.
+	p := *r.Problem
+	p.Type = r.ProblemType()
+	return p.AppendJSON(dst, "")
 }

@@ -77,7 +77,7 @@ func (standardDialect) AppendError(dst []byte, r *Reply) ([]byte, error) {
 	dst = append(dst, `{"success":false,"statusCode":`...)
 	dst = strconv.AppendInt(dst, int64(r.Status), 10)
 	dst = append(dst, `,"error":{"type":`...)
-	dst = jsonw.String(dst, problem.ResolveType(r.BaseURI, p.Type))
+	dst = jsonw.String(dst, r.ProblemType())
 	dst = append(dst, `,"title":`...)
 	dst = jsonw.String(dst, p.TitleOrStatus())
 	if p.Detail != "" {

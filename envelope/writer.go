@@ -29,6 +29,7 @@ type Writer struct {
 	catalog *problem.Catalog
 	base    string
 	pool    sync.Pool
+	types   typeCache
 }
 
 // Option configures a [Writer].
@@ -90,7 +91,7 @@ func New(d Dialect, opts ...Option) *Writer {
 	if w.catalog != nil {
 		w.base = w.catalog.Base()
 	}
-	w.pool.New = func() any { return newState() }
+	w.pool.New = func() any { return newState(w) }
 	return w
 }
 
@@ -211,7 +212,7 @@ func (wr *Writer) release(st *state, body []byte) {
 // body. All header values share one allocation.
 func (wr *Writer) emit(w http.ResponseWriter, r *http.Request, status int, contentType, requestID string, retryAfter int64, body []byte) {
 	h := w.Header()
-	vals := make([]string, 4)
+	vals := make([]string, 5)
 	vals[0], vals[1], vals[2] = contentType, strconv.Itoa(len(body)), requestID
 	h["Content-Type"] = vals[0:1:1]
 	h["Content-Length"] = vals[1:2:2]
@@ -219,11 +220,12 @@ func (wr *Writer) emit(w http.ResponseWriter, r *http.Request, status int, conte
 		h[HeaderRequestID] = vals[2:3:3]
 	}
 	if status >= 400 {
-		h.Set("X-Content-Type-Options", "nosniff")
+		vals[3] = "nosniff"
+		h["X-Content-Type-Options"] = vals[3:4:4]
 	}
 	if retryAfter > 0 {
-		vals[3] = strconv.FormatInt(retryAfter, 10)
-		h["Retry-After"] = vals[3:4:4]
+		vals[4] = strconv.FormatInt(retryAfter, 10)
+		h["Retry-After"] = vals[4:5:5]
 	}
 	w.WriteHeader(status)
 	if r != nil && r.Method == http.MethodHead {
