@@ -43,8 +43,9 @@ func MaxBodyBytes(n int64) DecodeOption {
 //     (a missing Content-Type is accepted);
 //   - a body over the limit: 413;
 //   - an empty body: 400;
-//   - malformed or truncated JSON: 400 naming the byte offset;
-//   - data after the JSON value: 400 naming the byte offset;
+//   - malformed or truncated JSON: 400 naming the (zero-based) byte offset
+//     of the offending byte;
+//   - data after the JSON value: 400 naming its byte offset;
 //   - a member of the wrong type, an out-of-range number or a member T
 //     does not have: 422 with a validation entry naming the field path
 //     (codes INVALID_TYPE and UNKNOWN_FIELD);
@@ -113,7 +114,8 @@ func decodeProblem(err error, body []byte) *problem.Problem {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn):
-		return problem.InvalidRequest.Wrap(err, "The request body is not valid JSON: syntax error at byte offset "+strconv.FormatInt(syn.Offset, 10))
+		at := max(syn.Offset-1, 0) // Offset counts the offending byte
+		return problem.InvalidRequest.Wrap(err, "The request body is not valid JSON: syntax error at byte offset "+strconv.FormatInt(at, 10))
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return problem.InvalidRequest.Wrap(err, "The request body is not valid JSON: it ends unexpectedly at byte offset "+strconv.Itoa(len(body)))
 	case errors.Is(err, io.EOF):
