@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -378,4 +379,66 @@ func ExampleDialect() {
 	// Output:
 	// 200 {"ok":true,"status":200,"result":[]}
 	// 403 {"ok":false,"error":"auth/access-denied","type":"https://parchment.health/errors/access-denied"}
+}
+
+func ExampleWithClock() {
+	wr := envelope.New(envelope.Ack(),
+		envelope.WithClock(func() time.Time { return time.Date(2024, 9, 11, 12, 26, 0, 0, time.UTC) }),
+		envelope.WithRequestIDs(func(time.Time) string { return "partner_response_id" }))
+	do(func(w http.ResponseWriter, r *http.Request) {
+		wr.OK(w, r, envelope.Acknowledgement{RequestID: "phil_request_id", ReferenceID: "partner_reference_id", Type: envelope.AckReceived})
+	}, "POST", "")
+	// Output:
+	// 200 {"requestID":"phil_request_id","metadata":{"referenceID":"partner_reference_id","responseType":"RECEIVED","responseID":"partner_response_id","responseTimestamp":"2024-09-11T12:26:00Z"}}
+}
+
+func ExampleWithRequestIDs() {
+	wr := envelope.New(envelope.Plain(), envelope.WithRequestIDs(envelope.NewULID))
+	rec := httptest.NewRecorder()
+	wr.NoContent(rec, httptest.NewRequest("DELETE", "/patients/pat_1", nil))
+	fmt.Println(len(rec.Header().Get("X-Request-Id")))
+	// Output:
+	// 26
+}
+
+func ExampleWithCatalog() {
+	catalog := problem.MustNewCatalog("https://api.example.com/errors/")
+	outOfCredit, _ := catalog.Define("billing/out-of-credit", http.StatusPaymentRequired, "Out of credit", problem.TypeURI("out-of-credit"))
+	wr := envelope.New(envelope.Plain(), envelope.WithCatalog(catalog))
+	do(func(w http.ResponseWriter, r *http.Request) {
+		wr.WriteError(w, r, outOfCredit.New("Top up to continue"))
+	}, "POST", "")
+	// Output:
+	// 402 {"type":"https://api.example.com/errors/out-of-credit","title":"Out of credit","status":402,"detail":"Top up to continue","code":"billing/out-of-credit"}
+}
+
+func ExampleWithLogger() {
+	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey || a.Key == "path" || a.Key == "method" {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
+	wr := envelope.New(envelope.Plain(), envelope.WithLogger(logger),
+		envelope.WithRequestIDs(func(time.Time) string { return "req_1" }))
+	wr.WriteError(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil), errors.New("disk full"))
+	// Output:
+	// level=ERROR msg="envelope: request failed" status=500 code=internal/error request_id=req_1 cause="disk full"
+}
+
+func ExampleMaxBodyBytes() {
+	req := httptest.NewRequest("POST", "/", strings.NewReader(`{"note":"`+strings.Repeat("x", 100)+`"}`))
+	_, err := envelope.Decode[map[string]string](req, envelope.MaxBodyBytes(64))
+	fmt.Println(err.(*problem.Problem).Status)
+	// Output:
+	// 413
+}
+
+func ExampleWriter_Dialect() {
+	wr := envelope.New(envelope.Records())
+	fmt.Println(wr.Dialect().ErrorContentType())
+	// Output:
+	// application/problem+json
 }
