@@ -1,0 +1,210 @@
+package envelope
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/apikit-go/apikit/problem"
+)
+
+// DefaultMaxBodyBytes is the request body limit of [Decode] unless
+// [MaxBodyBytes] sets another.
+const DefaultMaxBodyBytes = 1 << 20
+
+// DecodeOption configures [Decode].
+type DecodeOption func(*decodeConfig)
+
+type decodeConfig struct {
+	max int64
+}
+
+// MaxBodyBytes sets the largest request body [Decode] accepts; a bigger
+// one is a 413. n ≤ 0 means [DefaultMaxBodyBytes].
+func MaxBodyBytes(n int64) DecodeOption {
+	return func(c *decodeConfig) {
+		if n > 0 {
+			c.max = n
+		}
+	}
+}
+
+// Decode reads r's JSON body strictly into a new T. Every failure is a
+// *problem.Problem ready for [Writer.WriteError], and none of them repeats
+// a value the client sent:
+//
+//   - a Content-Type other than application/json or a +json type: 415
+//     (a missing Content-Type is accepted);
+//   - a body over the limit: 413;
+//   - an empty body: 400;
+//   - malformed or truncated JSON: 400 naming the (zero-based) byte offset
+//     of the offending byte;
+//   - data after the JSON value: 400 naming its byte offset;
+//   - a member of the wrong type, an out-of-range number or a member T
+//     does not have: 422 with a validation entry naming the field path
+//     (codes INVALID_TYPE and UNKNOWN_FIELD);
+//   - a value T's own UnmarshalJSON rejects: 422 INVALID_FORMAT.
+//
+// When T embeds [AckRequest], metadata.requestID is recorded for the
+// writer to echo (through [Writer.RequestID]'s context), also when the
+// body decodes into JSON that T rejects.
+func Decode[T any](r *http.Request, opts ...DecodeOption) (T, error) {
+	var v T
+	cfg := decodeConfig{max: DefaultMaxBodyBytes}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
+		return v, err
+	}
+	if r.Body == nil || r.Body == http.NoBody {
+		return v, problem.InvalidRequest.New("The request body is empty; a JSON value is required")
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, cfg.max+1))
+	if err != nil {
+		return v, problem.InvalidRequest.Wrap(err, "The request body could not be read")
+	}
+	if int64(len(body)) > cfg.max {
+		return v, problem.RequestTooLarge.New("The request body exceeds the limit of " + strconv.FormatInt(cfg.max, 10) + " bytes")
+	}
+	err = decodeBytes(body, &v)
+	if info := infoFrom(r.Context()); info != nil {
+		if a, ok := any(&v).(interface{ AckRequestID() string }); ok && err == nil {
+			info.echo = a.AckRequestID()
+		} else if ok {
+			info.echo = echoOf(body)
+		}
+	}
+	return v, err
+}
+
+// DecodeBytes decodes body strictly into v as [Decode] does, without the
+// Content-Type and size checks. v must be a non-nil pointer.
+func DecodeBytes(body []byte, v any) error {
+	return decodeBytes(body, v)
+}
+
+func decodeBytes(body []byte, v any) error {
+	if len(bytes.TrimLeft(body, " \t\r\n")) == 0 {
+		return problem.InvalidRequest.New("The request body is empty; a JSON value is required")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeProblem(err, body)
+	}
+	off := dec.InputOffset()
+	if rest := bytes.TrimLeft(body[off:], " \t\r\n"); len(rest) > 0 {
+		at := int64(len(body) - len(rest))
+		return problem.InvalidRequest.New("The request body has data after the JSON value at byte offset " + strconv.FormatInt(at, 10))
+	}
+	return nil
+}
+
+// decodeProblem turns an encoding/json error into a problem that names
+// where, never what.
+func decodeProblem(err error, body []byte) *problem.Problem {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		at := max(syn.Offset-1, 0) // Offset counts the offending byte
+		return problem.InvalidRequest.Wrap(err, "The request body is not valid JSON: syntax error at byte offset "+strconv.FormatInt(at, 10))
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return problem.InvalidRequest.Wrap(err, "The request body is not valid JSON: it ends unexpectedly at byte offset "+strconv.Itoa(len(body)))
+	case errors.Is(err, io.EOF):
+		return problem.InvalidRequest.Wrap(err, "The request body is empty; a JSON value is required")
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "$"
+		}
+		return problem.ValidationFailed.Wrap(err, "There were some problems with your input.").
+			WithFields(problem.FieldError{Field: field, Message: typeMessage(typ), Code: problem.FieldInvalidType})
+	}
+	if name, ok := unknownField(err); ok {
+		return problem.ValidationFailed.Wrap(err, "There were some problems with your input.").
+			WithFields(problem.FieldError{Field: name, Message: "is not a known field", Code: problem.FieldUnknown})
+	}
+	return problem.InvalidFormat.Wrap(err, "A value in the request body has an invalid format")
+}
+
+// unknownField extracts the member name of encoding/json's "unknown
+// field" error, cut to MaxRequestIDLen bytes.
+func unknownField(err error) (string, bool) {
+	const prefix = "json: unknown field "
+	msg := err.Error()
+	if !strings.HasPrefix(msg, prefix) {
+		return "", false
+	}
+	name, uerr := strconv.Unquote(msg[len(prefix):])
+	if uerr != nil {
+		return "", false
+	}
+	if len(name) > MaxRequestIDLen {
+		name = name[:MaxRequestIDLen] + "…"
+	}
+	return name, true
+}
+
+// typeMessage says what JSON type a field must have.
+func typeMessage(e *json.UnmarshalTypeError) string {
+	if e.Type == nil {
+		return "has the wrong type"
+	}
+	k := e.Type.Kind()
+	switch k {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		if strings.HasPrefix(e.Value, "number") {
+			return "must be an integer within the range of " + k.String()
+		}
+		return "must be a number"
+	case reflect.Float32, reflect.Float64:
+		if strings.HasPrefix(e.Value, "number") {
+			return "must be a number within the range of " + k.String()
+		}
+		return "must be a number"
+	case reflect.String:
+		return "must be a string"
+	case reflect.Bool:
+		return "must be a boolean"
+	case reflect.Slice, reflect.Array:
+		return "must be an array"
+	case reflect.Struct, reflect.Map:
+		return "must be an object"
+	}
+	return "has the wrong type"
+}
+
+// echoOf reads metadata.requestID leniently from body.
+func echoOf(body []byte) string {
+	var m struct {
+		Metadata struct {
+			RequestID string `json:"requestID"`
+		} `json:"metadata"`
+	}
+	if json.Unmarshal(body, &m) != nil {
+		return ""
+	}
+	return m.Metadata.RequestID
+}
+
+// checkContentType accepts a missing Content-Type, application/json and
+// any +json type.
+func checkContentType(ct string) error {
+	if ct == "" {
+		return nil
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json")) {
+		return nil
+	}
+	return problem.UnsupportedMediaType.New("The request body must be application/json")
+}
