@@ -16,6 +16,12 @@ import (
 // caller and route) and holds the request's fingerprint, an owner token, a
 // state (in progress or completed) and, when completed, the encoded
 // response. Stores never interpret the response bytes.
+//
+// An in-progress record whose lease has run out, and a completed record
+// whose retention has run out, count as no record for every method: its
+// former owner gets ErrNotOwner from Extend, Complete and Release. A
+// completed record is held by no one: Extend, Complete and Release on it
+// return ErrNotOwner and leave it as it is.
 type Store interface {
 	// Claim tries to take key for a new request. In this order:
 	//   - no record, or an in-progress record whose lease has run out
