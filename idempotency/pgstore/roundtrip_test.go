@@ -130,4 +130,3 @@ func BenchmarkPostgres(b *testing.B) {
 		}
 	})
 }
-
