@@ -1,0 +1,35 @@
+package idempotency
+
+import "github.com/apikit-go/apikit/problem"
+
+// Problem definitions of the errors the middleware writes. They are
+// immutable values; register them in a [problem.Catalog] with
+// [Definitions] to give them type URIs under your base.
+var (
+	// MissingKey: the method requires an idempotency key and the request
+	// has none.
+	MissingKey = problem.MustDefine("idempotency/missing-key", 400, "Idempotency key required", problem.TypeURI("idempotency-missing-key"))
+	// InvalidKey: the key is empty, too long, not printable ASCII,
+	// repeated, a list, or refused by the validator.
+	InvalidKey = problem.MustDefine("idempotency/invalid-key", 400, "Invalid idempotency key", problem.TypeURI("idempotency-invalid-key"))
+	// KeyInProgress: a request with the same key is still running.
+	KeyInProgress = problem.MustDefine("idempotency/in-progress", 409, "Request in progress", problem.TypeURI("idempotency-in-progress"), problem.Retryable(true))
+	// KeyMismatch: the key was first used with a different request
+	// (method, path, query or body).
+	KeyMismatch = problem.MustDefine("idempotency/mismatch", 422, "Idempotency key reused", problem.TypeURI("idempotency-mismatch"))
+	// ResponseNotStored: the request with this key completed, but its
+	// response was too large to keep, so it can be neither replayed nor
+	// run again.
+	ResponseNotStored = problem.MustDefine("idempotency/response-not-stored", 409, "Response not stored", problem.TypeURI("idempotency-response-not-stored"))
+	// StoreUnavailable: the idempotency store failed, so the request was
+	// not run.
+	StoreUnavailable = problem.MustDefine("idempotency/store-unavailable", 503, "Idempotency store unavailable", problem.TypeURI("idempotency-store-unavailable"))
+	// CorruptRecord: a stored response could not be decoded.
+	CorruptRecord = problem.MustDefine("idempotency/corrupt-record", 500, "Stored response unreadable", problem.TypeURI("idempotency-corrupt-record"))
+)
+
+// Definitions returns the problem definitions this package writes, for
+// registering in a [problem.Catalog].
+func Definitions() []problem.Definition {
+	return []problem.Definition{MissingKey, InvalidKey, KeyInProgress, KeyMismatch, ResponseNotStored, StoreUnavailable, CorruptRecord}
+}
