@@ -2,6 +2,7 @@ package pgstore_test
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"strconv"
 	"testing"
@@ -102,9 +103,9 @@ func BenchmarkPostgres(b *testing.B) {
 	})
 	b.Run("claim+complete", func(b *testing.B) {
 		b.ReportAllocs()
-		i := 0
+		run, i := rand.Text(), 0 // keys unique across -count runs
 		for b.Loop() {
-			key := "new:" + strconv.Itoa(i)
+			key := run + strconv.Itoa(i)
 			i++
 			if _, err := s.Claim(ctx, key, "f", "o", lease); err != nil {
 				b.Fatal(err)
@@ -115,15 +116,16 @@ func BenchmarkPostgres(b *testing.B) {
 		}
 	})
 	b.Run("replay", func(b *testing.B) {
-		if _, err := s.Claim(ctx, "replay", "f", "o", lease); err != nil {
+		key := "replay:" + rand.Text()
+		if _, err := s.Claim(ctx, key, "f", "o", lease); err != nil {
 			b.Fatal(err)
 		}
-		if err := s.Complete(ctx, "replay", "o", resp, retention); err != nil {
+		if err := s.Complete(ctx, key, "o", resp, retention); err != nil {
 			b.Fatal(err)
 		}
 		b.ReportAllocs()
 		for b.Loop() {
-			got, err := s.Claim(ctx, "replay", "f", "o2", lease)
+			got, err := s.Claim(ctx, key, "f", "o2", lease)
 			if err != nil || got.Outcome != idempotency.Completed {
 				b.Fatal(got.Outcome, err)
 			}
