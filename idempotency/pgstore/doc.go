@@ -6,7 +6,7 @@
 //	if err != nil { ... }
 //	defer store.Close()
 //	if err := store.Migrate(ctx); err != nil { ... }
-//	// store is an idempotency.Store: hand it to the idempotency middleware.
+//	mux.Handle("POST /orders", idempotency.New(store)(createOrder))
 //
 // pool is a *pgxpool.Pool (anything with pgx's Exec and QueryRow, see [DB]).
 //

@@ -3,7 +3,7 @@
 //
 //	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", ContextTimeoutEnabled: true})
 //	store := redisstore.New(rdb, redisstore.WithPrefix("billing:idem:"))
-//	// store is an idempotency.Store: hand it to the idempotency middleware.
+//	mux.Handle("POST /orders", idempotency.New(store)(createOrder))
 //
 // # Records
 //
