@@ -1,0 +1,83 @@
+// Package pgstore keeps idempotency records in a PostgreSQL table, for keys
+// that must survive restarts and be shared by every replica of a service.
+//
+//	store, err := pgstore.New(pool, pgstore.WithTable("idempotency_keys"),
+//		pgstore.WithCleanup(time.Minute, 1000))
+//	if err != nil { ... }
+//	defer store.Close()
+//	if err := store.Migrate(ctx); err != nil { ... }
+//	mux.Handle("POST /orders", idempotency.New(store)(createOrder))
+//
+// pool is a *pgxpool.Pool (anything with pgx's Exec and QueryRow, see [DB]).
+//
+// # Schema
+//
+// [Store.Migrate] runs, under an advisory lock so that replicas may all run
+// it at start-up, the SQL that [Store.Schema] returns:
+//
+//	CREATE TABLE IF NOT EXISTS apikit_idempotency (
+//	    key         text        PRIMARY KEY,
+//	    fingerprint bytea       NOT NULL,
+//	    owner       bytea       NOT NULL,
+//	    completed   boolean     NOT NULL DEFAULT false,
+//	    response    bytea,
+//	    expires_at  timestamptz NOT NULL
+//	);
+//	CREATE INDEX IF NOT EXISTS apikit_idempotency_expires_at_idx ON apikit_idempotency (expires_at);
+//
+// key is the scoped key the middleware passes, stored as is unless it is
+// longer than 512 bytes, is not valid UTF-8, contains NUL or starts with
+// "sha256:"; such keys are stored as "sha256:" and the hex SHA-256 of the
+// key. expires_at is the lease end while the request runs (completed is
+// false) and the retention end once completed. A row whose expires_at has
+// passed is treated exactly as no row.
+//
+// # Statements
+//
+// Each method is one statement, timed by the database (statement_timestamp(),
+// never the application's clock), so a new key costs two round trips (Claim,
+// then Complete) and a replay, a 409 or a 422 one. Claim is
+//
+//	WITH claimed AS (
+//	    INSERT INTO t AS r (key, fingerprint, owner, completed, response, expires_at)
+//	    VALUES ($1, $2, $3, false, NULL, statement_timestamp() + $4 * interval '1 microsecond')
+//	    ON CONFLICT (key) DO UPDATE
+//	        SET fingerprint = EXCLUDED.fingerprint, owner = EXCLUDED.owner, completed = false,
+//	            response = NULL, expires_at = EXCLUDED.expires_at
+//	        WHERE r.expires_at <= statement_timestamp()   -- take over an expired row
+//	    RETURNING 1
+//	)
+//	SELECT 1, NULL, 0 FROM claimed                          -- acquired
+//	UNION ALL
+//	SELECT CASE WHEN e.fingerprint <> $2 THEN 4             -- mismatch
+//	            WHEN e.completed THEN 3 ELSE 2 END,         -- completed / in progress
+//	       <response if completed and matching>, <microseconds of lease left>
+//	FROM t e
+//	WHERE e.key = $1 AND e.expires_at > statement_timestamp() AND NOT EXISTS (SELECT 1 FROM claimed)
+//
+// The statement returns no row only if a concurrent claim committed the
+// record after this statement's snapshot was taken; Claim then runs it again
+// and the new snapshot sees that record. Complete, Extend and Release are an
+// UPDATE or DELETE with WHERE key = $1 AND owner = $2 AND NOT completed AND
+// expires_at > statement_timestamp(); touching no row means
+// [idempotency.ErrNotOwner].
+//
+// Note that ON CONFLICT DO UPDATE locks the existing row even when its WHERE
+// rejects the update, so a replay commits a (tiny) write transaction and
+// waits for its WAL flush like any write.
+//
+// # Cleanup
+//
+// Expired rows are never served but stay in the table until deleted.
+// [Store.Cleanup] deletes them in batches (DELETE … WHERE key IN (SELECT key
+// … WHERE expires_at <= statement_timestamp() LIMIT n FOR UPDATE SKIP
+// LOCKED)), so that no statement holds many locks; [WithCleanup] runs it in
+// a background goroutine that [Store.Close] stops.
+//
+// # Deadlines
+//
+// Every statement honours its context. pgx interrupts a call whose context
+// ends, but the server may still carry the statement out (for example once
+// a lock it waited for is released): a context error does not say that
+// nothing changed.
+package pgstore
