@@ -62,7 +62,6 @@ func Read[T any](resp *http.Response) (T, Info, error) {
 	if resp.StatusCode >= 400 {
 		p := problem.Parse(resp)
 		_ = resp.Body.Close()
-		fixFields(p)
 		return v, info, p
 	}
 	defer resp.Body.Close()
@@ -140,7 +139,6 @@ func Read[T any](resp *http.Response) (T, Info, error) {
 					p.Status = d.Status()
 				}
 			}
-			fixFields(p)
 			return v, info, p
 		}
 	case has(m, "records", "has_more"):
@@ -165,40 +163,6 @@ func Read[T any](resp *http.Response) (T, Info, error) {
 		}
 	}
 	return v, info, nil
-}
-
-// fixFields moves the meta dialect's details.fields, which problem.Parse
-// keeps as the extension "fields", into p.Fields.
-func fixFields(p *problem.Problem) {
-	if p == nil || len(p.Fields) > 0 {
-		return
-	}
-	raw, ok := p.Extensions["fields"].([]any)
-	if !ok {
-		return
-	}
-	var fields []problem.FieldError
-	for _, it := range raw {
-		obj, ok := it.(map[string]any)
-		if !ok {
-			continue
-		}
-		f := problem.FieldError{}
-		f.Field, _ = obj["field"].(string)
-		f.Message, _ = obj["message"].(string)
-		f.Code, _ = obj["code"].(string)
-		if f.Field != "" || f.Message != "" {
-			fields = append(fields, f)
-		}
-	}
-	if fields == nil {
-		return
-	}
-	p.Fields = fields
-	delete(p.Extensions, "fields")
-	if len(p.Extensions) == 0 {
-		p.Extensions = nil
-	}
 }
 
 func has(m map[string]json.RawMessage, keys ...string) bool {

@@ -16,7 +16,8 @@ const MaxParseBytes = 1 << 20
 // Parse reads the error response resp as a problem, whatever its dialect:
 // an RFC 9457 document, the standard envelope's "error" object
 // ({"success":false,"error":{type,title,detail,instance,validation}}), the
-// meta dialect's {"error":{code,message,details}} or an ack ERROR body.
+// meta dialect's {"error":{code,message,details}} (field errors in
+// details.fields) or an ack ERROR body.
 // Reading is tolerant: members of the wrong type are ignored and unknown
 // members kept as extensions. A body that is not a problem gives a problem
 // built from the HTTP status. Status is always the response's status; a code
@@ -80,6 +81,13 @@ func parseBody(status int, body []byte, c *Catalog) *Problem {
 			delete(p.Extensions, "message")
 			if d, ok := p.Extensions["details"].(map[string]any); ok {
 				delete(p.Extensions, "details")
+				// The meta dialect puts field errors in details.fields.
+				if raw, ok := object(e["details"]); ok && len(p.Fields) == 0 {
+					if f := fields(raw["fields"]); len(f) > 0 {
+						p.Fields = f
+						delete(d, "fields")
+					}
+				}
 				for k, v := range d {
 					if !reserved(k) {
 						if p.Extensions == nil {

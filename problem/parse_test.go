@@ -51,6 +51,12 @@ func TestParseDialects(t *testing.T) {
 			wantExt: map[string]any{"encounterId": "enc_789", "currentState": "resolved", "requestId": "req_123"},
 		},
 		{
+			name: "meta dialect with field errors", status: 422,
+			body:     `{"error":{"code":"validation/failed","message":"Invalid payload","details":{"fields":[{"field":"urgency","message":"Urgency is required","code":"VALIDATION_ERROR"}],"schema":"v1"}}}`,
+			wantIs:   ValidationFailed, wantCode: "validation/failed", wantDetail: "Invalid payload", wantFields: 1,
+			wantExt: map[string]any{"schema": "v1"},
+		},
+		{
 			name: "HTML from a proxy", status: 502, body: `<html><body>Bad Gateway</body></html>`,
 		},
 		{
@@ -84,6 +90,11 @@ func TestParseDialects(t *testing.T) {
 			for k, v := range tt.wantExt {
 				if p.Extensions[k] != v {
 					t.Fatalf("extension %s = %v, want %v (all: %v)", k, p.Extensions[k], v, p.Extensions)
+				}
+			}
+			for _, k := range []string{"fields", "details", "message"} {
+				if _, ok := p.Extensions[k]; ok {
+					t.Fatalf("%q left in the extensions: %v", k, p.Extensions)
 				}
 			}
 			if tt.wantCode == "" && p.TitleOrStatus() != http.StatusText(tt.status) {
