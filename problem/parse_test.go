@@ -52,8 +52,8 @@ func TestParseDialects(t *testing.T) {
 		},
 		{
 			name: "meta dialect with field errors", status: 422,
-			body:     `{"error":{"code":"validation/failed","message":"Invalid payload","details":{"fields":[{"field":"urgency","message":"Urgency is required","code":"VALIDATION_ERROR"}],"schema":"v1"}}}`,
-			wantIs:   ValidationFailed, wantCode: "validation/failed", wantDetail: "Invalid payload", wantFields: 1,
+			body:   `{"error":{"code":"validation/failed","message":"Invalid payload","details":{"fields":[{"field":"urgency","message":"Urgency is required","code":"VALIDATION_ERROR"}],"schema":"v1"}}}`,
+			wantIs: ValidationFailed, wantCode: "validation/failed", wantDetail: "Invalid payload", wantFields: 1,
 			wantExt: map[string]any{"schema": "v1"},
 		},
 		{
