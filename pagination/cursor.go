@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 	"time"
 )
 
@@ -276,6 +277,19 @@ func parsePayload(b []byte) (payload, error) {
 	return p, nil
 }
 
+// scratch holds the buffers one seal or open works in; parsed values never
+// point into them (strings and byte slices are copied).
+type scratch struct {
+	raw, out, plain []byte
+	sum             [macLen]byte
+	nonce           [12]byte
+}
+
+// scratchPool is a cache of scratch buffers, not configuration.
+var scratchPool = sync.Pool{New: func() any {
+	return &scratch{raw: make([]byte, 0, 256), out: make([]byte, 0, 384), plain: make([]byte, 0, 128)}
+}}
+
 // sealOptions say how to seal a token.
 type sealOptions struct {
 	encrypt bool
@@ -284,8 +298,9 @@ type sealOptions struct {
 // seal signs (and optionally encrypts) a payload into a token.
 func (kr *Keyring) seal(p *payload, o sealOptions) (string, error) {
 	k := kr.active
-	var buf [256]byte
-	msg := buf[:0]
+	sb := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sb)
+	msg := sb.raw[:0]
 	var flags byte
 	if o.encrypt {
 		flags |= flagEncrypted
@@ -299,20 +314,23 @@ func (kr *Keyring) seal(p *payload, o sealOptions) (string, error) {
 			return "", err
 		}
 	} else {
-		var pb [128]byte
-		plain, err := appendPayload(pb[:0], p)
+		plain, err := appendPayload(sb.plain[:0], p)
 		if err != nil {
 			return "", err
 		}
-		nonce := make([]byte, k.aead.NonceSize())
+		nonce := sb.nonce[:k.aead.NonceSize()]
 		if _, err := rand.Read(nonce); err != nil {
 			return "", fmt.Errorf("pagination: cursor nonce: %w", err)
 		}
 		msg = append(msg, nonce...)
 		msg = k.aead.Seal(msg, nonce, plain, msg[:hdr])
+		sb.plain = plain[:0]
 	}
 	msg = k.mac(msg, msg)
-	return b64.EncodeToString(msg), nil
+	sb.raw = msg[:0]
+	out := b64.AppendEncode(sb.out[:0], msg)
+	sb.out = out[:0]
+	return string(out), nil
 }
 
 // openError says why a token was rejected.
@@ -330,18 +348,14 @@ func (kr *Keyring) open(token string, maxLen int) (payload, openError) {
 	if token == "" || len(token) > maxLen {
 		return payload{}, openMalformed
 	}
-	var buf [256]byte
-	var raw []byte
-	if n := b64.DecodedLen(len(token)); n <= len(buf) {
-		raw = buf[:n]
-	} else {
-		raw = make([]byte, n)
-	}
-	n, err := b64.Decode(raw, []byte(token))
+	sb := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sb)
+	sb.out = append(sb.out[:0], token...)
+	raw, err := b64.AppendDecode(sb.raw[:0], sb.out)
 	if err != nil {
 		return payload{}, openMalformed
 	}
-	raw = raw[:n]
+	sb.raw = raw[:0]
 	if len(raw) < 3+macLen || raw[0] != tokenVersion || raw[1]&^flagEncrypted != 0 {
 		return payload{}, openMalformed
 	}
@@ -354,8 +368,7 @@ func (kr *Keyring) open(token string, maxLen int) (payload, openError) {
 		return payload{}, openRetired
 	}
 	body, sum := raw[:len(raw)-macLen], raw[len(raw)-macLen:]
-	var want [macLen]byte
-	if !hmac.Equal(k.mac(want[:0], body), sum) {
+	if !hmac.Equal(k.mac(sb.sum[:0], body), sum) {
 		return payload{}, openTampered
 	}
 	hdr := 3 + kl
@@ -365,7 +378,7 @@ func (kr *Keyring) open(token string, maxLen int) (payload, openError) {
 		if len(content) < ns {
 			return payload{}, openMalformed
 		}
-		content, err = k.aead.Open(nil, content[:ns], content[ns:], body[:hdr])
+		content, err = k.aead.Open(sb.plain[:0], content[:ns], content[ns:], body[:hdr])
 		if err != nil {
 			return payload{}, openTampered
 		}

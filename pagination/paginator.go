@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"time"
 )
 
@@ -157,30 +156,41 @@ func (ps Params) UnknownID() error {
 // 400 *problem.Problem naming the parameter, matching one of the Err
 // definitions with errors.Is; Parse never fails otherwise.
 func (p *Paginator) Parse(r *http.Request) (Params, error) {
-	q := r.URL.Query()
 	ps := Params{Limit: p.defLimit, p: p}
 	n := &p.names
-	for _, name := range [...]string{n.Limit, n.Offset, n.Cursor, n.After, n.Before, n.Total} {
-		if name != "" && len(q[name]) > 1 {
-			return ps, paramProblem(ErrDuplicateParameter, name, fmt.Sprintf("%s is given %d times; give it at most once", name, len(q[name])))
+	names := [...]string{n.Limit, n.Offset, n.Cursor, n.After, n.Before, n.Total}
+	var q query
+	eachParam(r.URL.RawQuery, func(k, v string) {
+		for i, name := range names {
+			if k == name && name != "" {
+				if q.count[i] == 0 {
+					q.value[i] = v
+				}
+				q.count[i]++
+			}
+		}
+	})
+	for i, name := range names {
+		if q.count[i] > 1 {
+			return ps, paramProblem(ErrDuplicateParameter, name, fmt.Sprintf("%s is given %d times; give it at most once", name, q.count[i]))
 		}
 	}
-	if v, ok := single(q, n.Limit); ok {
+	if v, ok := q.get(qLimit); ok {
 		l, err := p.parseLimit(v)
 		if err != nil {
 			return ps, err
 		}
 		ps.Limit = l
 	}
-	offset, hasOffset := single(q, n.Offset)
+	offset, hasOffset := q.get(qOffset)
 	var cursorName, cursor string
 	if p.style == StandardStyle {
-		if v, ok := single(q, n.Cursor); ok {
+		if v, ok := q.get(qCursor); ok {
 			cursorName, cursor = n.Cursor, v
 		}
 	} else {
-		after, hasAfter := single(q, n.After)
-		before, hasBefore := single(q, n.Before)
+		after, hasAfter := q.get(qAfter)
+		before, hasBefore := q.get(qBefore)
 		switch {
 		case hasAfter && hasBefore:
 			return ps, paramProblem(ErrConflictingCursors, n.Before, fmt.Sprintf("give either %s or %s, not both", n.After, n.Before))
@@ -209,7 +219,7 @@ func (p *Paginator) Parse(r *http.Request) (Params, error) {
 		ps.Offset = o
 	}
 	if n.Total != "" {
-		if v, ok := single(q, n.Total); ok {
+		if v, ok := q.get(qTotal); ok {
 			switch v {
 			case "true", "1":
 				ps.Total = true
@@ -219,7 +229,7 @@ func (p *Paginator) Parse(r *http.Request) (Params, error) {
 			}
 		}
 	}
-	ps.bind = p.binding(r, q)
+	ps.bind = p.binding(r)
 	switch {
 	case cursorName == "":
 	case p.style == RecordsStyle:
@@ -245,13 +255,23 @@ func (p *Paginator) nextName() string {
 	return p.names.Cursor
 }
 
-// single returns the only value of a parameter; ok reports its presence.
-func single(q url.Values, name string) (string, bool) {
-	if v, ok := q[name]; ok && len(v) > 0 {
-		return v[0], true
-	}
-	return "", false
+// query holds the paging parameters of a request, indexed as in Parse.
+type query struct {
+	count [6]int
+	value [6]string
 }
+
+func (q *query) get(i int) (string, bool) { return q.value[i], q.count[i] > 0 }
+
+// Indexes of the paging parameters in a query.
+const (
+	qLimit = iota
+	qOffset
+	qCursor
+	qAfter
+	qBefore
+	qTotal
+)
 
 // parseLimit checks a limit against the configured range.
 func (p *Paginator) parseLimit(v string) (int, error) {
@@ -308,7 +328,7 @@ func validID(s string, max int) bool {
 }
 
 // binding digests what a cursor made for r is bound to.
-func (p *Paginator) binding(r *http.Request, q url.Values) binding {
+func (p *Paginator) binding(r *http.Request) binding {
 	var b binding
 	var buf [256]byte
 	m := append(buf[:0], "apikit/pagination/scope\x00"...)
@@ -320,12 +340,14 @@ func (p *Paginator) binding(r *http.Request, q url.Values) binding {
 	copy(b.scope[:], s[:])
 	m = append(buf[:0], "apikit/pagination/filter\x00"...)
 	for _, name := range p.bind {
-		vs := q[name]
 		m = appendField(m, name)
-		m = binary.AppendUvarint(m, uint64(len(vs)))
-		for _, v := range vs {
-			m = appendField(m, v)
-		}
+		eachParam(r.URL.RawQuery, func(k, v string) {
+			if k == name {
+				m = append(m, 1)
+				m = appendField(m, v)
+			}
+		})
+		m = append(m, 0)
 	}
 	f := sha256.Sum256(m)
 	copy(b.filter[:], f[:])
@@ -379,11 +401,11 @@ func (p *Paginator) encode(c Cursor, b binding) (string, error) {
 // scope and bound parameters). [Build] calls it for the next and previous
 // cursors; call it directly to make cursors for other links.
 func (p *Paginator) EncodeCursor(r *http.Request, c Cursor) (string, error) {
-	return p.encode(c, p.binding(r, r.URL.Query()))
+	return p.encode(c, p.binding(r))
 }
 
 // DecodeCursor verifies a cursor for a request like r, as [Paginator.Parse]
 // does for the cursor parameter; errors are the same 400 problems.
 func (p *Paginator) DecodeCursor(r *http.Request, token string) (Cursor, error) {
-	return p.decode(token, p.names.Cursor, p.binding(r, r.URL.Query()))
+	return p.decode(token, p.names.Cursor, p.binding(r))
 }
