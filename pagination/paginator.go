@@ -291,9 +291,6 @@ func (p *Paginator) parseLimit(v string) (int, error) {
 	return l, nil
 }
 
-// maxDigits bounds the numbers parseDigits reads; longer ones saturate.
-const maxDigits = 9
-
 // parseDigits reads a plain decimal number: ASCII digits only, no sign,
 // space, point or exponent. Numbers above 999,999,999 saturate to
 // 1,000,000,000 (out of any sensible range) instead of overflowing.
