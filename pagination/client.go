@@ -120,7 +120,10 @@ func HTTPFetch[T any](client *http.Client, rawURL, param string, decode Decoder[
 		if err != nil {
 			return Fetched[T]{}, err
 		}
-		defer resp.Body.Close()
+		defer func() {
+			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // let the connection be reused
+			_ = resp.Body.Close()
+		}()
 		if resp.StatusCode < 200 || resp.StatusCode > 299 {
 			if p := problem.Parse(resp); p != nil {
 				return Fetched[T]{}, p

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -274,4 +275,37 @@ func TestCursorConcurrent(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// TestPaginatorConcurrent parses and builds pages from many goroutines
+// sharing one Paginator; run with -race.
+func TestPaginatorConcurrent(t *testing.T) {
+	store := newStore(40, 4)
+	p := pagination.MustNew(testKeys(t), pagination.WithBind("status"), pagination.WithEncryption())
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			limit := g + 1
+			target := "/items?status=open&limit=" + strconv.Itoa(limit)
+			var got []row
+			for range 50 {
+				items, page, err := serve(p, store, httptest.NewRequest(http.MethodGet, target, nil))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				got = append(got, items...)
+				if page.NextCursor == "" {
+					break
+				}
+				target = "/items?status=open&limit=" + strconv.Itoa(limit) + "&lastKey=" + url.QueryEscape(page.NextCursor)
+			}
+			if !slices.Equal(got, store.rows) {
+				t.Errorf("limit %d: walked %d rows", limit, len(got))
+			}
+		}()
+	}
+	wg.Wait()
 }
