@@ -152,13 +152,20 @@ func (ps Params) UnknownID() error {
 	return paramProblem(ErrMalformedCursor, name, fmt.Sprintf("%s does not name an object in this list", name))
 }
 
-// Parse reads and checks the paging parameters of r. Every mistake is a
-// 400 *problem.Problem naming the parameter, matching one of the Err
-// definitions with errors.Is; Parse never fails otherwise.
+// Parse reads and checks the paging parameters of r: those of the
+// paginator's style, the offset and the total flag; other query parameters
+// are left alone. Every mistake is a 400 *problem.Problem naming the
+// parameter, matching one of the Err definitions with errors.Is, and the
+// Params are then zero; Parse never fails otherwise.
 func (p *Paginator) Parse(r *http.Request) (Params, error) {
 	ps := Params{Limit: p.defLimit, p: p}
 	n := &p.names
 	names := [...]string{n.Limit, n.Offset, n.Cursor, n.After, n.Before, n.Total}
+	if p.style == StandardStyle {
+		names[qAfter], names[qBefore] = "", ""
+	} else {
+		names[qCursor] = ""
+	}
 	var q query
 	eachParam(r.URL.RawQuery, func(k, v string) {
 		for i, name := range names {
@@ -172,13 +179,13 @@ func (p *Paginator) Parse(r *http.Request) (Params, error) {
 	})
 	for i, name := range names {
 		if q.count[i] > 1 {
-			return ps, paramProblem(ErrDuplicateParameter, name, fmt.Sprintf("%s is given %d times; give it at most once", name, q.count[i]))
+			return Params{}, paramProblem(ErrDuplicateParameter, name, fmt.Sprintf("%s is given %d times; give it at most once", name, q.count[i]))
 		}
 	}
 	if v, ok := q.get(qLimit); ok {
 		l, err := p.parseLimit(v)
 		if err != nil {
-			return ps, err
+			return Params{}, err
 		}
 		ps.Limit = l
 	}
@@ -193,7 +200,7 @@ func (p *Paginator) Parse(r *http.Request) (Params, error) {
 		before, hasBefore := q.get(qBefore)
 		switch {
 		case hasAfter && hasBefore:
-			return ps, paramProblem(ErrConflictingCursors, n.Before, fmt.Sprintf("give either %s or %s, not both", n.After, n.Before))
+			return Params{}, paramProblem(ErrConflictingCursors, n.Before, fmt.Sprintf("give either %s or %s, not both", n.After, n.Before))
 		case hasAfter:
 			cursorName, cursor = n.After, after
 		case hasBefore:
@@ -204,9 +211,9 @@ func (p *Paginator) Parse(r *http.Request) (Params, error) {
 	if hasOffset {
 		switch {
 		case cursorName != "":
-			return ps, paramProblem(ErrCursorWithOffset, n.Offset, fmt.Sprintf("give either %s or %s, not both", cursorName, n.Offset))
+			return Params{}, paramProblem(ErrCursorWithOffset, n.Offset, fmt.Sprintf("give either %s or %s, not both", cursorName, n.Offset))
 		case !p.offset:
-			return ps, paramProblem(ErrOffsetNotAllowed, n.Offset, fmt.Sprintf("this list pages by cursor; use %s instead of %s", p.nextName(), n.Offset))
+			return Params{}, paramProblem(ErrOffsetNotAllowed, n.Offset, fmt.Sprintf("this list pages by cursor; use %s instead of %s", p.nextName(), n.Offset))
 		}
 		o, ok := parseDigits(offset)
 		if !ok || (p.maxOffset > 0 && o > p.maxOffset) {
@@ -214,7 +221,7 @@ func (p *Paginator) Parse(r *http.Request) (Params, error) {
 			if ok {
 				msg = fmt.Sprintf("%s must be at most %d; page further with %s", n.Offset, p.maxOffset, p.nextName())
 			}
-			return ps, paramProblem(ErrInvalidOffset, n.Offset, msg)
+			return Params{}, paramProblem(ErrInvalidOffset, n.Offset, msg)
 		}
 		ps.Offset = o
 	}
@@ -225,7 +232,7 @@ func (p *Paginator) Parse(r *http.Request) (Params, error) {
 				ps.Total = true
 			case "false", "0":
 			default:
-				return ps, paramProblem(ErrInvalidParameter, n.Total, n.Total+" must be true or false")
+				return Params{}, paramProblem(ErrInvalidParameter, n.Total, n.Total+" must be true or false")
 			}
 		}
 	}
@@ -234,13 +241,13 @@ func (p *Paginator) Parse(r *http.Request) (Params, error) {
 	case cursorName == "":
 	case p.style == RecordsStyle:
 		if !validID(cursor, p.maxID) {
-			return ps, paramProblem(ErrMalformedCursor, cursorName, fmt.Sprintf("%s must be an object ID of 1 to %d visible ASCII characters", cursorName, p.maxID))
+			return Params{}, paramProblem(ErrMalformedCursor, cursorName, fmt.Sprintf("%s must be an object ID of 1 to %d visible ASCII characters", cursorName, p.maxID))
 		}
 		ps.ID, ps.idOf = cursor, cursorName
 	default:
 		c, err := p.decode(cursor, cursorName, ps.bind)
 		if err != nil {
-			return ps, err
+			return Params{}, err
 		}
 		ps.Cursor, ps.Backward = &c, c.Backward
 	}

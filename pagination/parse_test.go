@@ -163,3 +163,22 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		})
 	}
 }
+
+func TestParseIgnoresOtherStylesParameters(t *testing.T) {
+	tests := []struct {
+		name  string
+		p     *pagination.Paginator
+		query string
+	}{
+		{"records ignores lastKey", pagination.MustNew(nil, pagination.WithStyle(pagination.RecordsStyle)), "lastKey=a&lastKey=b"},
+		{"standard ignores starting_after", pagination.MustNew(testKeys(t)), "starting_after=a&ending_before=b&starting_after=c"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ps, err := tt.p.Parse(httptest.NewRequest(http.MethodGet, "/items?"+tt.query, nil))
+			if err != nil || ps.ID != "" || ps.Cursor != nil {
+				t.Fatalf("%+v, %v", ps, err)
+			}
+		})
+	}
+}
