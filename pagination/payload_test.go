@@ -54,3 +54,30 @@ func TestParseDigits(t *testing.T) {
 		})
 	}
 }
+
+// TestMACCheckedFirst shows that content is not read before the MAC
+// matches: garbage content under a wrong MAC is "tampered", not
+// "malformed", and garbage under a right MAC is "malformed".
+func TestMACCheckedFirst(t *testing.T) {
+	kr := MustNewKeyring(Key{ID: "k", Secret: []byte("0123456789abcdef0123456789abcdef")})
+	garbage := append([]byte{tokenVersion, 0, 1, 'k'}, 0xff, 0xff, 0xff, 0xff)
+	wrong := append(append([]byte{}, garbage...), make([]byte, macLen)...)
+	right := kr.active.mac(append([]byte{}, garbage...), garbage)
+	tests := []struct {
+		name string
+		raw  []byte
+		want openError
+	}{
+		{"garbage, wrong MAC", wrong, openTampered},
+		{"garbage, right MAC", right, openMalformed},
+		{"unknown key", append([]byte{tokenVersion, 0, 1, 'x'}, make([]byte, macLen)...), openRetired},
+		{"bad version", append([]byte{9, 0, 1, 'k'}, make([]byte, macLen)...), openMalformed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, got := kr.open(b64.EncodeToString(tt.raw), DefaultMaxCursorLen); got != tt.want {
+				t.Fatalf("open = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
