@@ -10,8 +10,9 @@ type Page struct {
 	Count int
 	// Limit is the page size that was asked for.
 	Limit int
-	// Offset is the zero-based position of the first item, for
-	// offset-based paging; 0 otherwise.
+	// Offset is the zero-based position of the first item: the request's
+	// offset, or on cursor pages the position carried in the cursor (as it
+	// was when the cursor was made); 0 when unknown (records-style IDs).
 	Offset int
 	// HasMore reports whether more items follow in the direction of
 	// travel (forward for starting_after, backward for ending_before).
@@ -23,7 +24,9 @@ type Page struct {
 	// displayed; empty on an empty page (rendered as null).
 	FirstID, LastID string
 	// NextCursor continues after the last item and PrevCursor before the
-	// first; empty when there is no such page (rendered as null).
+	// first; empty when there is no such page (rendered as null). They are
+	// signed cursors (lastKey) in the standard style and the last and first
+	// ids (starting_after, ending_before) in the records style.
 	NextCursor, PrevCursor string
 	// Total is the number of items in the whole list, when it was asked
 	// for; nil otherwise (and then not rendered).
@@ -51,7 +54,7 @@ func (p Page) Standard() Standard {
 	return s
 }
 
-// Records is a list in the records style (seeds/003):
+// Records is a list in the records style (seeds/003), made by [RecordsOf]:
 // {"records":[…],"has_more":…,"first_id":…,"last_id":…}. Records is never
 // encoded as null.
 type Records[T any] struct {
