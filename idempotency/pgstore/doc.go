@@ -1,6 +1,9 @@
 // Package pgstore keeps idempotency records in a PostgreSQL table, for keys
 // that must survive restarts and be shared by every replica of a service.
 //
+//	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
+//	if err != nil { ... }
+//	defer pool.Close()
 //	store, err := pgstore.New(pool, pgstore.WithTable("idempotency_keys"),
 //		pgstore.WithCleanup(time.Minute, 1000))
 //	if err != nil { ... }
@@ -8,7 +11,11 @@
 //	if err := store.Migrate(ctx); err != nil { ... }
 //	mux.Handle("POST /orders", idempotency.New(store)(createOrder))
 //
-// pool is a *pgxpool.Pool (anything with pgx's Exec and QueryRow, see [DB]).
+// Pass a *pgxpool.Pool, as above: the store runs each statement on whatever
+// connection the pool hands out, and the cleanup goroutine of [WithCleanup]
+// runs beside the requests. Anything with pgx's Exec and QueryRow is
+// accepted (see [DB]); a single *pgx.Conn only where nothing else uses it
+// at the same time.
 //
 // # Schema
 //

@@ -11,7 +11,7 @@ import (
 
 	"github.com/apikit-go/apikit/idempotency"
 	"github.com/apikit-go/apikit/idempotency/pgstore"
-	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 const (
@@ -19,15 +19,15 @@ const (
 	retention = time.Hour
 )
 
-// offline is a DB that cannot be reached; New never connects.
-func offline(t *testing.T) *pool {
+// offline is a pool whose server cannot be reached; neither pgxpool nor
+// New connects until a statement runs.
+func offline(t *testing.T) *pgxpool.Pool {
 	t.Helper()
-	cfg, err := pgx.ParseConfig("postgres://postgres@127.0.0.1:1/test?sslmode=disable&connect_timeout=2")
+	p, err := pgxpool.New(context.Background(), "postgres://postgres@127.0.0.1:1/test?sslmode=disable&connect_timeout=2")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &pool{cfg: cfg, slots: make(chan *pgx.Conn, 1)}
-	p.slots <- nil
+	t.Cleanup(p.Close)
 	return p
 }
 
@@ -169,7 +169,7 @@ func TestMigrateSchemaQualified(t *testing.T) {
 
 // expired inserts n rows whose expiry has passed and live rows that have
 // not, straight into the table.
-func insertRows(t *testing.T, db *pool, s *pgstore.Store, prefix string, n int, expired bool) {
+func insertRows(t *testing.T, db *pgxpool.Pool, s *pgstore.Store, prefix string, n int, expired bool) {
 	t.Helper()
 	when := "statement_timestamp() + interval '1 hour'"
 	if expired {
@@ -182,7 +182,7 @@ func insertRows(t *testing.T, db *pool, s *pgstore.Store, prefix string, n int, 
 	}
 }
 
-func countRows(t *testing.T, db *pool, s *pgstore.Store) int {
+func countRows(t *testing.T, db *pgxpool.Pool, s *pgstore.Store) int {
 	t.Helper()
 	var n int
 	if err := db.QueryRow(context.Background(), "SELECT count(*) FROM "+s.Table()).Scan(&n); err != nil {
@@ -366,11 +366,11 @@ func TestContextDeadline(t *testing.T) {
 	}
 	// Another transaction locks the record, so every statement on it waits
 	// until its context ends.
-	conn, err := pgx.ConnectConfig(ctx, db.cfg)
+	conn, err := db.Acquire(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close(ctx)
+	defer conn.Release()
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
