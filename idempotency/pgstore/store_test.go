@@ -364,8 +364,9 @@ func TestContextDeadline(t *testing.T) {
 	if c, err := s.Claim(ctx, "k", "f", "o", lease); err != nil || c.Outcome != idempotency.Acquired {
 		t.Fatalf("claim: %v %v", c.Outcome, err)
 	}
-	// Another transaction locks the record, so every statement on it waits
-	// until its context ends.
+	// Another transaction locks the record, so every statement that writes
+	// it waits until its context ends, and inserts another record without
+	// committing, so a claim of that key waits too.
 	conn, err := db.Acquire(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -379,13 +380,16 @@ func TestContextDeadline(t *testing.T) {
 	if _, err := tx.Exec(ctx, "SELECT 1 FROM "+s.Table()+" WHERE key = 'k' FOR UPDATE"); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := tx.Exec(ctx, "INSERT INTO "+s.Table()+" VALUES ('pending', 'f', 'o', false, NULL, statement_timestamp() + interval '1 hour')"); err != nil {
+		t.Fatal(err)
+	}
 
 	t.Run("deadline passes during the call", func(t *testing.T) {
 		tests := []struct {
 			name string
 			op   func(ctx context.Context) error
 		}{
-			{"claim", func(ctx context.Context) error { _, err := s.Claim(ctx, "k", "f", "o2", lease); return err }},
+			{"claim", func(ctx context.Context) error { _, err := s.Claim(ctx, "pending", "f", "o2", lease); return err }},
 			{"extend", func(ctx context.Context) error { return s.Extend(ctx, "k", "o", lease) }},
 			{"complete", func(ctx context.Context) error { return s.Complete(ctx, "k", "o", nil, retention) }},
 			{"release", func(ctx context.Context) error { return s.Release(ctx, "k", "o") }},
@@ -398,6 +402,15 @@ func TestContextDeadline(t *testing.T) {
 					t.Fatalf("err = %v, want context.DeadlineExceeded", err)
 				}
 			})
+		}
+	})
+	t.Run("claim of the locked record answers at once", func(t *testing.T) {
+		// A claim that does not acquire only reads, so a lock does not
+		// hold it up.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if c, err := s.Claim(ctx, "k", "f", "o2", lease); err != nil || c.Outcome != idempotency.InProgress {
+			t.Fatalf("claim: %v %v, want in-progress", c.Outcome, err)
 		}
 	})
 	t.Run("context already done", func(t *testing.T) {
