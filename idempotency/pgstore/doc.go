@@ -1,6 +1,9 @@
 // Package pgstore keeps idempotency records in a PostgreSQL table, for keys
 // that must survive restarts and be shared by every replica of a service.
 //
+//	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
+//	if err != nil { ... }
+//	defer pool.Close()
 //	store, err := pgstore.New(pool, pgstore.WithTable("idempotency_keys"),
 //		pgstore.WithCleanup(time.Minute, 1000))
 //	if err != nil { ... }
@@ -8,7 +11,11 @@
 //	if err := store.Migrate(ctx); err != nil { ... }
 //	mux.Handle("POST /orders", idempotency.New(store)(createOrder))
 //
-// pool is a *pgxpool.Pool (anything with pgx's Exec and QueryRow, see [DB]).
+// Pass a *pgxpool.Pool, as above: the store runs each statement on whatever
+// connection the pool hands out, and the cleanup goroutine of [WithCleanup]
+// runs beside the requests. Anything with pgx's Exec and QueryRow is
+// accepted (see [DB]); a single *pgx.Conn only where nothing else uses it
+// at the same time.
 //
 // # Schema
 //
@@ -38,33 +45,46 @@
 // never the application's clock), so a new key costs two round trips (Claim,
 // then Complete) and a replay, a 409 or a 422 one. Claim is
 //
-//	WITH claimed AS (
-//	    INSERT INTO t AS r (key, fingerprint, owner, completed, response, expires_at)
-//	    VALUES ($1, $2, $3, false, NULL, statement_timestamp() + $4 * interval '1 microsecond')
-//	    ON CONFLICT (key) DO UPDATE
-//	        SET fingerprint = EXCLUDED.fingerprint, owner = EXCLUDED.owner, completed = false,
-//	            response = NULL, expires_at = EXCLUDED.expires_at
-//	        WHERE r.expires_at <= statement_timestamp()   -- take over an expired row
+//	WITH taken AS (                                        -- take over an expired row
+//	    UPDATE t AS r SET fingerprint = $2, owner = $3, completed = false,
+//	        response = NULL, expires_at = statement_timestamp() + $4 * interval '1 microsecond'
+//	    WHERE r.key = $1 AND r.expires_at <= statement_timestamp()
+//	    RETURNING 1
+//	), inserted AS (                                       -- or insert an absent key
+//	    INSERT INTO t (key, fingerprint, owner, completed, response, expires_at)
+//	    SELECT $1, $2, $3, false, NULL, statement_timestamp() + $4 * interval '1 microsecond'
+//	    WHERE NOT EXISTS (SELECT 1 FROM taken)
+//	    ON CONFLICT (key) DO NOTHING
 //	    RETURNING 1
 //	)
-//	SELECT 1, NULL, 0 FROM claimed                          -- acquired
+//	SELECT 1, NULL, 0 FROM taken                           -- acquired
+//	UNION ALL
+//	SELECT 1, NULL, 0 FROM inserted                        -- acquired
 //	UNION ALL
 //	SELECT CASE WHEN e.fingerprint <> $2 THEN 4             -- mismatch
 //	            WHEN e.completed THEN 3 ELSE 2 END,         -- completed / in progress
 //	       <response if completed and matching>, <microseconds of lease left>
 //	FROM t e
-//	WHERE e.key = $1 AND e.expires_at > statement_timestamp() AND NOT EXISTS (SELECT 1 FROM claimed)
+//	WHERE e.key = $1 AND e.expires_at > statement_timestamp()
+//	  AND NOT EXISTS (SELECT 1 FROM taken) AND NOT EXISTS (SELECT 1 FROM inserted)
 //
-// The statement returns no row only if a concurrent claim committed the
-// record after this statement's snapshot was taken; Claim then runs it again
-// and the new snapshot sees that record. Complete, Extend and Release are an
-// UPDATE or DELETE with WHERE key = $1 AND owner = $2 AND NOT completed AND
+// A claim that does not acquire (a replay, a 409, a 422) neither writes
+// nor locks: the UPDATE's condition rejects a live row before locking it,
+// and ON CONFLICT DO NOTHING only notes the conflict. Its transaction never
+// gets a transaction ID, so it commits without waiting for a WAL flush, and
+// a lock held on the row (a Complete in flight, say) does not hold it up.
+// Only acquiring writes: one row, inserted or taken over.
+//
+// The INSERT reads taken, so it runs after the UPDATE and only if the
+// UPDATE changed nothing; the last SELECT returns the row as the
+// statement's snapshot shows it, and only if neither wrote. The statement
+// returns no row only if a concurrent claim committed the record after the
+// snapshot was taken (it inserted the key, or took over the expired row,
+// first); Claim then runs it again, at most five times in all, and the new
+// snapshot sees that record. Complete, Extend and Release are an UPDATE or
+// DELETE with WHERE key = $1 AND owner = $2 AND NOT completed AND
 // expires_at > statement_timestamp(); touching no row means
 // [idempotency.ErrNotOwner].
-//
-// Note that ON CONFLICT DO UPDATE locks the existing row even when its WHERE
-// rejects the update, so a replay commits a (tiny) write transaction and
-// waits for its WAL flush like any write.
 //
 // # Cleanup
 //

@@ -9,19 +9,19 @@ import (
 	"time"
 
 	"github.com/apikit-go/apikit/idempotency/pgstore"
-	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // The examples run against the PostgreSQL at APIKIT_POSTGRES_URL; without
-// it they are skipped (see TestMain). A server passes a *pgxpool.Pool; the
-// examples use a single *pgx.Conn, which satisfies pgstore.DB too.
+// it they are skipped (see TestMain). Like a server, they pass the store a
+// *pgxpool.Pool.
 
-func exampleConn() *pgx.Conn {
-	conn, err := pgx.Connect(context.Background(), os.Getenv("APIKIT_POSTGRES_URL"))
+func examplePool() *pgxpool.Pool {
+	pool, err := pgxpool.New(context.Background(), os.Getenv("APIKIT_POSTGRES_URL"))
 	if err != nil {
 		panic(err)
 	}
-	return conn
+	return pool
 }
 
 // exampleTable is a table name unique to one run.
@@ -31,12 +31,12 @@ func exampleTable() string {
 
 func ExampleNew() {
 	ctx := context.Background()
-	conn := exampleConn()
-	defer conn.Close(ctx)
+	pool := examplePool()
+	defer pool.Close()
 	table := exampleTable()
-	defer conn.Exec(ctx, "DROP TABLE IF EXISTS "+table)
+	defer pool.Exec(ctx, "DROP TABLE IF EXISTS "+table)
 
-	store, err := pgstore.New(conn, pgstore.WithTable(table))
+	store, err := pgstore.New(pool, pgstore.WithTable(table))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -63,10 +63,10 @@ func ExampleNew() {
 }
 
 func ExampleWithTable() {
-	conn := exampleConn()
-	defer conn.Close(context.Background())
+	pool := examplePool()
+	defer pool.Close()
 	for _, name := range []string{"billing.idempotency_keys", "idempotency-keys"} {
-		store, err := pgstore.New(conn, pgstore.WithTable(name))
+		store, err := pgstore.New(pool, pgstore.WithTable(name))
 		if err != nil {
 			fmt.Println(err)
 			continue
@@ -79,9 +79,9 @@ func ExampleWithTable() {
 }
 
 func ExampleStore_Schema() {
-	conn := exampleConn()
-	defer conn.Close(context.Background())
-	store, _ := pgstore.New(conn, pgstore.WithTable("idempotency_keys"))
+	pool := examplePool()
+	defer pool.Close()
+	store, _ := pgstore.New(pool, pgstore.WithTable("idempotency_keys"))
 	fmt.Print(store.Schema())
 	// Output:
 	// CREATE TABLE IF NOT EXISTS "idempotency_keys" (
@@ -97,11 +97,11 @@ func ExampleStore_Schema() {
 
 func ExampleStore_Cleanup() {
 	ctx := context.Background()
-	conn := exampleConn()
-	defer conn.Close(ctx)
+	pool := examplePool()
+	defer pool.Close()
 	table := exampleTable()
-	defer conn.Exec(ctx, "DROP TABLE IF EXISTS "+table)
-	store, _ := pgstore.New(conn, pgstore.WithTable(table))
+	defer pool.Exec(ctx, "DROP TABLE IF EXISTS "+table)
+	store, _ := pgstore.New(pool, pgstore.WithTable(table))
 	_ = store.Migrate(ctx)
 
 	// Three claims whose leases run out at once.
@@ -117,15 +117,14 @@ func ExampleStore_Cleanup() {
 
 func ExampleWithCleanup() {
 	ctx := context.Background()
-	conn := exampleConn()
-	defer conn.Close(ctx)
+	pool := examplePool()
+	defer pool.Close()
 	table := exampleTable()
-	defer conn.Exec(ctx, "DROP TABLE IF EXISTS "+table)
+	defer pool.Exec(ctx, "DROP TABLE IF EXISTS "+table)
 
 	// Delete expired rows every minute, 1000 per statement, until Close.
-	// (In a server, pass a pool: a single *pgx.Conn must not be used by the
-	// cleanup goroutine and requests at once.)
-	store, err := pgstore.New(conn, pgstore.WithTable(table),
+	// The cleanup goroutine and the requests share the pool.
+	store, err := pgstore.New(pool, pgstore.WithTable(table),
 		pgstore.WithCleanup(time.Minute, 1000),
 		pgstore.WithErrorHandler(func(err error) { fmt.Println("cleanup:", err) }))
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 
 	"github.com/apikit-go/apikit/idempotency/pgstore"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 const howTo = "set APIKIT_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable) to run the PostgreSQL store tests"
@@ -82,97 +82,32 @@ func (t *tripConn) Read(p []byte) (int, error) {
 	return t.Conn.Read(p)
 }
 
-// pool is a minimal connection pool for the tests: the root module does
-// not carry pgxpool's own dependency (jackc/puddle), and the store only
-// needs Exec and QueryRow, which *pgxpool.Pool provides with the same
-// signatures.
-type pool struct {
-	cfg   *pgx.ConnConfig
-	slots chan *pgx.Conn // nil: not connected yet
-}
-
-var _ pgstore.DB = (*pool)(nil)
-
-func (p *pool) acquire(ctx context.Context) (*pgx.Conn, error) {
-	var c *pgx.Conn
-	select {
-	case c = <-p.slots:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	if c == nil || c.IsClosed() {
-		var err error
-		if c, err = pgx.ConnectConfig(ctx, p.cfg); err != nil {
-			p.slots <- nil
-			return nil, err
-		}
-	}
-	return c, nil
-}
-
-func (p *pool) release(c *pgx.Conn) { p.slots <- c }
-
-func (p *pool) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	c, err := p.acquire(ctx)
-	if err != nil {
-		return pgconn.CommandTag{}, err
-	}
-	defer p.release(c)
-	return c.Exec(ctx, sql, args...)
-}
-
-func (p *pool) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
-	c, err := p.acquire(ctx)
-	if err != nil {
-		return errRow{err}
-	}
-	return &poolRow{row: c.QueryRow(ctx, sql, args...), done: func() { p.release(c) }}
-}
-
-func (p *pool) Close() {
-	for range cap(p.slots) {
-		if c := <-p.slots; c != nil {
-			_ = c.Close(context.Background())
-		}
-	}
-}
-
-type poolRow struct {
-	row  pgx.Row
-	done func()
-}
-
-func (r *poolRow) Scan(dest ...any) error {
-	defer r.done()
-	return r.row.Scan(dest...)
-}
-
-type errRow struct{ err error }
-
-func (r errRow) Scan(...any) error { return r.err }
-
-// newPool returns a pool for APIKIT_POSTGRES_URL, or skips the test. With
-// a counter, every statement and round trip is counted.
-func newPool(t testing.TB, cnt *counter) *pool {
+// newPool returns a *pgxpool.Pool for APIKIT_POSTGRES_URL, or skips the
+// test. With a counter, every statement and round trip is counted.
+func newPool(t testing.TB, cnt *counter) *pgxpool.Pool {
 	t.Helper()
 	return newPoolSize(t, cnt, 8)
 }
 
-// newPoolSize is newPool with size connections at most.
-func newPoolSize(t testing.TB, cnt *counter, size int) *pool {
+// newPoolSize is newPool with size connections at most. The pool never
+// pings a connection it hands out, so that the round trips counted are the
+// store's own.
+func newPoolSize(t testing.TB, cnt *counter, size int32) *pgxpool.Pool {
 	t.Helper()
 	url := os.Getenv("APIKIT_POSTGRES_URL")
 	if url == "" {
 		t.Skip(howTo)
 	}
-	cfg, err := pgx.ParseConfig(url)
+	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		t.Fatalf("APIKIT_POSTGRES_URL: %v", err)
 	}
+	cfg.MaxConns = size
+	cfg.ShouldPing = func(context.Context, pgxpool.ShouldPingParams) bool { return false }
 	if cnt != nil {
-		cfg.Tracer = cnt
-		dial := cfg.DialFunc
-		cfg.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		cfg.ConnConfig.Tracer = cnt
+		dial := cfg.ConnConfig.DialFunc
+		cfg.ConnConfig.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
 			conn, err := dial(ctx, network, addr)
 			if err != nil {
 				return nil, err
@@ -180,9 +115,9 @@ func newPoolSize(t testing.TB, cnt *counter, size int) *pool {
 			return &tripConn{Conn: conn, c: cnt}, nil
 		}
 	}
-	p := &pool{cfg: cfg, slots: make(chan *pgx.Conn, size)}
-	for range cap(p.slots) {
-		p.slots <- nil
+	p, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
 	}
 	t.Cleanup(p.Close)
 	return p
@@ -190,7 +125,7 @@ func newPoolSize(t testing.TB, cnt *counter, size int) *pool {
 
 // testTable returns a table name unique to this run and drops the table
 // when the test ends.
-func testTable(t testing.TB, db *pool) string {
+func testTable(t testing.TB, db *pgxpool.Pool) string {
 	t.Helper()
 	var b [6]byte
 	_, _ = rand.Read(b[:])
@@ -202,7 +137,7 @@ func testTable(t testing.TB, db *pool) string {
 }
 
 // newStore returns a migrated store on its own table.
-func newStore(t testing.TB, db *pool, opts ...pgstore.Option) *pgstore.Store {
+func newStore(t testing.TB, db *pgxpool.Pool, opts ...pgstore.Option) *pgstore.Store {
 	t.Helper()
 	s, err := pgstore.New(db, append([]pgstore.Option{pgstore.WithTable(testTable(t, db))}, opts...)...)
 	if err != nil {

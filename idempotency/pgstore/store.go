@@ -121,8 +121,10 @@ func dbKey(key string) string {
 	return hashedPrefix + hex.EncodeToString(sum[:])
 }
 
-// Claim implements [idempotency.Store] in one INSERT … ON CONFLICT … DO
-// UPDATE … WHERE … RETURNING statement (see the package documentation).
+// Claim implements [idempotency.Store] in one statement (see the package
+// documentation): an UPDATE that takes over an expired record, an INSERT …
+// ON CONFLICT DO NOTHING for an absent key, and a read of the live record
+// otherwise, which neither writes nor locks it.
 func (s *Store) Claim(ctx context.Context, key, fingerprint, owner string, lease time.Duration) (idempotency.Claim, error) {
 	us, err := micros("lease", lease)
 	if err != nil {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/apikit-go/apikit/idempotency"
 	"github.com/apikit-go/apikit/idempotency/pgstore"
-	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 const (
@@ -19,15 +19,15 @@ const (
 	retention = time.Hour
 )
 
-// offline is a DB that cannot be reached; New never connects.
-func offline(t *testing.T) *pool {
+// offline is a pool whose server cannot be reached; neither pgxpool nor
+// New connects until a statement runs.
+func offline(t *testing.T) *pgxpool.Pool {
 	t.Helper()
-	cfg, err := pgx.ParseConfig("postgres://postgres@127.0.0.1:1/test?sslmode=disable&connect_timeout=2")
+	p, err := pgxpool.New(context.Background(), "postgres://postgres@127.0.0.1:1/test?sslmode=disable&connect_timeout=2")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &pool{cfg: cfg, slots: make(chan *pgx.Conn, 1)}
-	p.slots <- nil
+	t.Cleanup(p.Close)
 	return p
 }
 
@@ -169,7 +169,7 @@ func TestMigrateSchemaQualified(t *testing.T) {
 
 // expired inserts n rows whose expiry has passed and live rows that have
 // not, straight into the table.
-func insertRows(t *testing.T, db *pool, s *pgstore.Store, prefix string, n int, expired bool) {
+func insertRows(t *testing.T, db *pgxpool.Pool, s *pgstore.Store, prefix string, n int, expired bool) {
 	t.Helper()
 	when := "statement_timestamp() + interval '1 hour'"
 	if expired {
@@ -182,7 +182,7 @@ func insertRows(t *testing.T, db *pool, s *pgstore.Store, prefix string, n int, 
 	}
 }
 
-func countRows(t *testing.T, db *pool, s *pgstore.Store) int {
+func countRows(t *testing.T, db *pgxpool.Pool, s *pgstore.Store) int {
 	t.Helper()
 	var n int
 	if err := db.QueryRow(context.Background(), "SELECT count(*) FROM "+s.Table()).Scan(&n); err != nil {
@@ -364,13 +364,14 @@ func TestContextDeadline(t *testing.T) {
 	if c, err := s.Claim(ctx, "k", "f", "o", lease); err != nil || c.Outcome != idempotency.Acquired {
 		t.Fatalf("claim: %v %v", c.Outcome, err)
 	}
-	// Another transaction locks the record, so every statement on it waits
-	// until its context ends.
-	conn, err := pgx.ConnectConfig(ctx, db.cfg)
+	// Another transaction locks the record, so every statement that writes
+	// it waits until its context ends, and inserts another record without
+	// committing, so a claim of that key waits too.
+	conn, err := db.Acquire(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close(ctx)
+	defer conn.Release()
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -379,13 +380,16 @@ func TestContextDeadline(t *testing.T) {
 	if _, err := tx.Exec(ctx, "SELECT 1 FROM "+s.Table()+" WHERE key = 'k' FOR UPDATE"); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := tx.Exec(ctx, "INSERT INTO "+s.Table()+" VALUES ('pending', 'f', 'o', false, NULL, statement_timestamp() + interval '1 hour')"); err != nil {
+		t.Fatal(err)
+	}
 
 	t.Run("deadline passes during the call", func(t *testing.T) {
 		tests := []struct {
 			name string
 			op   func(ctx context.Context) error
 		}{
-			{"claim", func(ctx context.Context) error { _, err := s.Claim(ctx, "k", "f", "o2", lease); return err }},
+			{"claim", func(ctx context.Context) error { _, err := s.Claim(ctx, "pending", "f", "o2", lease); return err }},
 			{"extend", func(ctx context.Context) error { return s.Extend(ctx, "k", "o", lease) }},
 			{"complete", func(ctx context.Context) error { return s.Complete(ctx, "k", "o", nil, retention) }},
 			{"release", func(ctx context.Context) error { return s.Release(ctx, "k", "o") }},
@@ -398,6 +402,15 @@ func TestContextDeadline(t *testing.T) {
 					t.Fatalf("err = %v, want context.DeadlineExceeded", err)
 				}
 			})
+		}
+	})
+	t.Run("claim of the locked record answers at once", func(t *testing.T) {
+		// A claim that does not acquire only reads, so a lock does not
+		// hold it up.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if c, err := s.Claim(ctx, "k", "f", "o2", lease); err != nil || c.Outcome != idempotency.InProgress {
+			t.Fatalf("claim: %v %v, want in-progress", c.Outcome, err)
 		}
 	})
 	t.Run("context already done", func(t *testing.T) {
