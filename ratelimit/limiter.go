@@ -144,18 +144,22 @@ func (l *Limiter) AllowN(ctx context.Context, key string, n int64) (Decision, er
 	if n > l.minBurst {
 		return d, fmt.Errorf("%w: cost %d, burst %d", ErrCostExceedsBurst, n, l.minBurst)
 	}
+	if l.mem != nil && len(l.p) == 1 {
+		c := &l.p[0]
+		it := Item{Interval: c.interval, Tolerance: c.tolerance, Cost: n}
+		var r Result
+		now := l.mem.take1(l.memHash(c, key), &it, &r)
+		d.Allowed, d.lim, d.now, d.cost, d.n = r.Allowed, l, now, max(n, 1), 1
+		d.ok[0], d.tat[0] = r.Allowed, max(r.TAT, now)
+		return d, nil
+	}
 	if l.mem != nil {
 		var items [MaxPolicies]Item
 		var results [MaxPolicies]Result
 		var hs [MaxPolicies]uint64
-		var h maphash.Hash
-		h.SetSeed(l.mem.seed)
 		for i := range l.p {
 			c := &l.p[i]
-			h.Reset()
-			h.WriteString(c.keyPrefix)
-			h.WriteString(key)
-			hs[i] = h.Sum64()
+			hs[i] = l.memHash(c, key)
 			items[i] = Item{Interval: c.interval, Tolerance: c.tolerance, Cost: n}
 		}
 		m := len(l.p)
@@ -179,53 +183,60 @@ func (l *Limiter) AllowN(ctx context.Context, key string, n int64) (Decision, er
 	return d, nil
 }
 
+// memHash returns the memory store's hash of c.keyPrefix+key, without
+// building the string.
+func (l *Limiter) memHash(c *compiled, key string) uint64 {
+	var buf [96]byte
+	if len(c.keyPrefix)+len(key) > len(buf) {
+		return l.mem.hashLong(c.keyPrefix, key)
+	}
+	b := append(append(buf[:0], c.keyPrefix...), key...)
+	return fixHash(maphash.Bytes(l.mem.seed, b))
+}
+
 // decide fills d from the store's results.
 func (l *Limiter) decide(d *Decision, now, n int64, results []Result) {
 	d.Allowed = true
-	for _, r := range results {
-		d.Allowed = d.Allowed && r.Allowed
-	}
+	d.lim = l
 	d.now = now
+	d.cost = max(n, 1)
 	d.n = len(results)
-	cost := max(n, 1)
-	pick := 0
 	for i, r := range results {
-		c := &l.p[i]
-		tat := max(r.TAT, now)
-		remaining := (now + c.tolerance - tat) / c.interval
-		remaining = min(max(remaining, 0), c.burst)
-		retry := max(tat+cost*c.interval-c.tolerance-now, 0)
-		d.states[i] = PolicyState{
-			Name: c.name, Limit: l.policies[i].Limit, Period: l.policies[i].Period,
-			Allowed: r.Allowed, Remaining: remaining,
-			Reset: time.Duration(tat - now), RetryAfter: time.Duration(retry),
-		}
-		if i == 0 {
-			continue
-		}
-		a, b := &d.states[i], &d.states[pick]
+		d.Allowed = d.Allowed && r.Allowed
+		d.ok[i] = r.Allowed
+		d.tat[i] = max(r.TAT, now)
+	}
+	if d.n == 1 {
+		return
+	}
+	pick := d.PolicyAt(0)
+	for i := 1; i < d.n; i++ {
+		a := d.PolicyAt(i)
 		if d.Allowed {
-			if a.Remaining < b.Remaining || a.Remaining == b.Remaining && a.Reset > b.Reset {
-				pick = i
+			if a.Remaining < pick.Remaining || a.Remaining == pick.Remaining && a.Reset > pick.Reset {
+				d.policy, pick = i, a
 			}
-		} else if a.RetryAfter > b.RetryAfter {
-			pick = i
+		} else if a.RetryAfter > pick.RetryAfter {
+			d.policy, pick = i, a
 		}
 	}
-	d.policy = pick
 }
 
 // Decision is the outcome of one [Limiter.AllowN] call: whether the request
-// is admitted and the state of every policy after the decision.
+// is admitted and the state of every policy after the decision. The zero
+// Decision denies and describes no policy.
 type Decision struct {
 	// Allowed reports whether the request is admitted (every policy
 	// admitted it).
 	Allowed bool
 
+	lim    *Limiter
 	now    int64
-	policy int
+	cost   int64
 	n      int
-	states [MaxPolicies]PolicyState
+	policy int
+	tat    [MaxPolicies]int64
+	ok     [MaxPolicies]bool
 }
 
 // PolicyState is the state of one policy after a decision.
@@ -248,24 +259,63 @@ type PolicyState struct {
 // Time returns the store's instant of the decision.
 func (d *Decision) Time() time.Time { return time.Unix(0, d.now) }
 
-// Policies returns the state of every policy, in the limiter's order. The
-// slice shares d's memory.
-func (d *Decision) Policies() []PolicyState { return d.states[:d.n] }
+// NumPolicies returns the number of policies the decision describes.
+func (d *Decision) NumPolicies() int { return d.n }
+
+// PolicyAt returns the state of the i-th policy (in the limiter's order)
+// after the decision; the zero PolicyState when i is out of range.
+func (d *Decision) PolicyAt(i int) PolicyState {
+	if i < 0 || i >= d.n {
+		return PolicyState{}
+	}
+	c := &d.lim.p[i]
+	tat := d.tat[i]
+	remaining := min(max((d.now+c.tolerance-tat)/c.interval, 0), c.burst)
+	return PolicyState{
+		Name:       c.name,
+		Limit:      d.lim.policies[i].Limit,
+		Period:     d.lim.policies[i].Period,
+		Allowed:    d.ok[i],
+		Remaining:  remaining,
+		Reset:      time.Duration(tat - d.now),
+		RetryAfter: time.Duration(max(tat+d.cost*c.interval-c.tolerance-d.now, 0)),
+	}
+}
+
+// Policies returns the state of every policy, in the limiter's order, in a
+// new slice.
+func (d *Decision) Policies() []PolicyState {
+	out := make([]PolicyState, d.n)
+	for i := range out {
+		out[i] = d.PolicyAt(i)
+	}
+	return out
+}
 
 // Policy returns the state of the most restrictive policy, the one the
 // X-RateLimit-* headers describe: for a denial, the denying policy that
 // makes the caller wait longest; otherwise the one with the fewest
 // remaining requests.
-func (d *Decision) Policy() PolicyState { return d.states[d.policy] }
+func (d *Decision) Policy() PolicyState { return d.PolicyAt(d.policy) }
 
 // Limit is Policy().Limit.
-func (d *Decision) Limit() int64 { return d.states[d.policy].Limit }
+func (d *Decision) Limit() int64 {
+	if d.n == 0 {
+		return 0
+	}
+	return d.lim.policies[d.policy].Limit
+}
 
 // Remaining is Policy().Remaining.
-func (d *Decision) Remaining() int64 { return d.states[d.policy].Remaining }
+func (d *Decision) Remaining() int64 { return d.PolicyAt(d.policy).Remaining }
 
 // Reset returns when the most restrictive policy's quota is whole again.
-func (d *Decision) Reset() time.Time { return time.Unix(0, d.now+int64(d.states[d.policy].Reset)) }
+func (d *Decision) Reset() time.Time {
+	if d.n == 0 {
+		return time.Unix(0, d.now)
+	}
+	return time.Unix(0, d.tat[d.policy])
+}
 
 // RetryAfter returns how long a denied caller must wait before the same
 // request can be admitted (assuming no other traffic on its key); 0 for an
@@ -274,7 +324,7 @@ func (d *Decision) RetryAfter() time.Duration {
 	if d.Allowed || d.n == 0 {
 		return 0
 	}
-	return d.states[d.policy].RetryAfter
+	return d.PolicyAt(d.policy).RetryAfter
 }
 
 // String describes the decision for logs.

@@ -192,8 +192,8 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	secs := retryAfterSeconds(d.RetryAfter())
 	var violated []string
-	for _, s := range d.Policies() {
-		if !s.Allowed {
+	for i := range d.NumPolicies() {
+		if s := d.PolicyAt(i); !s.Allowed {
 			violated = append(violated, s.Name)
 		}
 	}
