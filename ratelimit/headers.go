@@ -50,7 +50,7 @@ func SetIETFHeaders(h http.Header, d *Decision) {
 	}
 	pol := make([]byte, 0, 32*d.n)
 	rl := make([]byte, 0, 32*d.n)
-	for i := range d.n {
+	for i := range d.NumPolicies() {
 		s := d.PolicyAt(i)
 		if i > 0 {
 			pol = append(pol, ", "...)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"strings"
 	"sync"
 	"time"
@@ -37,6 +36,7 @@ type compiled struct {
 	interval  int64
 	tolerance int64
 	burst     int64
+	salt      uint64 // the memory store's hash of keyPrefix
 }
 
 type scratch struct {
@@ -89,7 +89,11 @@ func New(store Store, policies []Policy, opts ...Option) (*Limiter, error) {
 		}
 		seen[name] = true
 		l.policies[i].Name = name
-		l.p = append(l.p, compiled{name, l.prefix + name + ":", interval, tolerance, p.burst()})
+		c := compiled{name: name, keyPrefix: l.prefix + name + ":", interval: interval, tolerance: tolerance, burst: p.burst()}
+		if l.mem != nil {
+			c.salt = l.mem.hash(c.keyPrefix)
+		}
+		l.p = append(l.p, c)
 		if i == 0 || p.burst() < l.minBurst {
 			l.minBurst = p.burst()
 		}
@@ -137,29 +141,31 @@ func (l *Limiter) Allow(ctx context.Context, key string) (Decision, error) {
 // no state) or n is negative or larger than the smallest burst
 // ([ErrCostExceedsBurst]: such a request can never be admitted).
 func (l *Limiter) AllowN(ctx context.Context, key string, n int64) (Decision, error) {
-	var d Decision
 	if n < 0 {
-		return d, fmt.Errorf("ratelimit: negative cost %d", n)
+		return Decision{}, fmt.Errorf("ratelimit: negative cost %d", n)
 	}
 	if n > l.minBurst {
-		return d, fmt.Errorf("%w: cost %d, burst %d", ErrCostExceedsBurst, n, l.minBurst)
+		return Decision{}, fmt.Errorf("%w: cost %d, burst %d", ErrCostExceedsBurst, n, l.minBurst)
 	}
 	if l.mem != nil && len(l.p) == 1 {
 		c := &l.p[0]
 		it := Item{Interval: c.interval, Tolerance: c.tolerance, Cost: n}
 		var r Result
-		now := l.mem.take1(l.memHash(c, key), &it, &r)
-		d.Allowed, d.lim, d.now, d.cost, d.n = r.Allowed, l, now, max(n, 1), 1
-		d.ok[0], d.tat[0] = r.Allowed, max(r.TAT, now)
-		return d, nil
+		now := l.mem.take1(memHash(l.mem.hash(key), c.salt), &it, &r)
+		return Decision{
+			Allowed: r.Allowed, lim: l, now: now, cost: max(n, 1), n: 1,
+			ok: b2u(r.Allowed), tat: [MaxPolicies]int64{max(r.TAT, now)},
+		}, nil
 	}
+	var d Decision
 	if l.mem != nil {
 		var items [MaxPolicies]Item
 		var results [MaxPolicies]Result
 		var hs [MaxPolicies]uint64
+		hk := l.mem.hash(key)
 		for i := range l.p {
 			c := &l.p[i]
-			hs[i] = l.memHash(c, key)
+			hs[i] = memHash(hk, c.salt)
 			items[i] = Item{Interval: c.interval, Tolerance: c.tolerance, Cost: n}
 		}
 		m := len(l.p)
@@ -183,15 +189,18 @@ func (l *Limiter) AllowN(ctx context.Context, key string, n int64) (Decision, er
 	return d, nil
 }
 
-// memHash returns the memory store's hash of c.keyPrefix+key, without
-// building the string.
-func (l *Limiter) memHash(c *compiled, key string) uint64 {
-	var buf [96]byte
-	if len(c.keyPrefix)+len(key) > len(buf) {
-		return l.mem.hashLong(c.keyPrefix, key)
-	}
-	b := append(append(buf[:0], c.keyPrefix...), key...)
-	return fixHash(maphash.Bytes(l.mem.seed, b))
+// memHash files a caller key (its hash hk) under one policy (the hash of
+// its key prefix) in the memory store: a bijective mix (the finalizer of
+// MurmurHash3) of the two, so that distinct pairs collide only as often
+// as random 64-bit values do.
+func memHash(hk, salt uint64) uint64 {
+	h := hk ^ salt
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
+	return fixHash(h)
 }
 
 // decide fills d from the store's results.
@@ -200,24 +209,24 @@ func (l *Limiter) decide(d *Decision, now, n int64, results []Result) {
 	d.lim = l
 	d.now = now
 	d.cost = max(n, 1)
-	d.n = len(results)
+	d.n = uint8(len(results))
 	for i, r := range results {
 		d.Allowed = d.Allowed && r.Allowed
-		d.ok[i] = r.Allowed
+		d.ok |= b2u(r.Allowed) << i
 		d.tat[i] = max(r.TAT, now)
 	}
 	if d.n == 1 {
 		return
 	}
 	pick := d.PolicyAt(0)
-	for i := 1; i < d.n; i++ {
+	for i := 1; i < len(results); i++ {
 		a := d.PolicyAt(i)
 		if d.Allowed {
 			if a.Remaining < pick.Remaining || a.Remaining == pick.Remaining && a.Reset > pick.Reset {
-				d.policy, pick = i, a
+				d.policy, pick = uint8(i), a
 			}
 		} else if a.RetryAfter > pick.RetryAfter {
-			d.policy, pick = i, a
+			d.policy, pick = uint8(i), a
 		}
 	}
 }
@@ -230,13 +239,20 @@ type Decision struct {
 	// admitted it).
 	Allowed bool
 
+	n      uint8 // number of policies
+	policy uint8 // index of the most restrictive
+	ok     uint8 // bit i: policy i admitted
 	lim    *Limiter
 	now    int64
 	cost   int64
-	n      int
-	policy int
 	tat    [MaxPolicies]int64
-	ok     [MaxPolicies]bool
+}
+
+func b2u(b bool) uint8 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // PolicyState is the state of one policy after a decision.
@@ -260,12 +276,12 @@ type PolicyState struct {
 func (d *Decision) Time() time.Time { return time.Unix(0, d.now) }
 
 // NumPolicies returns the number of policies the decision describes.
-func (d *Decision) NumPolicies() int { return d.n }
+func (d *Decision) NumPolicies() int { return int(d.n) }
 
 // PolicyAt returns the state of the i-th policy (in the limiter's order)
 // after the decision; the zero PolicyState when i is out of range.
 func (d *Decision) PolicyAt(i int) PolicyState {
-	if i < 0 || i >= d.n {
+	if i < 0 || i >= int(d.n) {
 		return PolicyState{}
 	}
 	c := &d.lim.p[i]
@@ -275,7 +291,7 @@ func (d *Decision) PolicyAt(i int) PolicyState {
 		Name:       c.name,
 		Limit:      d.lim.policies[i].Limit,
 		Period:     d.lim.policies[i].Period,
-		Allowed:    d.ok[i],
+		Allowed:    d.ok>>i&1 == 1,
 		Remaining:  remaining,
 		Reset:      time.Duration(tat - d.now),
 		RetryAfter: time.Duration(max(tat+d.cost*c.interval-c.tolerance-d.now, 0)),
@@ -296,7 +312,7 @@ func (d *Decision) Policies() []PolicyState {
 // X-RateLimit-* headers describe: for a denial, the denying policy that
 // makes the caller wait longest; otherwise the one with the fewest
 // remaining requests.
-func (d *Decision) Policy() PolicyState { return d.PolicyAt(d.policy) }
+func (d *Decision) Policy() PolicyState { return d.PolicyAt(int(d.policy)) }
 
 // Limit is Policy().Limit.
 func (d *Decision) Limit() int64 {
@@ -307,7 +323,7 @@ func (d *Decision) Limit() int64 {
 }
 
 // Remaining is Policy().Remaining.
-func (d *Decision) Remaining() int64 { return d.PolicyAt(d.policy).Remaining }
+func (d *Decision) Remaining() int64 { return d.PolicyAt(int(d.policy)).Remaining }
 
 // Reset returns when the most restrictive policy's quota is whole again.
 func (d *Decision) Reset() time.Time {
@@ -324,7 +340,7 @@ func (d *Decision) RetryAfter() time.Duration {
 	if d.Allowed || d.n == 0 {
 		return 0
 	}
-	return d.PolicyAt(d.policy).RetryAfter
+	return d.PolicyAt(int(d.policy)).RetryAfter
 }
 
 // String describes the decision for logs.

@@ -36,6 +36,12 @@ import (
 // so giving its owner a fresh quota, which is what a caller flooding the
 // store with new keys would want.
 //
+// A [Limiter] that uses the store directly (not through a wrapper) files
+// its keys by a hash of the caller key combined with the policy's, which
+// saves building the key; [MemoryStore.Take] files Item.Key itself. The
+// two never share buckets, so limiters that must share buckets should all
+// be given the store itself.
+//
 // Call [MemoryStore.Close] to stop the sweeper.
 type MemoryStore struct {
 	seed        maphash.Seed
@@ -264,18 +270,10 @@ func (sh *shard) hasRoom(now int64, maxKeys int) bool {
 	return sh.t.n < maxKeys
 }
 
-// hash returns the hash the store files key under; the Limiter's fast path
-// computes the same value without building the key.
+// hash returns the hash the store files key under when it comes through
+// Take.
 func (s *MemoryStore) hash(key string) uint64 { return fixHash(maphash.String(s.seed, key)) }
 
-// hashLong returns hash(prefix + key) without building the string.
-func (s *MemoryStore) hashLong(prefix, key string) uint64 {
-	var h maphash.Hash
-	h.SetSeed(s.seed)
-	h.WriteString(prefix)
-	h.WriteString(key)
-	return fixHash(h.Sum64())
-}
 
 // shardOf picks the shard of a hash from bits the table does not index by.
 func (s *MemoryStore) shardOf(h uint64) uint64 { return (h >> 40) & s.mask }
