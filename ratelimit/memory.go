@@ -274,7 +274,6 @@ func (sh *shard) hasRoom(now int64, maxKeys int) bool {
 // Take.
 func (s *MemoryStore) hash(key string) uint64 { return fixHash(maphash.String(s.seed, key)) }
 
-
 // shardOf picks the shard of a hash from bits the table does not index by.
 func (s *MemoryStore) shardOf(h uint64) uint64 { return (h >> 40) & s.mask }
 
