@@ -72,9 +72,9 @@ func Skip(f func(r *http.Request) bool) MiddlewareOption {
 	return middlewareOptionFunc(func(m *middleware) { m.skip = f })
 }
 
-// Cost sets the weight of a request (default 1). A cost above the smallest
-// burst can never be admitted and is answered with a 429 that carries no
-// Retry-After.
+// Cost sets the weight of a request (default 1; a negative weight counts
+// as 1). A cost above the smallest burst can never be admitted and is
+// answered with a 429 that carries no Retry-After.
 func Cost(f func(r *http.Request) int64) MiddlewareOption {
 	return middlewareOptionFunc(func(m *middleware) { m.cost = f })
 }
@@ -174,7 +174,9 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	cost := int64(1)
 	if m.cost != nil {
-		cost = m.cost(r)
+		if cost = m.cost(r); cost < 0 {
+			cost = 1
+		}
 	}
 	d, err := m.limiter.AllowN(r.Context(), key, cost)
 	if err != nil {
