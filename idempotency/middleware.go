@@ -1,13 +1,11 @@
 package idempotency
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
 	"errors"
-	"io"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/apikit-go/apikit/problem"
@@ -55,7 +53,8 @@ func New(store Store, opts ...Option) func(http.Handler) http.Handler {
 }
 
 type middleware struct {
-	store Store
+	store  Store
+	states sync.Pool // *requestState
 	config
 }
 
@@ -69,7 +68,7 @@ func (m *middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 		next.ServeHTTP(w, r)
 		return
 	}
-	values := r.Header.Values(m.header)
+	values := r.Header[m.header] // m.header is canonical
 	if len(values) == 0 {
 		if m.required {
 			m.fail(w, r, EventMissingKey, MissingKey.Newf("The %s header is required for %s requests", m.header, r.Method))
@@ -89,7 +88,9 @@ func (m *middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 			return
 		}
 	}
-	body, err := m.readBody(r)
+	st := m.getState()
+	defer m.putState(st)
+	hasBody, err := m.readBody(r, st)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -100,14 +101,16 @@ func (m *middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 		}
 		return
 	}
-	scope, err := m.scope(r)
+	var body []byte
+	if hasBody {
+		body = st.body
+	}
+	d, err := st.derive(r, m.scope, m.route, key, body)
 	if err != nil {
 		m.errorWriter.WriteError(w, r, err)
 		return
 	}
-	skey := storeKey(scope, m.route(r), key)
-	fp := fingerprint(r, body)
-	owner := rand.Text()
+	skey, fp, owner := d.key, d.fingerprint, d.owner
 
 	claim, err := m.claim(r, skey, fp, owner)
 	if err == nil && claim.Outcome == InProgress && m.wait > 0 {
@@ -117,6 +120,9 @@ func (m *middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 		m.observer.event(r, EventStoreError)
 		if m.failOpen {
 			m.observer.event(r, EventFailOpen)
+			if hasBody {
+				restoreBody(r, st)
+			}
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -127,6 +133,9 @@ func (m *middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 	switch claim.Outcome {
 	case Acquired:
 		m.observer.event(r, EventAcquired)
+		if hasBody {
+			restoreBody(r, st)
+		}
 		m.run(w, r, next, skey, owner)
 	case Completed:
 		m.replay(w, r, claim.Response)
@@ -142,28 +151,6 @@ func (m *middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 			errors.New("idempotency: store returned outcome "+claim.Outcome.String()),
 			"Duplicate requests cannot be detected right now; try again later").WithRetryAfter(m.storeRetryAfter))
 	}
-}
-
-// readBody reads the whole request body, up to maxBody bytes, and puts a
-// copy back for the handler.
-func (m *middleware) readBody(r *http.Request) ([]byte, error) {
-	if r.Body == nil || r.Body == http.NoBody {
-		return nil, nil
-	}
-	if r.ContentLength > m.maxBody {
-		return nil, &http.MaxBytesError{Limit: m.maxBody}
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, m.maxBody+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(body)) > m.maxBody {
-		return nil, &http.MaxBytesError{Limit: m.maxBody}
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-	r.ContentLength = int64(len(body))
-	return body, nil
 }
 
 // claim makes the one claim of a request.
