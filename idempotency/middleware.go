@@ -138,7 +138,7 @@ func (m *middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 		}
 		m.run(w, r, next, skey, owner)
 	case Completed:
-		m.replay(w, r, claim.Response)
+		m.replay(w, r, claim.Response, st)
 	case InProgress:
 		m.fail(w, r, EventInProgress, KeyInProgress.Newf(
 			"A request with this %s is still being processed; retry later", m.header).WithRetryAfter(inProgressRetryAfter))
@@ -201,8 +201,15 @@ func (m *middleware) waitForKey(r *http.Request, key, fp, owner string, c Claim)
 // run executes the handler as the key's owner and stores or releases its
 // outcome.
 func (m *middleware) run(w http.ResponseWriter, r *http.Request, next http.Handler, key, owner string) {
-	rec := &recorder{ResponseWriter: w, names: m.replayHeaders, limit: m.maxResponse}
-	ren := m.startRenewal(r, key, owner)
+	// The recorder and the renewal are allocated together. Neither is
+	// reused: the handler could hold on to its ResponseWriter, and a
+	// renewal tick could still be starting after stop.
+	rs := &struct {
+		rec recorder
+		ren renewal
+	}{rec: recorder{ResponseWriter: w, names: m.replayHeaders, limit: m.maxResponse}}
+	rec, ren := &rs.rec, &rs.ren
+	m.startRenewal(ren, r, key, owner)
 	returned := false
 	defer func() {
 		if !returned {
@@ -216,13 +223,12 @@ func (m *middleware) run(w http.ResponseWriter, r *http.Request, next http.Handl
 	returned = true
 	ren.stop()
 
-	res := rec.result()
+	status, record := rec.result()
 	switch {
-	case rec.hijacked, res.status < 200, res.status >= 500 && !m.storeServerErrs:
+	case rec.hijacked, status < 200, status >= 500 && !m.storeServerErrs:
 		m.release(r, key, owner)
 		return
 	}
-	record := appendRecord(make([]byte, 0, 64+len(res.body)), res, m.replayHeaders)
 	ctx, cancel := m.detached(r)
 	defer cancel()
 	start := time.Now()
@@ -254,31 +260,73 @@ func (m *middleware) release(r *http.Request, key, owner string) {
 	}
 }
 
-// replay writes a stored response.
-func (m *middleware) replay(w http.ResponseWriter, r *http.Request, b []byte) {
-	res, err := decodeRecord(b)
+// replay writes a stored response. The headers' values share one string
+// and one slice; names are the configured ones where they match.
+func (m *middleware) replay(w http.ResponseWriter, r *http.Request, b []byte, st *requestState) {
+	v, err := parseRecord(b)
 	if err != nil {
 		m.fail(w, r, EventCorruptRecord, CorruptRecord.Wrap(err, "The stored response for this request could not be read"))
 		return
 	}
-	if res.notStored {
+	if v.notStored {
 		m.fail(w, r, EventNotStored, ResponseNotStored.Newf(
 			"The request with this %s was completed, but its response was too large to keep; it will not be run again", m.header))
 		return
 	}
 	m.observer.event(r, EventReplayed)
+	withBody := bodyAllowed(v.status)
+
+	text := st.text[:0]
+	v.eachHeader(func(_, values []byte) {
+		nv, values, _ := uvarint(values)
+		for range nv {
+			var val []byte
+			val, values, _ = field(values)
+			text = append(text, val...)
+		}
+	})
+	text = append(text, "true"...)
+	if withBody {
+		text = strconv.AppendInt(text, int64(len(v.body)), 10)
+	}
+	all := string(text)
+	st.text = text[:0]
+
 	h := w.Header()
-	for name, vs := range res.header {
-		h[name] = vs
+	vals := make([]string, v.nvalues+2)
+	i := 0
+	v.eachHeader(func(name, values []byte) {
+		nv, values, _ := uvarint(values)
+		first := i
+		for range nv {
+			var val []byte
+			val, values, _ = field(values)
+			vals[i], all = all[:len(val)], all[len(val):]
+			i++
+		}
+		h[m.headerName(name)] = vals[first:i:i]
+	})
+	vals[i], all = all[:len("true")], all[len("true"):]
+	h[ReplayedHeader] = vals[i : i+1 : i+1]
+	if withBody {
+		vals[i+1] = all
+		h["Content-Length"] = vals[i+1 : i+2 : i+2]
 	}
-	h.Set(ReplayedHeader, "true")
-	if bodyAllowed(res.status) {
-		h.Set("Content-Length", strconv.Itoa(len(res.body)))
+	w.WriteHeader(v.status)
+	if r.Method != http.MethodHead && withBody && len(v.body) > 0 {
+		_, _ = w.Write(v.body)
 	}
-	w.WriteHeader(res.status)
-	if r.Method != http.MethodHead && bodyAllowed(res.status) && len(res.body) > 0 {
-		_, _ = w.Write(res.body)
+}
+
+// headerName returns name as a string, without allocating when it is one
+// of the replayed headers.
+func (m *middleware) headerName(name []byte) string {
+	for _, n := range m.replayHeaders {
+		if string(name) == n {
+			return n
+		}
 	}
+	return string(name)
 }
 
 func bodyAllowed(status int) bool {

@@ -14,6 +14,7 @@ type requestState struct {
 	scope   []byte
 	derived []byte
 	body    []byte
+	text    []byte // replayed header values
 }
 
 // maxPooledBody is the largest body buffer kept for reuse; larger ones are
@@ -35,6 +36,9 @@ func (m *middleware) getState() *requestState {
 func (m *middleware) putState(st *requestState) {
 	if cap(st.body) > maxPooledBody {
 		st.body = nil
+	}
+	if cap(st.text) > maxPooledBody {
+		st.text = nil
 	}
 	if cap(st.digest.buf) > maxPooledBody {
 		st.digest.buf = make([]byte, 0, 512)
