@@ -54,8 +54,10 @@ func (w *recorder) snapshot() {
 		}
 	}
 	body := recordBodyGuess
-	if cl, err := strconv.Atoi(firstValue(src["Content-Length"])); err == nil && cl >= 0 {
-		body = cl
+	if cl := firstValue(src["Content-Length"]); cl != "" {
+		if n, err := strconv.Atoi(cl); err == nil && n >= 0 {
+			body = n
+		}
 	}
 	w.record = appendRecordHead(make([]byte, 0, size+min(body, w.limit)), 0, w.status, src, w.names)
 	w.head = len(w.record)
