@@ -32,7 +32,10 @@ type storedResponse struct {
 }
 
 // appendRecord appends r's encoding to dst. Header names are written in the
-// order of names, which makes the encoding deterministic.
+// order of names, which makes the encoding deterministic. It and
+// decodeRecord are the whole-record forms of the format; the middleware
+// writes records piecewise (appendRecordHead, then the body, see recorder)
+// and replays them through parseRecord, which both share.
 func appendRecord(dst []byte, r *storedResponse, names []string) []byte {
 	var flags byte
 	if r.notStored {
