@@ -1,13 +1,11 @@
 package idempotency
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
 	"errors"
-	"io"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/apikit-go/apikit/problem"
@@ -55,7 +53,8 @@ func New(store Store, opts ...Option) func(http.Handler) http.Handler {
 }
 
 type middleware struct {
-	store Store
+	store  Store
+	states sync.Pool // *requestState
 	config
 }
 
@@ -69,7 +68,7 @@ func (m *middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 		next.ServeHTTP(w, r)
 		return
 	}
-	values := r.Header.Values(m.header)
+	values := r.Header[m.header] // m.header is canonical
 	if len(values) == 0 {
 		if m.required {
 			m.fail(w, r, EventMissingKey, MissingKey.Newf("The %s header is required for %s requests", m.header, r.Method))
@@ -89,7 +88,9 @@ func (m *middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 			return
 		}
 	}
-	body, err := m.readBody(r)
+	st := m.getState()
+	defer m.putState(st)
+	hasBody, err := m.readBody(r, st)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -100,14 +101,16 @@ func (m *middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 		}
 		return
 	}
-	scope, err := m.scope(r)
+	var body []byte
+	if hasBody {
+		body = st.body
+	}
+	d, err := st.derive(r, m.scope, m.route, key, body)
 	if err != nil {
 		m.errorWriter.WriteError(w, r, err)
 		return
 	}
-	skey := storeKey(scope, m.route(r), key)
-	fp := fingerprint(r, body)
-	owner := rand.Text()
+	skey, fp, owner := d.key, d.fingerprint, d.owner
 
 	claim, err := m.claim(r, skey, fp, owner)
 	if err == nil && claim.Outcome == InProgress && m.wait > 0 {
@@ -117,6 +120,9 @@ func (m *middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 		m.observer.event(r, EventStoreError)
 		if m.failOpen {
 			m.observer.event(r, EventFailOpen)
+			if hasBody {
+				restoreBody(r, st)
+			}
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -127,9 +133,12 @@ func (m *middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 	switch claim.Outcome {
 	case Acquired:
 		m.observer.event(r, EventAcquired)
+		if hasBody {
+			restoreBody(r, st)
+		}
 		m.run(w, r, next, skey, owner)
 	case Completed:
-		m.replay(w, r, claim.Response)
+		m.replay(w, r, claim.Response, st)
 	case InProgress:
 		m.fail(w, r, EventInProgress, KeyInProgress.Newf(
 			"A request with this %s is still being processed; retry later", m.header).WithRetryAfter(inProgressRetryAfter))
@@ -142,28 +151,6 @@ func (m *middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 			errors.New("idempotency: store returned outcome "+claim.Outcome.String()),
 			"Duplicate requests cannot be detected right now; try again later").WithRetryAfter(m.storeRetryAfter))
 	}
-}
-
-// readBody reads the whole request body, up to maxBody bytes, and puts a
-// copy back for the handler.
-func (m *middleware) readBody(r *http.Request) ([]byte, error) {
-	if r.Body == nil || r.Body == http.NoBody {
-		return nil, nil
-	}
-	if r.ContentLength > m.maxBody {
-		return nil, &http.MaxBytesError{Limit: m.maxBody}
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, m.maxBody+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(body)) > m.maxBody {
-		return nil, &http.MaxBytesError{Limit: m.maxBody}
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-	r.ContentLength = int64(len(body))
-	return body, nil
 }
 
 // claim makes the one claim of a request.
@@ -214,8 +201,15 @@ func (m *middleware) waitForKey(r *http.Request, key, fp, owner string, c Claim)
 // run executes the handler as the key's owner and stores or releases its
 // outcome.
 func (m *middleware) run(w http.ResponseWriter, r *http.Request, next http.Handler, key, owner string) {
-	rec := &recorder{ResponseWriter: w, names: m.replayHeaders, limit: m.maxResponse}
-	ren := m.startRenewal(r, key, owner)
+	// The recorder and the renewal are allocated together. Neither is
+	// reused: the handler could hold on to its ResponseWriter, and a
+	// renewal tick could still be starting after stop.
+	rs := &struct {
+		rec recorder
+		ren renewal
+	}{rec: recorder{ResponseWriter: w, names: m.replayHeaders, limit: m.maxResponse}}
+	rec, ren := &rs.rec, &rs.ren
+	m.startRenewal(ren, r, key, owner)
 	returned := false
 	defer func() {
 		if !returned {
@@ -229,13 +223,12 @@ func (m *middleware) run(w http.ResponseWriter, r *http.Request, next http.Handl
 	returned = true
 	ren.stop()
 
-	res := rec.result()
+	status, record := rec.result()
 	switch {
-	case rec.hijacked, res.status < 200, res.status >= 500 && !m.storeServerErrs:
+	case rec.hijacked, status < 200, status >= 500 && !m.storeServerErrs:
 		m.release(r, key, owner)
 		return
 	}
-	record := appendRecord(make([]byte, 0, 64+len(res.body)), res, m.replayHeaders)
 	ctx, cancel := m.detached(r)
 	defer cancel()
 	start := time.Now()
@@ -267,31 +260,73 @@ func (m *middleware) release(r *http.Request, key, owner string) {
 	}
 }
 
-// replay writes a stored response.
-func (m *middleware) replay(w http.ResponseWriter, r *http.Request, b []byte) {
-	res, err := decodeRecord(b)
+// replay writes a stored response. The headers' values share one string
+// and one slice; names are the configured ones where they match.
+func (m *middleware) replay(w http.ResponseWriter, r *http.Request, b []byte, st *requestState) {
+	v, err := parseRecord(b)
 	if err != nil {
 		m.fail(w, r, EventCorruptRecord, CorruptRecord.Wrap(err, "The stored response for this request could not be read"))
 		return
 	}
-	if res.notStored {
+	if v.notStored {
 		m.fail(w, r, EventNotStored, ResponseNotStored.Newf(
 			"The request with this %s was completed, but its response was too large to keep; it will not be run again", m.header))
 		return
 	}
 	m.observer.event(r, EventReplayed)
+	withBody := bodyAllowed(v.status)
+
+	text := st.text[:0]
+	v.eachHeader(func(_, values []byte) {
+		nv, values, _ := uvarint(values)
+		for range nv {
+			var val []byte
+			val, values, _ = field(values)
+			text = append(text, val...)
+		}
+	})
+	text = append(text, "true"...)
+	if withBody {
+		text = strconv.AppendInt(text, int64(len(v.body)), 10)
+	}
+	all := string(text)
+	st.text = text[:0]
+
 	h := w.Header()
-	for name, vs := range res.header {
-		h[name] = vs
+	vals := make([]string, v.nvalues+2)
+	i := 0
+	v.eachHeader(func(name, values []byte) {
+		nv, values, _ := uvarint(values)
+		first := i
+		for range nv {
+			var val []byte
+			val, values, _ = field(values)
+			vals[i], all = all[:len(val)], all[len(val):]
+			i++
+		}
+		h[m.headerName(name)] = vals[first:i:i]
+	})
+	vals[i], all = all[:len("true")], all[len("true"):]
+	h[ReplayedHeader] = vals[i : i+1 : i+1]
+	if withBody {
+		vals[i+1] = all
+		h["Content-Length"] = vals[i+1 : i+2 : i+2]
 	}
-	h.Set(ReplayedHeader, "true")
-	if bodyAllowed(res.status) {
-		h.Set("Content-Length", strconv.Itoa(len(res.body)))
+	w.WriteHeader(v.status)
+	if r.Method != http.MethodHead && withBody && len(v.body) > 0 {
+		_, _ = w.Write(v.body)
 	}
-	w.WriteHeader(res.status)
-	if r.Method != http.MethodHead && bodyAllowed(res.status) && len(res.body) > 0 {
-		_, _ = w.Write(res.body)
+}
+
+// headerName returns name as a string, without allocating when it is one
+// of the replayed headers.
+func (m *middleware) headerName(name []byte) string {
+	for _, n := range m.replayHeaders {
+		if string(name) == n {
+			return n
+		}
 	}
+	return string(name)
 }
 
 func bodyAllowed(status int) bool {

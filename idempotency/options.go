@@ -30,8 +30,8 @@ type config struct {
 	methods         map[string]bool
 	required        bool
 	validator       func(string) error
-	scope           func(*http.Request) (string, error)
-	route           func(*http.Request) string
+	scope           func(*http.Request) (string, error) // nil: DefaultScope
+	route           func(*http.Request) string          // nil: pattern or method and path
 	lease           time.Duration
 	retention       time.Duration
 	maxBody         int64
@@ -50,8 +50,6 @@ func defaultConfig() config {
 	return config{
 		header:          DefaultHeader,
 		methods:         map[string]bool{http.MethodPost: true, http.MethodPatch: true},
-		scope:           DefaultScope,
-		route:           defaultRoute,
 		lease:           DefaultLease,
 		retention:       DefaultRetention,
 		maxBody:         DefaultMaxBodyBytes,

@@ -32,23 +32,33 @@ type storedResponse struct {
 }
 
 // appendRecord appends r's encoding to dst. Header names are written in the
-// order of names, which makes the encoding deterministic.
+// order of names, which makes the encoding deterministic. It and
+// decodeRecord are the whole-record forms of the format; the middleware
+// writes records piecewise (appendRecordHead, then the body, see recorder)
+// and replays them through parseRecord, which both share.
 func appendRecord(dst []byte, r *storedResponse, names []string) []byte {
 	var flags byte
 	if r.notStored {
 		flags |= flagNotStored
 	}
+	dst = appendRecordHead(dst, flags, r.status, r.header, names)
+	return append(dst, r.body...)
+}
+
+// appendRecordHead appends everything of a record but its body: the
+// headers of h listed in names, in that order.
+func appendRecordHead(dst []byte, flags byte, status int, h http.Header, names []string) []byte {
 	dst = append(dst, recordVersion, flags)
-	dst = binary.AppendUvarint(dst, uint64(r.status))
+	dst = binary.AppendUvarint(dst, uint64(status))
 	n := 0
 	for _, name := range names {
-		if len(r.header[name]) > 0 {
+		if len(h[name]) > 0 {
 			n++
 		}
 	}
 	dst = binary.AppendUvarint(dst, uint64(n))
 	for _, name := range names {
-		vs := r.header[name]
+		vs := h[name]
 		if len(vs) == 0 {
 			continue
 		}
@@ -58,7 +68,7 @@ func appendRecord(dst []byte, r *storedResponse, names []string) []byte {
 			dst = appendString(dst, v)
 		}
 	}
-	return append(dst, r.body...)
+	return dst
 }
 
 func appendString(dst []byte, s string) []byte {
@@ -66,45 +76,95 @@ func appendString(dst []byte, s string) []byte {
 	return append(dst, s...)
 }
 
-// decodeRecord parses an encoded response. The body aliases b.
-func decodeRecord(b []byte) (*storedResponse, error) {
+// recordView is a validated encoded record, read without copying: headers
+// holds the encoded header entries, body aliases the record.
+type recordView struct {
+	status     int
+	notStored  bool
+	nheaders   int
+	nvalues    int // over all headers
+	valueBytes int // over all values
+	headers    []byte
+	body       []byte
+}
+
+// parseRecord checks an encoded response and returns a view of it.
+func parseRecord(b []byte) (recordView, error) {
 	if len(b) < 2 || b[0] != recordVersion || b[1]&^flagNotStored != 0 {
-		return nil, errCorrupt
+		return recordView{}, errCorrupt
 	}
-	r := &storedResponse{notStored: b[1]&flagNotStored != 0}
+	v := recordView{notStored: b[1]&flagNotStored != 0}
 	b = b[2:]
 	status, b, ok := uvarint(b)
 	if !ok || status < 100 || status > 999 {
-		return nil, errCorrupt
+		return recordView{}, errCorrupt
 	}
-	r.status = int(status)
+	v.status = int(status)
 	n, b, ok := uvarint(b)
 	if !ok || n > maxRecordHeaders {
-		return nil, errCorrupt
+		return recordView{}, errCorrupt
 	}
-	if n > 0 {
-		r.header = make(http.Header, n)
-	}
+	v.nheaders = int(n)
+	headers := b
 	for range n {
-		var name string
-		if name, b, ok = str(b); !ok || name == "" {
-			return nil, errCorrupt
+		var name []byte
+		if name, b, ok = field(b); !ok || len(name) == 0 {
+			return recordView{}, errCorrupt
 		}
 		var nv uint64
 		if nv, b, ok = uvarint(b); !ok || nv == 0 || nv > maxRecordHeaders {
-			return nil, errCorrupt
+			return recordView{}, errCorrupt
 		}
-		vs := make([]string, 0, min(nv, 8))
+		v.nvalues += int(nv)
 		for range nv {
-			var v string
-			if v, b, ok = str(b); !ok {
-				return nil, errCorrupt
+			var val []byte
+			if val, b, ok = field(b); !ok {
+				return recordView{}, errCorrupt
 			}
-			vs = append(vs, v)
+			v.valueBytes += len(val)
 		}
-		r.header[name] = vs
 	}
-	r.body = b
+	v.headers = headers[:len(headers)-len(b)]
+	v.body = b
+	return v, nil
+}
+
+// eachHeader calls fn for every header of a view from parseRecord, with
+// its name and its values' encoding (count, then length-prefixed values).
+func (v *recordView) eachHeader(fn func(name, values []byte)) {
+	b := v.headers
+	for range v.nheaders {
+		name, rest, _ := field(b)
+		start := rest
+		nv, rest, _ := uvarint(rest)
+		for range nv {
+			_, rest, _ = field(rest)
+		}
+		fn(name, start[:len(start)-len(rest)])
+		b = rest
+	}
+}
+
+// decodeRecord parses an encoded response. The body aliases b.
+func decodeRecord(b []byte) (*storedResponse, error) {
+	v, err := parseRecord(b)
+	if err != nil {
+		return nil, err
+	}
+	r := &storedResponse{status: v.status, notStored: v.notStored, body: v.body}
+	if v.nheaders > 0 {
+		r.header = make(http.Header, v.nheaders)
+	}
+	v.eachHeader(func(name, values []byte) {
+		nv, values, _ := uvarint(values)
+		vs := make([]string, 0, nv)
+		for range nv {
+			var val []byte
+			val, values, _ = field(values)
+			vs = append(vs, string(val))
+		}
+		r.header[string(name)] = vs
+	})
 	return r, nil
 }
 
@@ -116,10 +176,10 @@ func uvarint(b []byte) (uint64, []byte, bool) {
 	return v, b[n:], true
 }
 
-func str(b []byte) (string, []byte, bool) {
+func field(b []byte) ([]byte, []byte, bool) {
 	n, b, ok := uvarint(b)
 	if !ok || n > maxRecordValueLen || n > uint64(len(b)) {
-		return "", b, false
+		return nil, b, false
 	}
-	return string(b[:n]), b[n:], true
+	return b[:n], b[n:], true
 }

@@ -22,12 +22,13 @@ type renewal struct {
 	running sync.WaitGroup
 }
 
-func (m *middleware) startRenewal(r *http.Request, key, owner string) *renewal {
-	ren := &renewal{m: m, r: r, key: key, owner: owner, every: max(m.lease/3, time.Millisecond)}
+// startRenewal starts renewing the claim; ren must be unused.
+func (m *middleware) startRenewal(ren *renewal, r *http.Request, key, owner string) {
+	ren.m, ren.r, ren.key, ren.owner = m, r, key, owner
+	ren.every = max(m.lease/3, time.Millisecond)
 	ren.mu.Lock()
 	ren.timer = time.AfterFunc(ren.every, ren.tick)
 	ren.mu.Unlock()
-	return ren
 }
 
 func (ren *renewal) tick() {

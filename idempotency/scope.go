@@ -1,6 +1,7 @@
 package idempotency
 
 import (
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -24,20 +25,91 @@ import (
 // is both safe and stable; anonymous endpoints behind a proxy should too,
 // since every caller there shares the proxy's address.
 func DefaultScope(r *http.Request) (string, error) {
-	h := sha256.New()
+	d := newDigester()
+	return string(d.appendDefaultScope(nil, r)), nil
+}
+
+// Lengths of the strings derived for a request: the store key and the
+// fingerprint are hex SHA-256 digests, the owner token is 26 base32
+// characters (130 bits) from crypto/rand, the same form as rand.Text.
+const (
+	hexDigestLen = 2 * sha256.Size
+	ownerLen     = 26
+	derivedLen   = 2*hexDigestLen + ownerLen
+)
+
+const base32Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+
+// digester computes the package's SHA-256 digests of length-prefixed
+// fields. Small fields are gathered in buf and hashed in one call; the
+// byte stream hashed is the same as writing each field on its own.
+type digester struct {
+	h   hash.Hash
+	buf []byte
+	sum [sha256.Size]byte
+}
+
+func newDigester() *digester {
+	return &digester{h: sha256.New(), buf: make([]byte, 0, 512)}
+}
+
+// bigField is the size from which a field is hashed directly rather than
+// copied into buf first.
+const bigField = 512
+
+func (d *digester) reset() {
+	d.h.Reset()
+	d.buf = d.buf[:0]
+}
+
+func (d *digester) writeLen(n int) {
+	d.buf = binary.AppendUvarint(d.buf, uint64(n))
+}
+
+func (d *digester) writeField(s string) {
+	d.writeLen(len(s))
+	d.buf = append(d.buf, s...)
+}
+
+func (d *digester) writeBytes(b []byte) {
+	d.writeLen(len(b))
+	if len(b) >= bigField {
+		d.flush()
+		d.h.Write(b)
+		return
+	}
+	d.buf = append(d.buf, b...)
+}
+
+func (d *digester) flush() {
+	if len(d.buf) > 0 {
+		d.h.Write(d.buf)
+		d.buf = d.buf[:0]
+	}
+}
+
+// appendHexSum appends the hex digest of everything written since reset.
+func (d *digester) appendHexSum(dst []byte) []byte {
+	d.flush()
+	return hex.AppendEncode(dst, d.h.Sum(d.sum[:0]))
+}
+
+// appendDefaultScope appends DefaultScope(r) to dst. It resets d.
+func (d *digester) appendDefaultScope(dst []byte, r *http.Request) []byte {
+	d.reset()
 	found := false
 	for _, name := range [...]string{"Authorization", "Cookie", "X-Api-Key"} {
 		vs := r.Header[name]
-		writeField(h, name)
-		writeLen(h, len(vs))
+		d.writeField(name)
+		d.writeLen(len(vs))
 		for _, v := range vs {
-			writeField(h, v)
+			d.writeField(v)
 			found = true
 		}
 	}
 	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
-		writeField(h, "tls")
-		writeBytes(h, r.TLS.PeerCertificates[0].Raw)
+		d.writeField("tls")
+		d.writeBytes(r.TLS.PeerCertificates[0].Raw)
 		found = true
 	}
 	if !found {
@@ -45,52 +117,85 @@ func DefaultScope(r *http.Request) (string, error) {
 		if err != nil {
 			host = r.RemoteAddr
 		}
-		return "addr:" + host, nil
+		return append(append(dst, "addr:"...), host...)
 	}
-	return "cred:" + hex.EncodeToString(h.Sum(nil)), nil
+	return d.appendHexSum(append(dst, "cred:"...))
 }
 
-// defaultRoute is the ServeMux pattern that matched, or method and path.
-func defaultRoute(r *http.Request) string {
-	if r.Pattern != "" {
-		return r.Pattern
+// derived holds the strings the middleware derives for a request. They
+// share one allocation, which stores may keep.
+type derived struct {
+	key, fingerprint, owner string
+}
+
+// derive computes, for a request with the client's key and body:
+//
+//   - the key a Store sees: the hex SHA-256 of scope, route and the
+//     client's key, so callers and routes never share records and the
+//     store gets a fixed-size, printable key;
+//   - the fingerprint of the request the key is used with: the hex SHA-256
+//     of method, path, query and body;
+//   - a fresh owner token from crypto/rand.
+//
+// scope is the caller's scope, or nil for [DefaultScope] (computed here
+// without allocating). route is nil for the default: the request's ServeMux
+// pattern or, without one, method and path.
+func (st *requestState) derive(r *http.Request, scope func(*http.Request) (string, error),
+	route func(*http.Request) string, key string, body []byte) (derived, error) {
+	d := &st.digest
+	out := st.derived[:0]
+
+	// Scope first: the default scope uses the digester itself.
+	var scopeBytes []byte
+	var scopeStr string
+	if scope == nil {
+		st.scope = d.appendDefaultScope(st.scope[:0], r)
+		scopeBytes = st.scope
+	} else {
+		s, err := scope(r)
+		if err != nil {
+			return derived{}, err
+		}
+		scopeStr = s
 	}
-	return r.Method + " " + r.URL.EscapedPath()
-}
 
-// storeKey derives the key a Store sees: a digest of scope, route and the
-// client's key, so callers and routes never share records and the store
-// gets a fixed-size, printable key.
-func storeKey(scope, route, key string) string {
-	h := sha256.New()
-	writeField(h, scope)
-	writeField(h, route)
-	writeField(h, key)
-	return hex.EncodeToString(h.Sum(nil))
-}
+	d.reset()
+	if scope == nil {
+		d.writeBytes(scopeBytes)
+	} else {
+		d.writeField(scopeStr)
+	}
+	switch {
+	case route != nil:
+		d.writeField(route(r))
+	case r.Pattern != "":
+		d.writeField(r.Pattern)
+	default:
+		// The field method + " " + path, without building the string.
+		path := r.URL.EscapedPath()
+		d.writeLen(len(r.Method) + 1 + len(path))
+		d.buf = append(d.buf, r.Method...)
+		d.buf = append(d.buf, ' ')
+		d.buf = append(d.buf, path...)
+	}
+	d.writeField(key)
+	out = d.appendHexSum(out)
 
-// fingerprint identifies the request a key was first used with: method,
-// path, query and the SHA-256 of the body.
-func fingerprint(r *http.Request, body []byte) string {
-	h := sha256.New()
-	writeField(h, r.Method)
-	writeField(h, r.URL.EscapedPath())
-	writeField(h, r.URL.RawQuery)
-	writeBytes(h, body)
-	return hex.EncodeToString(h.Sum(nil))
-}
+	d.reset()
+	d.writeField(r.Method)
+	d.writeField(r.URL.EscapedPath())
+	d.writeField(r.URL.RawQuery)
+	d.writeBytes(body)
+	out = d.appendHexSum(out)
 
-func writeLen(h hash.Hash, n int) {
-	var b [binary.MaxVarintLen64]byte
-	h.Write(b[:binary.PutUvarint(b[:], uint64(n))])
-}
+	n := len(out)
+	out = append(out, make([]byte, ownerLen)...)
+	_, _ = rand.Read(out[n:]) // never fails; it crashes the program instead
+	for i := n; i < len(out); i++ {
+		out[i] = base32Alphabet[out[i]%32]
+	}
+	st.derived = out[:0]
 
-func writeField(h hash.Hash, s string) {
-	writeLen(h, len(s))
-	h.Write([]byte(s))
-}
-
-func writeBytes(h hash.Hash, b []byte) {
-	writeLen(h, len(b))
-	h.Write(b)
+	s := string(out)
+	return derived{key: s[:hexDigestLen], fingerprint: s[hexDigestLen : 2*hexDigestLen], owner: s[2*hexDigestLen:]}, nil
 }
