@@ -63,22 +63,23 @@ func (c *counter) take() (queries, trips int64) {
 	return c.queries.Swap(0), c.trips.Swap(0)
 }
 
+// tripConn counts round trips on one connection. pgx may read on a
+// background goroutine while it writes, so its state is atomic.
 type tripConn struct {
 	net.Conn
 	c       *counter
-	writing bool
+	writing atomic.Bool
 }
 
 func (t *tripConn) Write(p []byte) (int, error) {
-	if !t.writing {
-		t.writing = true
+	if t.writing.CompareAndSwap(false, true) {
 		t.c.trips.Add(1)
 	}
 	return t.Conn.Write(p)
 }
 
 func (t *tripConn) Read(p []byte) (int, error) {
-	t.writing = false
+	t.writing.Store(false)
 	return t.Conn.Read(p)
 }
 
