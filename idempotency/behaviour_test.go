@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -66,7 +67,7 @@ func TestKeyHeader(t *testing.T) {
 			[]idempotency.Option{idempotency.WithValidator(idempotency.ValidateUUIDv4)}, 400, "idempotency/invalid-key", false},
 		{"plain validator error", "", keyHeader("x"),
 			[]idempotency.Option{idempotency.WithValidator(func(string) error { return errors.New("nope") })}, 400, "idempotency/invalid-key", false},
-		{"custom header", "", http.Header{"X-Request-Key": {"abc"}},
+		{"custom header", "", http.Header{"X-Request-Key": {"abc"}, "Authorization": {testCaller}},
 			[]idempotency.Option{idempotency.WithHeader("x-request-key")}, 201, "", true},
 		{"default header ignored when renamed", "", keyHeader("abc"),
 			[]idempotency.Option{idempotency.WithHeader("X-Request-Key")}, 201, "", false},
@@ -130,9 +131,12 @@ func TestScope(t *testing.T) {
 		{"different bearer tokens", nil, req{header: auth("Bearer alice")}, req{header: auth("Bearer bob")}, false},
 		{"same bearer token", nil, req{header: auth("Bearer alice")}, req{header: auth("Bearer alice")}, true},
 		{"same token, other address", nil, req{header: auth("Bearer alice"), remote: "10.0.0.1:1"}, req{header: auth("Bearer alice"), remote: "10.0.0.2:1"}, true},
-		{"api key vs none", nil, req{header: http.Header{"Idempotency-Key": {"k"}, "X-Api-Key": {"s"}}}, req{header: keyHeader("k")}, false},
-		{"anonymous, different addresses", nil, req{header: keyHeader("k"), remote: "10.0.0.1:1"}, req{header: keyHeader("k"), remote: "10.0.0.2:1"}, false},
-		{"anonymous, same address", nil, req{header: keyHeader("k"), remote: "10.0.0.1:1"}, req{header: keyHeader("k"), remote: "10.0.0.1:2"}, true},
+		{"api key vs bearer token", nil, req{header: http.Header{"Idempotency-Key": {"k"}, "X-Api-Key": {"s"}}}, req{header: keyHeader("k")}, false},
+		{"cookie vs other cookie", nil, req{header: http.Header{"Idempotency-Key": {"k"}, "Cookie": {"s=1"}}}, req{header: http.Header{"Idempotency-Key": {"k"}, "Cookie": {"s=2"}}}, false},
+		{"custom scope, anonymous callers by device",
+			[]idempotency.Option{idempotency.WithScope(func(r *http.Request) (string, error) { return r.Header.Get("X-Device-Id"), nil })},
+			req{header: http.Header{"Idempotency-Key": {"k"}, "X-Device-Id": {"d1"}}},
+			req{header: http.Header{"Idempotency-Key": {"k"}, "X-Device-Id": {"d2"}}}, false},
 		{"custom scope by tenant header",
 			[]idempotency.Option{idempotency.WithScope(func(r *http.Request) (string, error) { return r.Header.Get("X-Tenant"), nil })},
 			req{header: http.Header{"Idempotency-Key": {"k"}, "X-Tenant": {"t1"}, "Authorization": {"a"}}},
@@ -154,6 +158,96 @@ func TestScope(t *testing.T) {
 				t.Fatalf("second caller got %q after %q; shared = %v, want %v", b.Body, a.Body, got, tc.shared)
 			}
 		})
+	}
+}
+
+// TestAnonymousCaller shows that the default scope refuses a keyed request
+// it cannot attribute to a caller, rather than share records between
+// callers behind one address, and that requests without a key, or with a
+// custom scope, are not affected.
+func TestAnonymousCaller(t *testing.T) {
+	anon := func(remote string) req {
+		return req{body: "x", header: http.Header{"Idempotency-Key": {"k"}, "X-Device-Id": {"d1"}}, remote: remote}
+	}
+	byDevice := idempotency.WithScope(func(r *http.Request) (string, error) { return r.Header.Get("X-Device-Id"), nil })
+	tests := []struct {
+		name   string
+		opts   []idempotency.Option
+		reqs   []req
+		status []int
+		code   string // problem code of every refused request
+		runs   int64
+		events []idempotency.Event
+	}{
+		{"with a key, refused", nil, []req{anon("192.0.2.1:1"), anon("192.0.2.1:1")},
+			[]int{400, 400}, "idempotency/anonymous-caller", 0,
+			[]idempotency.Event{idempotency.EventAnonymousCaller, idempotency.EventAnonymousCaller}},
+		{"with a key behind one proxy, never shared", nil, []req{anon("10.0.0.1:1"), anon("10.0.0.1:2")},
+			[]int{400, 400}, "idempotency/anonymous-caller", 0,
+			[]idempotency.Event{idempotency.EventAnonymousCaller, idempotency.EventAnonymousCaller}},
+		{"without a key, key optional", nil, []req{{body: "x"}, {body: "x"}},
+			[]int{201, 201}, "", 2, nil},
+		{"without a key, key required", []idempotency.Option{idempotency.RequireKey()}, []req{{body: "x"}},
+			[]int{400}, "idempotency/missing-key", 0, []idempotency.Event{idempotency.EventMissingKey}},
+		{"with a custom scope", []idempotency.Option{byDevice}, []req{anon("192.0.2.1:1"), anon("192.0.2.1:1")},
+			[]int{201, 201}, "", 1, []idempotency.Event{idempotency.EventAcquired, idempotency.EventStored, idempotency.EventReplayed}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var ev events
+			var written []error
+			ew := problem.ErrorWriterFunc(func(w http.ResponseWriter, r *http.Request, err error) {
+				written = append(written, err)
+				problem.Writer{}.WriteError(w, r, err)
+			})
+			opts := append([]idempotency.Option{idempotency.WithObserver(ev.observer()), idempotency.WithErrorWriter(ew)}, tc.opts...)
+			ts := newTestServer(t, nil, opts...)
+			refused := 0
+			for i, rq := range tc.reqs {
+				w := ts.do(rq)
+				if w.Code != tc.status[i] {
+					t.Fatalf("request %d: status %d, want %d (body %s)", i, w.Code, tc.status[i], w.Body)
+				}
+				if w.Code >= 400 {
+					refused++
+					if code(w) != tc.code || w.Header().Get("Content-Type") != problem.ContentType {
+						t.Fatalf("request %d: code %q Content-Type %q, want %q", i, code(w), w.Header().Get("Content-Type"), tc.code)
+					}
+				}
+			}
+			if n := ts.runs.Load(); n != tc.runs {
+				t.Fatalf("handler ran %d times, want %d", n, tc.runs)
+			}
+			if len(written) != refused {
+				t.Fatalf("error writer called %d times for %d refusals", len(written), refused)
+			}
+			for _, err := range written {
+				if p := problem.From(err); p.Code != tc.code {
+					t.Fatalf("error writer got %v, want code %q", err, tc.code)
+				}
+			}
+			if got := ev.events(); !slices.Equal(got, tc.events) {
+				t.Fatalf("events %v, want %v", got, tc.events)
+			}
+			if tc.code == "idempotency/anonymous-caller" && len(ev.calls()) != 0 {
+				t.Fatalf("refused anonymous requests reached the store: %v", ev.calls())
+			}
+		})
+	}
+}
+
+func TestDefaultScopeAnonymous(t *testing.T) {
+	r := httptest.NewRequest(http.MethodPost, "/orders", nil)
+	r.RemoteAddr = "192.0.2.1:1234"
+	s, err := idempotency.DefaultScope(r)
+	if s != "" || !errors.Is(err, idempotency.AnonymousCaller) {
+		t.Fatalf("DefaultScope = %q, %v; want the anonymous-caller problem", s, err)
+	}
+	if p := problem.From(err); p.Status != 400 || p.Detail == "" {
+		t.Fatalf("problem %+v: want a 400 with a detail", p)
+	}
+	if !slices.ContainsFunc(idempotency.Definitions(), func(d problem.Definition) bool { return d.Code() == "idempotency/anonymous-caller" }) {
+		t.Fatal("Definitions does not list AnonymousCaller")
 	}
 }
 
@@ -221,6 +315,7 @@ func TestMismatchAcrossPathsWithinARoute(t *testing.T) {
 	send := func(path string) *httptest.ResponseRecorder {
 		r := httptest.NewRequest("POST", path, nil)
 		r.Header.Set("Idempotency-Key", "k")
+		r.Header.Set("Authorization", testCaller)
 		w := httptest.NewRecorder()
 		mux.ServeHTTP(w, r)
 		return w

@@ -13,7 +13,12 @@
 // The middleware ([New]) keys records by caller ([WithScope]; by default a
 // digest of the request's credentials, see [DefaultScope]), route and key,
 // and fingerprints each request by method, path, query and the SHA-256 of
-// its body. One atomic [Store.Claim] decides each request:
+// its body. With the default scope, a request that carries a key but no
+// credentials (Authorization, Cookie, X-Api-Key or a TLS client
+// certificate) is refused with 400 [AnonymousCaller]: its address could be
+// a proxy's, shared by many callers, so nothing safe identifies it.
+// Services with anonymous endpoints pass [WithScope]. One atomic
+// [Store.Claim] decides each request:
 //
 //   - a new key runs the handler, under a short lease renewed while it
 //     runs; its response (status, the listed headers, body) is kept for 24
@@ -26,10 +31,10 @@
 //     else.
 //
 // Errors are *problem.Problem values ([MissingKey], [InvalidKey],
-// [KeyInProgress], [KeyMismatch], [ResponseNotStored], [StoreUnavailable])
-// written through a problem.ErrorWriter, plain RFC 9457 by default. When the
-// store is down the request gets 503 unless [FailOpen] is set. An
-// [Observer] reports decisions and store latencies.
+// [AnonymousCaller], [KeyInProgress], [KeyMismatch], [ResponseNotStored],
+// [StoreUnavailable]) written through a problem.ErrorWriter, plain RFC 9457
+// by default. When the store is down the request gets 503 unless
+// [FailOpen] is set. An [Observer] reports decisions and store latencies.
 //
 // A [Store] holds the records; [MemoryStore] is the in-process one, and the
 // redisstore and pgstore subpackages share records between replicas. Every

@@ -12,6 +12,10 @@ var (
 	// InvalidKey: the key is empty, too long, not printable ASCII,
 	// repeated, a list, or refused by the validator.
 	InvalidKey = problem.MustDefine("idempotency/invalid-key", 400, "Invalid idempotency key", problem.TypeURI("idempotency-invalid-key"))
+	// AnonymousCaller: the request carries a key but nothing the default
+	// scope ([DefaultScope]) can attribute it to a caller by, so it is
+	// refused rather than risk replaying another caller's response.
+	AnonymousCaller = problem.MustDefine("idempotency/anonymous-caller", 400, "Idempotency key needs an identified caller", problem.TypeURI("idempotency-anonymous-caller"))
 	// KeyInProgress: a request with the same key is still running.
 	KeyInProgress = problem.MustDefine("idempotency/in-progress", 409, "Request in progress", problem.TypeURI("idempotency-in-progress"), problem.Retryable(true))
 	// KeyMismatch: the key was first used with a different request
@@ -31,5 +35,5 @@ var (
 // Definitions returns the problem definitions this package writes, for
 // registering in a [problem.Catalog].
 func Definitions() []problem.Definition {
-	return []problem.Definition{MissingKey, InvalidKey, KeyInProgress, KeyMismatch, ResponseNotStored, StoreUnavailable, CorruptRecord}
+	return []problem.Definition{MissingKey, InvalidKey, AnonymousCaller, KeyInProgress, KeyMismatch, ResponseNotStored, StoreUnavailable, CorruptRecord}
 }

@@ -32,6 +32,7 @@ func ExampleNew() {
 		if key != "" {
 			r.Header.Set("Idempotency-Key", key)
 		}
+		r.Header.Set("Authorization", "Bearer partner-1") // records are kept per caller
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, r)
 		fmt.Println(w.Code, w.Header().Get("Location"), w.Header().Get("Idempotent-Replayed"), w.Body.String())
@@ -94,6 +95,7 @@ func ExampleWithObserver() {
 	for range 2 {
 		r := httptest.NewRequest(http.MethodPost, "/", nil)
 		r.Header.Set("Idempotency-Key", "k")
+		r.Header.Set("Authorization", "Bearer partner-1")
 		h.ServeHTTP(httptest.NewRecorder(), r)
 	}
 	// Output:
@@ -103,6 +105,19 @@ func ExampleWithObserver() {
 	// event: stored
 	// store: claim true
 	// event: replayed
+}
+
+func ExampleDefaultScope() {
+	r := httptest.NewRequest(http.MethodPost, "/orders", nil)
+	_, err := idempotency.DefaultScope(r)
+	fmt.Println(err)
+
+	r.Header.Set("Authorization", "Bearer partner-1")
+	scope, err := idempotency.DefaultScope(r)
+	fmt.Println(scope[:len("cred:")], len(scope), err)
+	// Output:
+	// problem: idempotency/anonymous-caller (400): Requests with an idempotency key must be authenticated (Authorization, Cookie, X-Api-Key or a TLS client certificate); authenticate and retry
+	// cred: 69 <nil>
 }
 
 func ExampleWithScope() {

@@ -239,6 +239,7 @@ func TestRequestBodyLimit(t *testing.T) {
 			r := httptest.NewRequest("POST", "/orders", io.NopCloser(strings.NewReader(tc.body)))
 			r.ContentLength = tc.contentLength
 			r.Header.Set("Idempotency-Key", "k")
+			r.Header.Set("Authorization", testCaller)
 			w := httptest.NewRecorder()
 			ts.h.ServeHTTP(w, r)
 			if w.Code != tc.want {
@@ -400,6 +401,7 @@ func TestFlushAndResponseController(t *testing.T) {
 	defer srv.Close()
 	r, _ := http.NewRequest("POST", srv.URL, nil)
 	r.Header.Set("Idempotency-Key", "k")
+	r.Header.Set("Authorization", testCaller)
 	resp, err := srv.Client().Do(r)
 	if err != nil {
 		t.Fatal(err)

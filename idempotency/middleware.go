@@ -34,6 +34,12 @@ const inProgressRetryAfter = time.Second
 //   - answers 422 [KeyMismatch] if the key came with a different method,
 //     path, query or body, whatever state the key is in.
 //
+// By default ([DefaultScope]) records are scoped by the request's
+// credentials, and a request that carries a key but no credentials is
+// refused with 400 [AnonymousCaller] without running the handler: no
+// address or other guess could keep anonymous callers apart. Services with
+// anonymous endpoints pass [WithScope].
+//
 // Errors are written through the error writer ([WithErrorWriter]).
 func New(store Store, opts ...Option) func(http.Handler) http.Handler {
 	if store == nil {
@@ -107,7 +113,11 @@ func (m *middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 	}
 	d, err := st.derive(r, m.scope, m.route, key, body)
 	if err != nil {
-		m.errorWriter.WriteError(w, r, err)
+		if errors.Is(err, AnonymousCaller) {
+			m.fail(w, r, EventAnonymousCaller, err)
+		} else {
+			m.errorWriter.WriteError(w, r, err)
+		}
 		return
 	}
 	skey, fp, owner := d.key, d.fingerprint, d.owner

@@ -76,7 +76,15 @@ func (ts *testServer) do(rq req) *httptest.ResponseRecorder {
 	return w
 }
 
-func keyHeader(v ...string) http.Header { return http.Header{"Idempotency-Key": v} }
+// testCaller is the credential keyHeader sends: the default scope refuses
+// requests that carry a key but no credentials.
+const testCaller = "Bearer test-caller"
+
+// keyHeader returns the headers of an authenticated caller's request with
+// the given Idempotency-Key values.
+func keyHeader(v ...string) http.Header {
+	return http.Header{"Idempotency-Key": v, "Authorization": {testCaller}}
+}
 
 func TestFirstRequestThenReplay(t *testing.T) {
 	ts := newTestServer(t, nil)

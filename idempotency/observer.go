@@ -40,6 +40,9 @@ const (
 	EventLostOwnership
 	// EventCorruptRecord: a stored response could not be decoded; 500.
 	EventCorruptRecord
+	// EventAnonymousCaller: the request carried a key but the scope could
+	// not attribute it to a caller ([AnonymousCaller]); 400.
+	EventAnonymousCaller
 )
 
 // String returns the event's name, e.g. "replayed".
@@ -73,6 +76,8 @@ func (e Event) String() string {
 		return "lost-ownership"
 	case EventCorruptRecord:
 		return "corrupt-record"
+	case EventAnonymousCaller:
+		return "anonymous-caller"
 	}
 	return "unknown"
 }

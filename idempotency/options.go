@@ -101,7 +101,10 @@ func WithValidator(validate func(key string) error) Option {
 // ever matched within one scope. scope returns a string identifying the
 // caller (a tenant or account ID, typically from the request's context); an
 // error is written through the error writer and the request is not run.
-// The default is [DefaultScope].
+// The default is [DefaultScope], which refuses keyed requests without
+// credentials; a service with anonymous endpoints passes a scope that
+// identifies their callers some other way (a device or session ID it
+// issued), never a shared value such as a proxy's address.
 func WithScope(scope func(r *http.Request) (string, error)) Option {
 	return func(c *config) {
 		if scope != nil {

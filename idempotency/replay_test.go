@@ -50,6 +50,7 @@ func TestReplayAcrossConfigurations(t *testing.T) {
 			do := func(hh http.Handler) *httptest.ResponseRecorder {
 				r := httptest.NewRequest(http.MethodPost, "/things", strings.NewReader("{}"))
 				r.Header.Set("Idempotency-Key", "k")
+				r.Header.Set("Authorization", testCaller)
 				w := httptest.NewRecorder()
 				hh.ServeHTTP(w, r)
 				return w

@@ -6,27 +6,42 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"hash"
-	"net"
 	"net/http"
 )
 
 // DefaultScope attributes a request to its caller by what authenticates it:
 // a SHA-256 digest of the Authorization, Cookie and X-Api-Key headers and
-// the TLS client certificate. A request with none of these is attributed to
-// its remote IP address.
+// the TLS client certificate.
 //
-// This default errs on the side of never letting one caller receive another
-// caller's response: two requests share a scope only if they present the
-// very same credentials (or, with no credentials at all, come from the same
-// address). The price is that a caller whose credentials change between
-// attempts (a refreshed bearer token, a new cookie) is seen as a new caller
-// and its retry runs again. Services that know their tenant should use
-// [WithScope] with the authenticated account or tenant ID instead, which
-// is both safe and stable; anonymous endpoints behind a proxy should too,
-// since every caller there shares the proxy's address.
+// This default never lets one caller receive another caller's response:
+// two requests share a scope only if they present the very same
+// credentials. A request with none of them cannot be attributed safely (its
+// address may be a proxy's or a NAT's, shared by every caller behind it),
+// so DefaultScope returns an [AnonymousCaller] problem for it, and the
+// middleware answers such a request, when it carries a key, with 400
+// instead of running it. A request without a key still runs where a key is
+// optional.
+//
+// The price of the default is that a caller whose credentials change
+// between attempts (a refreshed bearer token, a new cookie) is seen as a
+// new caller and its retry runs again. Services that know their tenant
+// should use [WithScope] with the authenticated account or tenant ID
+// instead, which is both safe and stable; so should services with
+// anonymous endpoints, with whatever identifies a caller there.
 func DefaultScope(r *http.Request) (string, error) {
 	d := newDigester()
-	return string(d.appendDefaultScope(nil, r)), nil
+	s, ok := d.appendDefaultScope(nil, r)
+	if !ok {
+		return "", anonymousCaller()
+	}
+	return string(s), nil
+}
+
+// anonymousCaller is the error for a request the default scope cannot
+// attribute to a caller.
+func anonymousCaller() error {
+	return AnonymousCaller.New("Requests with an idempotency key must be authenticated " +
+		"(Authorization, Cookie, X-Api-Key or a TLS client certificate); authenticate and retry")
 }
 
 // Lengths of the strings derived for a request: the store key and the
@@ -94,8 +109,9 @@ func (d *digester) appendHexSum(dst []byte) []byte {
 	return hex.AppendEncode(dst, d.h.Sum(d.sum[:0]))
 }
 
-// appendDefaultScope appends DefaultScope(r) to dst. It resets d.
-func (d *digester) appendDefaultScope(dst []byte, r *http.Request) []byte {
+// appendDefaultScope appends DefaultScope(r) to dst and reports true, or
+// reports false if r carries no credentials. It resets d.
+func (d *digester) appendDefaultScope(dst []byte, r *http.Request) ([]byte, bool) {
 	d.reset()
 	found := false
 	for _, name := range [...]string{"Authorization", "Cookie", "X-Api-Key"} {
@@ -113,13 +129,9 @@ func (d *digester) appendDefaultScope(dst []byte, r *http.Request) []byte {
 		found = true
 	}
 	if !found {
-		host, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			host = r.RemoteAddr
-		}
-		return append(append(dst, "addr:"...), host...)
+		return dst, false
 	}
-	return d.appendHexSum(append(dst, "cred:"...))
+	return d.appendHexSum(append(dst, "cred:"...)), true
 }
 
 // derived holds the strings the middleware derives for a request. They
@@ -138,7 +150,8 @@ type derived struct {
 //   - a fresh owner token from crypto/rand.
 //
 // scope is the caller's scope, or nil for [DefaultScope] (computed here
-// without allocating). route is nil for the default: the request's ServeMux
+// without allocating; a request without credentials gets its
+// [AnonymousCaller] problem). route is nil for the default: the request's ServeMux
 // pattern or, without one, method and path.
 func (st *requestState) derive(r *http.Request, scope func(*http.Request) (string, error),
 	route func(*http.Request) string, key string, body []byte) (derived, error) {
@@ -149,7 +162,11 @@ func (st *requestState) derive(r *http.Request, scope func(*http.Request) (strin
 	var scopeBytes []byte
 	var scopeStr string
 	if scope == nil {
-		st.scope = d.appendDefaultScope(st.scope[:0], r)
+		var ok bool
+		st.scope, ok = d.appendDefaultScope(st.scope[:0], r)
+		if !ok {
+			return derived{}, anonymousCaller()
+		}
 		scopeBytes = st.scope
 	} else {
 		s, err := scope(r)
