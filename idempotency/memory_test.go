@@ -21,6 +21,14 @@ func TestMemoryStoreConformance(t *testing.T) {
 	})
 }
 
+// TestMemoryStoreMiddlewareRace runs three middleware instances on one
+// memory store with 200 concurrent identical requests.
+func TestMemoryStoreMiddlewareRace(t *testing.T) {
+	s := idempotency.NewMemoryStore()
+	defer s.Close()
+	storetest.RunMiddlewareRace(t, s)
+}
+
 // fakeClock is a manual clock for the memory store.
 type fakeClock struct {
 	mu sync.Mutex

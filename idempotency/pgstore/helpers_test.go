@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"flag"
-	"fmt"
 	"net"
 	"os"
 	"sync"
@@ -13,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/apikit-go/apikit/idempotency/pgstore"
+	"github.com/apikit-go/apikit/idempotency/storetest"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -23,14 +23,7 @@ const howTo = "set APIKIT_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/
 // APIKIT_POSTGRES_URL is unset, the same way the tests skip themselves.
 func TestMain(m *testing.M) {
 	flag.Parse()
-	if os.Getenv("APIKIT_POSTGRES_URL") == "" {
-		skip := "^Example"
-		if cur := flag.Lookup("test.skip").Value.String(); cur != "" {
-			skip = cur + "|" + skip
-		}
-		_ = flag.Set("test.skip", skip)
-		fmt.Fprintln(os.Stderr, "pgstore: examples skipped: "+howTo)
-	}
+	storetest.SkipExamplesWithout("APIKIT_POSTGRES_URL", "pgstore: examples skipped: "+howTo)
 	os.Exit(m.Run())
 }
 
@@ -149,4 +142,11 @@ func newStore(t testing.TB, db *pgxpool.Pool, opts ...pgstore.Option) *pgstore.S
 		t.Fatal(err)
 	}
 	return s
+}
+
+func mustNil(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/apikit-go/apikit/idempotency"
 	"github.com/apikit-go/apikit/idempotency/pgstore"
+	"github.com/apikit-go/apikit/idempotency/storetest"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -63,10 +64,10 @@ func TestClaimAnswersWithoutWriting(t *testing.T) {
 	ctx := context.Background()
 	db := newPool(t, nil)
 	s := newStore(t, db)
-	mustNil(t, expect(s.Claim(ctx, "done", "f", "o1", lease))(idempotency.Acquired))
+	mustNil(t, storetest.ClaimOutcome(s.Claim(ctx, "done", "f", "o1", lease))(idempotency.Acquired))
 	mustNil(t, s.Complete(ctx, "done", "o1", []byte("response"), retention))
-	mustNil(t, expect(s.Claim(ctx, "running", "f", "o1", lease))(idempotency.Acquired))
-	mustNil(t, expect(s.Claim(ctx, "expired", "f", "o1", lease))(idempotency.Acquired))
+	mustNil(t, storetest.ClaimOutcome(s.Claim(ctx, "running", "f", "o1", lease))(idempotency.Acquired))
+	mustNil(t, storetest.ClaimOutcome(s.Claim(ctx, "expired", "f", "o1", lease))(idempotency.Acquired))
 	expire := func(key string) {
 		if _, err := db.Exec(ctx, "UPDATE "+s.Table()+" SET expires_at = statement_timestamp() - interval '1 second' WHERE key = $1", key); err != nil {
 			t.Fatal(err)
@@ -165,7 +166,7 @@ func TestClaimRaces(t *testing.T) {
 			return nil
 		}},
 		{"released while claimed", 2, func(key string) func() error {
-			mustNil(t, expect(s.Claim(ctx, key, "fp", "first", lease))(idempotency.Acquired))
+			mustNil(t, storetest.ClaimOutcome(s.Claim(ctx, key, "fp", "first", lease))(idempotency.Acquired))
 			return func() error { return s.Release(ctx, key, "first") }
 		}},
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/apikit-go/apikit/idempotency"
 	"github.com/apikit-go/apikit/idempotency/pgstore"
+	"github.com/apikit-go/apikit/idempotency/storetest"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -307,27 +308,11 @@ func TestOddKeys(t *testing.T) {
 }
 
 func TestInvalidDurations(t *testing.T) {
-	ctx := context.Background()
 	s, err := pgstore.New(offline(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct {
-		name string
-		op   func() error
-	}{
-		{"zero lease", func() error { _, err := s.Claim(ctx, "k", "f", "o", 0); return err }},
-		{"negative lease", func() error { _, err := s.Claim(ctx, "k", "f", "o", -time.Second); return err }},
-		{"zero extend", func() error { return s.Extend(ctx, "k", "o", 0) }},
-		{"zero retention", func() error { return s.Complete(ctx, "k", "o", nil, 0) }},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if err := tt.op(); err == nil || !strings.HasPrefix(err.Error(), "pgstore: ") || !strings.Contains(err.Error(), "positive") {
-				t.Fatalf("err = %v, want a pgstore error about a positive duration", err)
-			}
-		})
-	}
+	storetest.RunInvalidDurations(t, s, "pgstore: ")
 }
 
 // ops calls each Store method (and Migrate and Cleanup) once and returns

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/apikit-go/apikit/idempotency/storetest"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -19,14 +20,7 @@ const howTo = "set APIKIT_REDIS_URL (e.g. redis://127.0.0.1:6379/0) to run the R
 // APIKIT_REDIS_URL is unset, the same way the tests skip themselves.
 func TestMain(m *testing.M) {
 	flag.Parse()
-	if os.Getenv("APIKIT_REDIS_URL") == "" {
-		skip := "^Example"
-		if cur := flag.Lookup("test.skip").Value.String(); cur != "" {
-			skip = cur + "|" + skip
-		}
-		_ = flag.Set("test.skip", skip)
-		fmt.Fprintln(os.Stderr, "redisstore: examples skipped: "+howTo)
-	}
+	storetest.SkipExamplesWithout("APIKIT_REDIS_URL", "redisstore: examples skipped: "+howTo)
 	os.Exit(m.Run())
 }
 

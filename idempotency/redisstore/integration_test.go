@@ -1,127 +1,17 @@
 package redisstore_test
 
 import (
-	"crypto/rand"
-	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
-	"github.com/apikit-go/apikit/idempotency"
 	"github.com/apikit-go/apikit/idempotency/redisstore"
+	"github.com/apikit-go/apikit/idempotency/storetest"
 )
 
-// TestSharedStoreIntegration runs three middleware instances, each its own
-// HTTP server, on one Redis store and sends 200 concurrent identical
-// requests spread over them: the handler runs exactly once, and every
-// response is the original replayed byte for byte or a 409.
+// TestSharedStoreIntegration runs three middleware instances on one Redis
+// store and sends 200 concurrent identical requests spread over them: the
+// handler runs exactly once, and every response is the original replayed
+// byte for byte or a 409 (see storetest.RunMiddlewareRace).
 func TestSharedStoreIntegration(t *testing.T) {
 	c := newClient(t)
-	store := redisstore.New(c, redisstore.WithPrefix(testPrefix(t, c)))
-	sharedStoreIntegration(t, store)
-}
-
-func sharedStoreIntegration(t *testing.T, store idempotency.Store) {
-	const requests = 200
-	var (
-		runs     atomic.Int64
-		original atomic.Value // the body the handler wrote
-	)
-	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		runs.Add(1)
-		body := fmt.Sprintf(`{"id":"ord_%s"}`, rand.Text())
-		original.Store(body)
-		time.Sleep(20 * time.Millisecond) // let duplicates arrive while it runs
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Location", "/orders/1")
-		w.WriteHeader(http.StatusCreated)
-		_, _ = io.WriteString(w, body)
-	})
-	var servers []*httptest.Server
-	for range 3 {
-		srv := httptest.NewServer(idempotency.New(store)(handler))
-		defer srv.Close()
-		servers = append(servers, srv)
-	}
-	key := "order-" + rand.Text()
-
-	type result struct {
-		status   int
-		body     string
-		location string
-		replayed string
-		err      error
-	}
-	results := make([]result, requests)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range requests {
-		wg.Go(func() {
-			<-start
-			req, err := http.NewRequest(http.MethodPost, servers[i%3].URL+"/orders", strings.NewReader(`{"sku":"a","qty":1}`))
-			if err != nil {
-				results[i].err = err
-				return
-			}
-			req.Header.Set("Authorization", "Bearer partner-1")
-			req.Header.Set("Idempotency-Key", key)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				results[i].err = err
-				return
-			}
-			defer resp.Body.Close()
-			b, err := io.ReadAll(resp.Body)
-			results[i] = result{resp.StatusCode, string(b), resp.Header.Get("Location"), resp.Header.Get(idempotency.ReplayedHeader), err}
-		})
-	}
-	close(start)
-	wg.Wait()
-
-	if n := runs.Load(); n != 1 {
-		t.Fatalf("handler ran %d times, want exactly once", n)
-	}
-	want, _ := original.Load().(string)
-	counts := map[string]int{}
-	for i, r := range results {
-		switch {
-		case r.err != nil:
-			t.Fatalf("request %d: %v", i, r.err)
-		case r.status == http.StatusConflict:
-			counts["409"]++
-		case r.status == http.StatusCreated && r.body == want && r.location == "/orders/1":
-			if r.replayed == "true" {
-				counts["replayed"]++
-			} else {
-				counts["original"]++
-			}
-		default:
-			t.Fatalf("request %d: %d %q (Location %q), want 201 %q or 409", i, r.status, r.body, r.location, want)
-		}
-	}
-	if counts["original"] != 1 {
-		t.Errorf("%d responses came from running the handler, want 1", counts["original"])
-	}
-	t.Logf("over 3 instances: %d original, %d replayed, %d conflicts", counts["original"], counts["replayed"], counts["409"])
-
-	// Once the first request is done, every retry is a replay.
-	for i, srv := range servers {
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/orders", strings.NewReader(`{"sku":"a","qty":1}`))
-		req.Header.Set("Authorization", "Bearer partner-1")
-		req.Header.Set("Idempotency-Key", key)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusCreated || string(b) != want || resp.Header.Get(idempotency.ReplayedHeader) != "true" {
-			t.Errorf("retry on instance %d: %d %q replayed=%q, want the replayed original", i, resp.StatusCode, b, resp.Header.Get(idempotency.ReplayedHeader))
-		}
-	}
+	storetest.RunMiddlewareRace(t, redisstore.New(c, redisstore.WithPrefix(testPrefix(t, c))))
 }

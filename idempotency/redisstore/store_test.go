@@ -12,6 +12,7 @@ import (
 
 	"github.com/apikit-go/apikit/idempotency"
 	"github.com/apikit-go/apikit/idempotency/redisstore"
+	"github.com/apikit-go/apikit/idempotency/storetest"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -191,25 +192,7 @@ func TestScriptFlushSurvived(t *testing.T) {
 }
 
 func TestInvalidDurations(t *testing.T) {
-	ctx := context.Background()
-	s := redisstore.New(redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}))
-	tests := []struct {
-		name string
-		op   func() error
-	}{
-		{"zero lease", func() error { _, err := s.Claim(ctx, "k", "f", "o", 0); return err }},
-		{"negative lease", func() error { _, err := s.Claim(ctx, "k", "f", "o", -time.Second); return err }},
-		{"zero extend", func() error { return s.Extend(ctx, "k", "o", 0) }},
-		{"zero retention", func() error { return s.Complete(ctx, "k", "o", nil, 0) }},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := tt.op()
-			if err == nil || !strings.HasPrefix(err.Error(), "redisstore: ") || !strings.Contains(err.Error(), "positive") {
-				t.Fatalf("err = %v, want a redisstore error about a positive duration", err)
-			}
-		})
-	}
+	storetest.RunInvalidDurations(t, redisstore.New(redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})), "redisstore: ")
 }
 
 // ops calls each Store method once and returns the errors by name.

@@ -15,6 +15,12 @@
 // a server's (Redis, PostgreSQL). It takes a few seconds. Keys are random
 // per run, so stores backed by a shared server need no cleaning between
 // runs.
+//
+// Beyond the contract, a store's own tests can reuse the checks every store
+// shares: [RunMiddlewareRace] (three middleware instances, 200 concurrent
+// identical requests, exactly one run), [RunRoundTrips] (what each step of
+// a request costs, by counts the store's test measures), [RunBenchmarks],
+// [RunInvalidDurations] and [SkipExamplesWithout].
 package storetest
 
 import (
