@@ -4,10 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/apikit-go/apikit/idempotency"
 	"github.com/apikit-go/apikit/idempotency/pgstore"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -29,6 +32,8 @@ func exampleTable() string {
 	return "apikit_example_" + strings.ToLower(rand.Text()[:12])
 }
 
+// ExampleNew creates the table once (Migrate) and shares the store
+// between the idempotency middleware of every replica.
 func ExampleNew() {
 	ctx := context.Background()
 	pool := examplePool()
@@ -41,25 +46,36 @@ func ExampleNew() {
 		fmt.Println(err)
 		return
 	}
-	if err := store.Migrate(ctx); err != nil {
+	if err := store.Migrate(ctx); err != nil { // or apply store.Schema() with your migrations
 		fmt.Println(err)
 		return
 	}
-	key := "tenant-1/POST /orders/key-1"
-	c, _ := store.Claim(ctx, key, "fingerprint", "owner-a", 30*time.Second)
-	fmt.Println("first:", c.Outcome)
-	c, _ = store.Claim(ctx, key, "fingerprint", "owner-b", 30*time.Second)
-	fmt.Println("while running:", c.Outcome, c.RetryAfter > 0)
-	c, _ = store.Claim(ctx, key, "other request", "owner-b", 30*time.Second)
-	fmt.Println("other request:", c.Outcome)
-	_ = store.Complete(ctx, key, "owner-a", []byte("stored response"), 24*time.Hour)
-	c, _ = store.Claim(ctx, key, "fingerprint", "owner-c", 30*time.Second)
-	fmt.Printf("retry: %v %q\n", c.Outcome, c.Response)
+	orders := 0
+	h := idempotency.New(store)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		orders++
+		w.WriteHeader(http.StatusCreated)
+		fmt.Fprintf(w, `{"order":%d}`, orders)
+	}))
+	send := func(body string) string {
+		r := httptest.NewRequest(http.MethodPost, "/orders", strings.NewReader(body))
+		r.Header.Set("Authorization", "Bearer partner-1")
+		r.Header.Set("Idempotency-Key", "order-42")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return fmt.Sprintf("%d replayed=%s", w.Code, w.Header().Get(idempotency.ReplayedHeader))
+	}
+	fmt.Println("first:", send(`{"sku":"a"}`))
+	fmt.Println("retry:", send(`{"sku":"a"}`))
+	fmt.Println("other request:", send(`{"sku":"b"}`))
+
+	var completed bool
+	err = pool.QueryRow(ctx, "SELECT completed FROM "+store.Table()).Scan(&completed)
+	fmt.Println("orders:", orders, "row completed:", completed, err)
 	// Output:
-	// first: acquired
-	// while running: in-progress true
-	// other request: mismatch
-	// retry: completed "stored response"
+	// first: 201 replayed=
+	// retry: 201 replayed=true
+	// other request: 422 replayed=
+	// orders: 1 row completed: true <nil>
 }
 
 func ExampleWithTable() {
