@@ -122,18 +122,20 @@ func warmUp(t *testing.T, c *redis.Client) {
 	}
 }
 
-func TestFailurePolicies(t *testing.T) {
+func TestTakeWhenRedisFails(t *testing.T) {
 	items := []ratelimit.Item{hourly("p:caller", 2)}
+	clock := time.Unix(1_700_000_000, 0)
 	for _, sc := range scenarios() {
 		for _, ct := range []bool{false, true} {
-			for _, policy := range []FailurePolicy{FailClosed, FailOpen, FailLocal} {
-				name := fmt.Sprintf("%s/ContextTimeoutEnabled=%v/%v", sc.name, ct, policy)
+			for _, fallback := range []bool{false, true} {
+				name := fmt.Sprintf("%s/ContextTimeoutEnabled=%v/fallback=%v", sc.name, ct, fallback)
 				t.Run(name, func(t *testing.T) {
 					c := sc.client(t, ct)
 					defer c.Close()
-					local := &gcraStore{now: 1e18}
-					opts := []Option{WithTimeout(testTimeout), WithCooldown(0), WithFailurePolicy(policy)}
-					if policy == FailLocal {
+					opts := []Option{WithTimeout(testTimeout), WithCooldown(0)}
+					if fallback {
+						local := ratelimit.NewMemoryStore(ratelimit.MemoryClock(func() time.Time { return clock }))
+						defer local.Close()
 						opts = append(opts, WithFallback(local))
 					}
 					s := mustNew(t, c, opts...)
@@ -144,8 +146,7 @@ func TestFailurePolicies(t *testing.T) {
 						if elapsed := time.Since(start); elapsed > testTimeout+time.Second {
 							t.Fatalf("decision %d took %v with a %v deadline", i, elapsed, testTimeout)
 						}
-						switch policy {
-						case FailClosed:
+						if !fallback {
 							p := problem.From(err)
 							if !errors.Is(err, problem.ServiceUnavailable) || p.StatusCode() != 503 || p.RetryAfter < time.Second {
 								t.Fatalf("decision %d: err %v, want a 503 problem with Retry-After", i, err)
@@ -153,15 +154,11 @@ func TestFailurePolicies(t *testing.T) {
 							if sc.deadline && !errors.Is(err, context.DeadlineExceeded) {
 								t.Fatalf("decision %d: err %v, want it to wrap context.DeadlineExceeded", i, err)
 							}
-						case FailOpen:
-							if err != nil || !res[0].Allowed || now <= 0 {
-								t.Fatalf("decision %d: %+v, %v; want admitted", i, res[0], err)
-							}
-						case FailLocal:
-							want := ratelimit.Result{Allowed: i < 2, TAT: local.now + int64(min(i+1, 2))*items[0].Interval}
-							if err != nil || res[0] != want || now != local.now {
-								t.Fatalf("decision %d: %+v at %d, %v; want the local store's %+v", i, res[0], now, err, want)
-							}
+							continue
+						}
+						want := ratelimit.Result{Allowed: i < 2, TAT: clock.UnixNano() + int64(min(i+1, 2))*items[0].Interval}
+						if err != nil || res[0] != want || now != clock.UnixNano() {
+							t.Fatalf("decision %d: %+v at %d, %v; want the local store's %+v", i, res[0], now, err, want)
 						}
 					}
 				})
@@ -208,7 +205,7 @@ func TestCooldownSkipsRedis(t *testing.T) {
 func TestCallerCancellationIsNotAFailure(t *testing.T) {
 	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
 	defer c.Close()
-	s := mustNew(t, c, WithFailurePolicy(FailOpen))
+	s := mustNew(t, c, WithFallback(&gcraStore{}))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err := s.Take(ctx, []ratelimit.Item{hourly("p:caller", 2)}, make([]ratelimit.Result, 1))

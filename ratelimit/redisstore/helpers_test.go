@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -76,10 +77,11 @@ func scanKeys(t testing.TB, c redis.UniversalClient, prefix string) []string {
 	return keys
 }
 
-// mustNew is New that fails the test on error.
+// mustNew is New that fails the test on error. Its timeout is generous
+// (the machine running the tests may be busy) unless opts set one.
 func mustNew(t testing.TB, c redis.Scripter, opts ...Option) *Store {
 	t.Helper()
-	s, err := New(c, opts...)
+	s, err := New(c, append([]Option{WithTimeout(5 * time.Second)}, opts...)...)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

@@ -16,48 +16,20 @@ const (
 	// DefaultTimeout bounds each decision's round trip to Redis.
 	DefaultTimeout = 100 * time.Millisecond
 	// DefaultCooldown is how long the store stops asking Redis after a
-	// failure, applying the failure policy straight away instead.
+	// failure, failing (or using the fallback) straight away instead.
 	DefaultCooldown = time.Second
 )
-
-// FailurePolicy is what [Store.Take] does when Redis does not answer in
-// time (down, unreachable, slow, or answering with an error).
-type FailurePolicy int
-
-const (
-	// FailClosed returns an error (a 503 problem with Retry-After, see
-	// [Store.Take]) so that the request is refused. It is the default.
-	FailClosed FailurePolicy = iota
-	// FailOpen admits every request while Redis fails.
-	FailOpen
-	// FailLocal decides with the local store given by [WithFallback]:
-	// limits are then enforced per process instead of across replicas.
-	FailLocal
-)
-
-// String returns the policy's name.
-func (p FailurePolicy) String() string {
-	switch p {
-	case FailClosed:
-		return "fail-closed"
-	case FailOpen:
-		return "fail-open"
-	case FailLocal:
-		return "fail-local"
-	}
-	return fmt.Sprintf("FailurePolicy(%d)", int(p))
-}
 
 // Option configures a [Store].
 type Option func(*config)
 
 type config struct {
-	prefix   string
-	timeout  time.Duration
-	cooldown time.Duration
-	policy   FailurePolicy
-	fallback ratelimit.Store
-	hashTag  func(key string) string
+	prefix      string
+	timeout     time.Duration
+	cooldown    time.Duration
+	fallback    ratelimit.Store
+	hasFallback bool
+	hashTag     func(key string) string
 }
 
 // WithPrefix sets the string every Redis key starts with (default
@@ -68,33 +40,30 @@ func WithPrefix(prefix string) Option {
 }
 
 // WithTimeout bounds each decision: Redis must answer within d (default
-// [DefaultTimeout]), or the failure policy decides. A deadline of the
+// [DefaultTimeout]), or the decision fails (or goes to the fallback). A deadline of the
 // caller's context that comes sooner wins.
 func WithTimeout(d time.Duration) Option {
 	return func(c *config) { c.timeout = d }
 }
 
 // WithCooldown sets how long the store skips Redis after a failure and
-// applies the failure policy at once (default [DefaultCooldown]), so that
+// decides without it at once (default [DefaultCooldown]), so that
 // a Redis that hangs costs one deadline, not one per request. Zero asks
 // Redis on every decision.
 func WithCooldown(d time.Duration) Option {
 	return func(c *config) { c.cooldown = d }
 }
 
-// WithFailurePolicy sets what happens when Redis fails (default
-// [FailClosed]). [FailLocal] also needs [WithFallback].
-func WithFailurePolicy(p FailurePolicy) Option {
-	return func(c *config) { c.policy = p }
-}
-
-// WithFallback sets the in-process store that decides while Redis fails
-// and selects [FailLocal]. It should be bounded in memory, as
-// ratelimit's memory store is.
+// WithFallback makes the store decide with local, an in-process store
+// (typically a [ratelimit.MemoryStore], which is bounded in memory), while
+// Redis fails: limits are then enforced per process instead of across
+// replicas, and no error reaches the limiter. Without a fallback, a Redis
+// failure is returned as an error and the middleware's failure policy
+// ([ratelimit.FailClosed], the default, or [ratelimit.FailOpen]) applies.
 func WithFallback(local ratelimit.Store) Option {
 	return func(c *config) {
 		c.fallback = local
-		c.policy = FailLocal
+		c.hasFallback = true
 	}
 }
 
@@ -102,7 +71,7 @@ func WithFallback(local ratelimit.Store) Option {
 // Cluster hash tag of its Redis key. All items of one decision must map to
 // the same tag (Redis Cluster runs a script only on keys of one slot), and
 // one key must always map to the same tag. The default is
-// [ratelimit.Item]'s caller part, see the package documentation.
+// [CallerTag]("").
 func WithHashTag(tag func(key string) string) Option {
 	return func(c *config) { c.hashTag = tag }
 }
@@ -112,7 +81,7 @@ func newConfig(opts []Option) (config, error) {
 		prefix:   DefaultPrefix,
 		timeout:  DefaultTimeout,
 		cooldown: DefaultCooldown,
-		hashTag:  defaultHashTag,
+		hashTag:  CallerTag(""),
 	}
 	for _, o := range opts {
 		if o != nil {
@@ -129,14 +98,8 @@ func newConfig(opts []Option) (config, error) {
 	if c.cooldown < 0 {
 		errs = append(errs, fmt.Errorf("redisstore: cooldown %v is negative", c.cooldown))
 	}
-	switch c.policy {
-	case FailClosed, FailOpen:
-	case FailLocal:
-		if c.fallback == nil {
-			errs = append(errs, errors.New("redisstore: fail-local policy without a fallback store (use WithFallback)"))
-		}
-	default:
-		errs = append(errs, fmt.Errorf("redisstore: unknown failure policy %d", int(c.policy)))
+	if c.hasFallback && c.fallback == nil {
+		errs = append(errs, errors.New("redisstore: nil fallback store"))
 	}
 	if c.hashTag == nil {
 		errs = append(errs, errors.New("redisstore: nil hash tag function"))

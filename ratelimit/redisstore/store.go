@@ -87,13 +87,14 @@ func contextTimeouts(client redis.Scripter) bool {
 // that reads the server's clock, decides every item with [ratelimit.GCRA]
 // and writes the new TATs, each with a TTL, only if all items admit.
 //
-// When Redis fails or does not answer within the timeout, the failure
-// policy decides: [FailClosed] returns an error that is a 503
-// *problem.Problem ([problem.ServiceUnavailable]) with RetryAfter set and
-// the cause wrapped; [FailOpen] admits every item (TAT = now on the local
-// clock) and returns no error; [FailLocal] returns the fallback store's
-// answer. Invalid items (negative cost, interval or tolerance, or an
-// increment beyond about 146 years) are an error under every policy.
+// When Redis fails or does not answer within the timeout (see
+// [WithTimeout] and [WithCooldown]), Take returns the fallback store's
+// answer if [WithFallback] set one. Otherwise it returns an error that is a
+// 503 *problem.Problem ([problem.ServiceUnavailable]) with RetryAfter set,
+// wrapping the cause (errors.Is(err, context.DeadlineExceeded) reports a
+// missed deadline); [ratelimit.Middleware] then applies its failure policy.
+// Invalid items (negative cost, interval or tolerance, or an increment
+// beyond about 146 years) are always an error.
 func (s *Store) Take(ctx context.Context, items []ratelimit.Item, results []ratelimit.Result) (int64, error) {
 	if len(results) < len(items) {
 		return 0, fmt.Errorf("redisstore: %d results for %d items", len(results), len(items))
@@ -189,22 +190,12 @@ func (s *Store) release(b *buffers) {
 	s.bufs.Put(b)
 }
 
-// fail applies the failure policy to a decision Redis could not make.
+// fail answers a decision Redis could not make.
 func (s *Store) fail(ctx context.Context, items []ratelimit.Item, results []ratelimit.Result, cause error) (int64, error) {
-	switch s.cfg.policy {
-	case FailOpen:
-		now := s.now()
-		for i := range items {
-			results[i] = ratelimit.Result{Allowed: true, TAT: now}
-		}
-		return now, nil
-	case FailLocal:
+	if s.cfg.hasFallback {
 		return s.cfg.fallback.Take(ctx, items, results)
 	}
-	retry := s.cfg.cooldown
-	if retry < time.Second {
-		retry = time.Second
-	}
+	retry := max(s.cfg.cooldown, time.Second)
 	return 0, problem.ServiceUnavailable.
 		Wrap(fmt.Errorf("redisstore: %w", cause), "The rate limit store is unavailable").
 		WithRetryAfter(retry)

@@ -121,7 +121,10 @@ func TestKeysShareHashTagAndPrefix(t *testing.T) {
 		name, key, want string
 	}{
 		{"policy and caller", "10/1s:partner-1", "app:{partner-1}10/1s:partner-1"},
+		{"caller with colons", "hourly:ip:2001:db8::1", "app:{ip:2001:db8::1}hourly:ip:2001:db8::1"},
 		{"no separator", "solo", "app:{solo}solo"},
+		{"closing brace dropped", "10/1s:a}b", "app:{ab}10/1s:a}b"},
+		{"empty caller", "10/1s:", "app:{_}10/1s:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -205,8 +208,7 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		{"brace in prefix", c, []Option{WithPrefix("a{b}:")}, "prefix"},
 		{"zero timeout", c, []Option{WithTimeout(0)}, "timeout"},
 		{"negative cooldown", c, []Option{WithCooldown(-time.Second)}, "cooldown"},
-		{"fail-local without store", c, []Option{WithFailurePolicy(FailLocal)}, "fallback"},
-		{"unknown policy", c, []Option{WithFailurePolicy(FailurePolicy(9))}, "unknown failure policy"},
+		{"nil fallback", c, []Option{WithFallback(nil)}, "fallback"},
 		{"nil hash tag", c, []Option{WithHashTag(nil)}, "hash tag"},
 	}
 	for _, tt := range tests {
