@@ -133,7 +133,7 @@ func (s *Store) Take(ctx context.Context, items []ratelimit.Item, results []rate
 
 // errCoolingDown is the cause of decisions made without asking Redis
 // because it failed moments ago.
-var errCoolingDown = errors.New("redisstore: redis failed recently, not asked during the cooldown")
+var errCoolingDown = errors.New("redis failed recently; not asked during the cooldown")
 
 // encode fills b with the Redis keys and the script argument of items.
 func (s *Store) encode(b *buffers, items []ratelimit.Item) error {
