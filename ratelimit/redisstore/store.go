@@ -207,6 +207,9 @@ func parseReply(reply string, results []ratelimit.Result) (int64, error) {
 	now := p.instant()
 	for i := range results {
 		ok := p.int()
+		if ok != 0 && ok != 1 {
+			p.err = true
+		}
 		tat := p.instant()
 		results[i] = ratelimit.Result{Allowed: ok == 1, TAT: tat}
 	}
