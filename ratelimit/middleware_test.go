@@ -3,6 +3,7 @@ package ratelimit_test
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -218,7 +219,8 @@ func TestMiddlewareOptions(t *testing.T) {
 			}
 			lim := ratelimit.MustNew(store, []ratelimit.Policy{ratelimit.PerHour(1)})
 			calls := 0
-			h := ratelimit.Middleware(lim, tc.opts...)(okHandler(&calls))
+			quiet := ratelimit.ErrorWriter(problem.Writer{Logger: slog.New(slog.DiscardHandler)})
+			h := ratelimit.Middleware(lim, append([]ratelimit.MiddlewareOption{quiet}, tc.opts...)...)(okHandler(&calls))
 			for i, want := range tc.wantStatus {
 				rec := serve(h, httptest.NewRequest("GET", "/", nil))
 				if rec.Code != want {

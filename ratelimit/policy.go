@@ -49,10 +49,10 @@ func (p Policy) WithName(name string) Policy { p.Name = name; return p }
 func (p Policy) WithBurst(burst int64) Policy { p.Burst = burst; return p }
 
 // String returns the rate in the form [ParsePolicy] reads: "100/1m",
-// followed by ";burst=N" when Burst differs from Limit.
+// followed by ";burst=N" when Burst is set.
 func (p Policy) String() string {
 	s := strconv.FormatInt(p.Limit, 10) + "/" + formatPeriod(p.Period)
-	if p.Burst != 0 && p.Burst != p.Limit {
+	if p.Burst != 0 {
 		s += ";burst=" + strconv.FormatInt(p.Burst, 10)
 	}
 	return s
