@@ -32,9 +32,10 @@
 // fails or misses it, the store either returns a 503 problem error, and
 // [ratelimit.Middleware] applies its failure policy ([ratelimit.FailClosed]
 // by default: 503 with Retry-After; or [ratelimit.FailOpen]), or, with
-// [WithFallback], decides with a local in-process store. After a failure
-// the store does not ask Redis again for a short cooldown ([WithCooldown]),
-// so a Redis that hangs costs one deadline, not one per request.
+// [WithFallback], decides with a local in-process store. After three
+// failures in a row the store does not ask Redis again for a short
+// cooldown ([WithCooldown]), so a Redis that hangs costs a few deadlines,
+// not one per request.
 //
 // Usage:
 //

@@ -26,7 +26,7 @@ type ownRedis struct {
 	cmd  *exec.Cmd
 }
 
-func startRedis(t *testing.T) *ownRedis {
+func startRedis(t *testing.T, args ...string) *ownRedis {
 	t.Helper()
 	redisOptions(t) // same switch as the other Redis tests
 	bin, err := exec.LookPath("redis-server")
@@ -40,8 +40,9 @@ func startRedis(t *testing.T) *ownRedis {
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
 	r := &ownRedis{addr: "127.0.0.1:" + strconv.Itoa(port)}
-	r.cmd = exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", t.TempDir())
+	args = append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--dir", t.TempDir()}, args...)
+	r.cmd = exec.Command(bin, args...)
 	if err := r.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -183,6 +184,8 @@ func TestCooldownSkipsRedis(t *testing.T) {
 		asked   int64 // commands sent to Redis by this step
 	}{
 		{"first failure asks Redis", 0, 1},
+		{"second failure asks Redis", 0, 1},
+		{"third failure asks Redis and starts the cooldown", 0, 1},
 		{"within the cooldown", time.Second, 0},
 		{"at the end of the cooldown", 4*time.Second - 1, 0},
 		{"after the cooldown", 1, 1},

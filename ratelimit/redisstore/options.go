@@ -15,8 +15,8 @@ const (
 	DefaultPrefix = "ratelimit:"
 	// DefaultTimeout bounds each decision's round trip to Redis.
 	DefaultTimeout = 100 * time.Millisecond
-	// DefaultCooldown is how long the store stops asking Redis after a
-	// failure, failing (or using the fallback) straight away instead.
+	// DefaultCooldown is how long the store stops asking Redis after
+	// repeated failures, failing (or using the fallback) at once instead.
 	DefaultCooldown = time.Second
 )
 
@@ -46,10 +46,12 @@ func WithTimeout(d time.Duration) Option {
 	return func(c *config) { c.timeout = d }
 }
 
-// WithCooldown sets how long the store skips Redis after a failure and
-// decides without it at once (default [DefaultCooldown]), so that
-// a Redis that hangs costs one deadline, not one per request. Zero asks
-// Redis on every decision.
+// WithCooldown sets how long the store skips Redis, failing (or using the
+// fallback) at once, after three decisions in a row failed (default
+// [DefaultCooldown]); after it, one more failure starts a new cooldown.
+// A Redis that hangs then costs a few deadlines, not one per request,
+// while one slow reply alone changes nothing. Zero asks Redis on every
+// decision.
 func WithCooldown(d time.Duration) Option {
 	return func(c *config) { c.cooldown = d }
 }

@@ -16,6 +16,10 @@ import (
 	"github.com/apikit-go/apikit/ratelimit"
 )
 
+// tripAfter is the number of consecutive failures that start a cooldown:
+// one slow reply alone does not.
+const tripAfter = 3
+
 // maxIncrement bounds Cost*Interval (about 146 years), so that no sum the
 // store makes overflows an int64 of Unix nanoseconds.
 const maxIncrement = 1 << 62
@@ -29,7 +33,8 @@ type Store struct {
 	cfg      config
 	guarded  bool
 	now      func() int64
-	downTill atomic.Int64
+	downTill atomic.Int64 // local Unix ns until which Redis is not asked
+	fails    atomic.Int64 // consecutive failed decisions
 	bufs     sync.Pool
 }
 
@@ -118,6 +123,9 @@ func (s *Store) Take(ctx context.Context, items []ratelimit.Item, results []rate
 	if err == nil {
 		var now int64
 		if now, err = parseReply(reply, results[:len(items)]); err == nil {
+			if s.fails.Load() != 0 {
+				s.fails.Store(0)
+			}
 			return now, nil
 		}
 	}
@@ -125,7 +133,7 @@ func (s *Store) Take(ctx context.Context, items []ratelimit.Item, results []rate
 		// The caller gave up; that says nothing about Redis.
 		return 0, ctx.Err()
 	}
-	if s.cfg.cooldown > 0 {
+	if s.fails.Add(1) >= tripAfter && s.cfg.cooldown > 0 {
 		s.downTill.Store(s.now() + int64(s.cfg.cooldown))
 	}
 	return s.fail(ctx, items, results, err)
