@@ -10,7 +10,9 @@ package bench
 // in turn; each serial and parallel. Besides ns/op and allocs/op, each
 // benchmark reports the Redis round trips per decision (rtt/op, counted
 // with a go-redis hook: one per command, one per pipeline) and the number
-// of failed decisions (errors), which must be zero.
+// of failed decisions (errors), which must be zero, and the time Redis
+// spent running the script per decision (server-ns/op, from INFO
+// commandstats: meaningful on a server only the benchmark uses).
 //
 // The benchmarks need APIKIT_REDIS_URL (redis://127.0.0.1:6379/0) and use
 // a key prefix unique to each run; every key they write has a TTL.
@@ -20,6 +22,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -169,6 +172,32 @@ func benchPrefix(b *testing.B, c *redis.Client) string {
 	return prefix
 }
 
+// scriptMicros returns the server's total time spent in scripts (EVAL,
+// EVALSHA), in µs, from INFO commandstats. On a server that only the
+// benchmark uses, its growth over a benchmark is the server cost of the
+// decisions; on a shared server other clients' scripts add to it.
+func scriptMicros(b *testing.B, c *redis.Client) int64 {
+	b.Helper()
+	info, err := c.Info(context.Background(), "commandstats").Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var total int64
+	for _, line := range strings.Split(info, "\n") {
+		name, rest, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if !ok || (name != "cmdstat_eval" && name != "cmdstat_evalsha") {
+			continue
+		}
+		for _, field := range strings.Split(rest, ",") {
+			if v, ok := strings.CutPrefix(field, "usec="); ok {
+				n, _ := strconv.ParseInt(v, 10, 64)
+				total += n
+			}
+		}
+	}
+	return total
+}
+
 func BenchmarkRedisRateLimit(b *testing.B) {
 	keys := make([]string, redisBenchKeys)
 	for i := range keys {
@@ -199,6 +228,7 @@ func BenchmarkRedisRateLimit(b *testing.B) {
 						}
 					}
 					rt.n.Store(0)
+					usec0 := scriptMicros(b, c)
 					b.ReportAllocs()
 					b.ResetTimer()
 					if mode == "serial" {
@@ -215,6 +245,7 @@ func BenchmarkRedisRateLimit(b *testing.B) {
 						})
 					}
 					b.StopTimer()
+					b.ReportMetric(float64(scriptMicros(b, c)-usec0)*1e3/float64(b.N), "server-ns/op")
 					b.ReportMetric(float64(rt.n.Load())/float64(b.N), "rtt/op")
 					b.ReportMetric(float64(errs.Load()), "errors")
 					if errs.Load() > 0 && im.name == "apikit" {

@@ -14,10 +14,10 @@ import (
 )
 
 // fixedClockScript is the production script with TIME replaced by an
-// instant given in ARGV[2] (seconds) and ARGV[3] (microseconds), so that
-// exact boundaries can be checked against the Go decision.
+// instant given in two extra trailing arguments (seconds, microseconds), so
+// that exact boundaries can be checked against the Go decision.
 var fixedClockScript = redis.NewScript(strings.Replace(gcraScript,
-	"redis.call('TIME')", "{ARGV[2], ARGV[3]}", 1))
+	"redis.call('TIME')", "{table.remove(ARGV, #ARGV - 1), table.remove(ARGV)}", 1))
 
 // expectation is what ratelimit.GCRA says a decision must do.
 type expectation struct {
@@ -163,8 +163,8 @@ func TestScriptMatchesGoGCRA(t *testing.T) {
 			if err := s.encode(b, items); err != nil {
 				t.Fatal(err)
 			}
-			reply, err := fixedClockScript.Run(ctx, c, b.keys, string(b.arg),
-				now/1e9, now%1e9/1000).Text()
+			reply, err := fixedClockScript.Run(ctx, c, b.keys,
+				append(b.args, now/1e9, now%1e9/1000)...).Text()
 			if err != nil {
 				t.Fatalf("decision %d: %v", n, err)
 			}

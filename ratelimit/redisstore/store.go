@@ -41,7 +41,7 @@ type Store struct {
 type buffers struct {
 	keys []string
 	key  []byte
-	arg  []byte
+	args []any
 }
 
 // New returns a store that keeps its TATs in the Redis that client talks
@@ -146,7 +146,7 @@ var errCoolingDown = errors.New("redis failed recently; not asked during the coo
 // encode fills b with the Redis keys and the script argument of items.
 func (s *Store) encode(b *buffers, items []ratelimit.Item) error {
 	b.keys = b.keys[:0]
-	b.arg = b.arg[:0]
+	b.args = b.args[:0]
 	for i := range items {
 		it := &items[i]
 		if it.Cost < 0 || it.Interval < 0 || it.Tolerance < 0 {
@@ -157,12 +157,8 @@ func (s *Store) encode(b *buffers, items []ratelimit.Item) error {
 		}
 		b.key = s.appendKey(b.key[:0], it.Key)
 		b.keys = append(b.keys, string(b.key))
-		if i > 0 {
-			b.arg = append(b.arg, ' ')
-		}
-		b.arg = strconv.AppendInt(b.arg, it.Cost*it.Interval, 10)
-		b.arg = append(b.arg, ' ')
-		b.arg = strconv.AppendInt(b.arg, it.Tolerance, 10)
+		inc := it.Cost * it.Interval
+		b.args = append(b.args, inc/1e9, inc%1e9, it.Tolerance/1e9, it.Tolerance%1e9)
 	}
 	return nil
 }
@@ -171,7 +167,7 @@ func (s *Store) encode(b *buffers, items []ratelimit.Item) error {
 // the pool once go-redis no longer uses it.
 func (s *Store) run(ctx context.Context, b *buffers) (string, error) {
 	if !s.guarded {
-		v, err := s.script.Run(ctx, s.client, b.keys, string(b.arg)).Text()
+		v, err := s.script.Run(ctx, s.client, b.keys, b.args...).Text()
 		s.release(b)
 		return v, err
 	}
@@ -181,7 +177,7 @@ func (s *Store) run(ctx context.Context, b *buffers) (string, error) {
 	}
 	ch := make(chan reply, 1)
 	go func() {
-		v, err := s.script.Run(ctx, s.client, b.keys, string(b.arg)).Text()
+		v, err := s.script.Run(ctx, s.client, b.keys, b.args...).Text()
 		s.release(b)
 		ch <- reply{v, err}
 	}()
@@ -195,6 +191,7 @@ func (s *Store) run(ctx context.Context, b *buffers) (string, error) {
 
 func (s *Store) release(b *buffers) {
 	clear(b.keys)
+	clear(b.args)
 	s.bufs.Put(b)
 }
 
