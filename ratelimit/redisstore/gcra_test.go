@@ -164,7 +164,7 @@ func TestScriptMatchesGoGCRA(t *testing.T) {
 				t.Fatal(err)
 			}
 			reply, err := fixedClockScript.Run(ctx, c, b.keys,
-				append(b.args, now/1e9, now%1e9/1000)...).Text()
+				append(b.args, now/1e9, now%1e9/1000)...).Slice()
 			if err != nil {
 				t.Fatalf("decision %d: %v", n, err)
 			}

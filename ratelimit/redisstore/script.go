@@ -16,8 +16,9 @@ package redisstore
 // disappears when it would be equal to a new key anyway. A stored value
 // that is not such a number counts as no value.
 //
-// The reply is one string: "now_s now_ns" followed, for each item, by
-// " allowed tat_s tat_ns" (allowed is 1 or 0).
+// The reply is an array of integers: now_s, now_ns, then for each item
+// allowed (1 or 0), tat_s, tat_ns. (Integers cost the server less than
+// formatting a string.)
 const gcraScript = `
 if redis.replicate_commands then redis.replicate_commands() end
 local E = 1000000000
@@ -74,5 +75,5 @@ for i = 1, n do
   local m = 3 * i
   out[m], out[m + 1], out[m + 2] = st[k - 4], s, ns
 end
-return table.concat(out, ' ')
+return out
 `

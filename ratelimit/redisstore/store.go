@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -165,19 +164,19 @@ func (s *Store) encode(b *buffers, items []ratelimit.Item) error {
 
 // run evaluates the script. b belongs to run from here on and goes back to
 // the pool once go-redis no longer uses it.
-func (s *Store) run(ctx context.Context, b *buffers) (string, error) {
+func (s *Store) run(ctx context.Context, b *buffers) ([]any, error) {
 	if !s.guarded {
-		v, err := s.script.Run(ctx, s.client, b.keys, b.args...).Text()
+		v, err := s.script.Run(ctx, s.client, b.keys, b.args...).Slice()
 		s.release(b)
 		return v, err
 	}
 	type reply struct {
-		v   string
+		v   []any
 		err error
 	}
 	ch := make(chan reply, 1)
 	go func() {
-		v, err := s.script.Run(ctx, s.client, b.keys, b.args...).Text()
+		v, err := s.script.Run(ctx, s.client, b.keys, b.args...).Slice()
 		s.release(b)
 		ch <- reply{v, err}
 	}()
@@ -185,7 +184,7 @@ func (s *Store) run(ctx context.Context, b *buffers) (string, error) {
 	case r := <-ch:
 		return r.v, r.err
 	case <-ctx.Done():
-		return "", ctx.Err()
+		return nil, ctx.Err()
 	}
 }
 
@@ -206,55 +205,34 @@ func (s *Store) fail(ctx context.Context, items []ratelimit.Item, results []rate
 		WithRetryAfter(retry)
 }
 
-// parseReply reads the script's reply into results and returns now.
-func parseReply(reply string, results []ratelimit.Result) (int64, error) {
-	p := replyParser{s: reply}
-	now := p.instant()
-	for i := range results {
-		ok := p.int()
-		if ok != 0 && ok != 1 {
-			p.err = true
-		}
-		tat := p.instant()
-		results[i] = ratelimit.Result{Allowed: ok == 1, TAT: tat}
+// parseReply reads the script's reply (now as seconds and nanoseconds,
+// then allowed, TAT seconds and TAT nanoseconds for each item) into results
+// and returns now.
+func parseReply(reply []any, results []ratelimit.Result) (int64, error) {
+	if len(reply) != 2+3*len(results) {
+		return 0, fmt.Errorf("redisstore: script reply has %d values for %d items", len(reply), len(results))
 	}
-	if p.err || p.s != "" {
-		return 0, fmt.Errorf("redisstore: malformed script reply %q", reply)
+	now, ok := instant(reply[0], reply[1])
+	for i := range results {
+		r := reply[2+3*i:]
+		allowed, ok1 := r[0].(int64)
+		tat, ok2 := instant(r[1], r[2])
+		ok = ok && ok1 && ok2 && (allowed == 0 || allowed == 1)
+		results[i] = ratelimit.Result{Allowed: allowed == 1, TAT: tat}
+	}
+	if !ok {
+		return 0, fmt.Errorf("redisstore: malformed script reply %v", reply)
 	}
 	return now, nil
 }
 
-type replyParser struct {
-	s   string
-	err bool
-}
-
-func (p *replyParser) int() int64 {
-	if p.err {
-		return 0
-	}
-	i := 0
-	for i < len(p.s) && p.s[i] != ' ' {
-		i++
-	}
-	v, err := strconv.ParseInt(p.s[:i], 10, 64)
-	if err != nil {
-		p.err = true
-		return 0
-	}
-	p.s = p.s[i:]
-	if p.s != "" {
-		p.s = p.s[1:]
-	}
-	return v
-}
-
 // instant reads a (seconds, nanoseconds) pair as Unix nanoseconds.
-func (p *replyParser) instant() int64 {
-	sec, ns := p.int(), p.int()
-	if ns < 0 || ns >= 1e9 || sec > math.MaxInt64/int64(time.Second)-1 || sec < math.MinInt64/int64(time.Second) {
-		p.err = true
-		return 0
+func instant(s, ns any) (int64, bool) {
+	sec, ok1 := s.(int64)
+	nsec, ok2 := ns.(int64)
+	if !ok1 || !ok2 || nsec < 0 || nsec >= 1e9 ||
+		sec > math.MaxInt64/int64(time.Second)-1 || sec < math.MinInt64/int64(time.Second) {
+		return 0, false
 	}
-	return sec*1e9 + ns
+	return sec*1e9 + nsec, true
 }
