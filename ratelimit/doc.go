@@ -22,4 +22,10 @@
 //	})
 //	mux := http.NewServeMux()
 //	handler := ratelimit.Middleware(lim, ratelimit.Key(partnerID))(mux)
+//
+// On the client side, [ParseResponse] reads either family of fields into a
+// [Quota], for callers that pace themselves.
+//
+// Stores implement [Store] with the pure [GCRA] function; the suite in
+// ratelimit/storetest checks that a store keeps the contract.
 package ratelimit

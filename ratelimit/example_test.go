@@ -165,3 +165,39 @@ func ExampleNewMemoryStore() {
 	// Output:
 	// true 1
 }
+
+func ExampleDecision_Policies() {
+	store := ratelimit.NewMemoryStore(ratelimit.MemoryClock(exampleClock()))
+	defer store.Close()
+	lim := ratelimit.MustNew(store, []ratelimit.Policy{
+		ratelimit.PerSecond(5).WithName("burst"),
+		ratelimit.PerHour(3).WithName("hourly"),
+	})
+	var d ratelimit.Decision
+	for i := 0; i < 4; i++ {
+		d, _ = lim.Allow(context.Background(), "k")
+	}
+	fmt.Println("allowed:", d.Allowed, "retry after:", d.RetryAfter())
+	for _, p := range d.Policies() {
+		fmt.Printf("%s: allowed=%v remaining=%d\n", p.Name, p.Allowed, p.Remaining)
+	}
+	// Output:
+	// allowed: false retry after: 20m0s
+	// burst: allowed=true remaining=2
+	// hourly: allowed=false remaining=0
+}
+
+func ExampleKeyPrefix() {
+	store := ratelimit.NewMemoryStore(ratelimit.MemoryClock(exampleClock()))
+	defer store.Close()
+	policies := []ratelimit.Policy{ratelimit.PerMinute(1)}
+	search := ratelimit.MustNew(store, policies, ratelimit.KeyPrefix("search:"))
+	upload := ratelimit.MustNew(store, policies, ratelimit.KeyPrefix("upload:"))
+	ctx := context.Background()
+	a, _ := search.Allow(ctx, "partner-42")
+	b, _ := upload.Allow(ctx, "partner-42") // a separate bucket
+	c, _ := search.Allow(ctx, "partner-42")
+	fmt.Println(a.Allowed, b.Allowed, c.Allowed)
+	// Output:
+	// true true false
+}

@@ -30,7 +30,7 @@ func SetHeaders(h http.Header, d *Decision) {
 	p := d.Policy()
 	h.Set(HeaderLimit, strconv.FormatInt(p.Limit, 10))
 	h.Set(HeaderRemaining, strconv.FormatInt(p.Remaining, 10))
-	h.Set(HeaderReset, strconv.FormatInt(ceilDiv(d.now+int64(p.Reset), int64(time.Second)), 10))
+	h.Set(HeaderReset, strconv.FormatInt(ceilDiv(d.Reset().UnixNano(), int64(time.Second)), 10))
 	if !d.Allowed {
 		h.Set(HeaderRetryAfter, strconv.FormatInt(retryAfterSeconds(d.RetryAfter()), 10))
 	}
@@ -50,7 +50,8 @@ func SetIETFHeaders(h http.Header, d *Decision) {
 	}
 	pol := make([]byte, 0, 32*d.n)
 	rl := make([]byte, 0, 32*d.n)
-	for i, s := range d.Policies() {
+	for i := range d.NumPolicies() {
+		s := d.PolicyAt(i)
 		if i > 0 {
 			pol = append(pol, ", "...)
 			rl = append(rl, ", "...)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"strings"
 	"sync"
 	"time"
@@ -37,6 +36,7 @@ type compiled struct {
 	interval  int64
 	tolerance int64
 	burst     int64
+	salt      uint64 // the memory store's hash of keyPrefix
 }
 
 type scratch struct {
@@ -89,7 +89,11 @@ func New(store Store, policies []Policy, opts ...Option) (*Limiter, error) {
 		}
 		seen[name] = true
 		l.policies[i].Name = name
-		l.p = append(l.p, compiled{name, l.prefix + name + ":", interval, tolerance, p.burst()})
+		c := compiled{name: name, keyPrefix: l.prefix + name + ":", interval: interval, tolerance: tolerance, burst: p.burst()}
+		if l.mem != nil {
+			c.salt = l.mem.hash(c.keyPrefix)
+		}
+		l.p = append(l.p, c)
 		if i == 0 || p.burst() < l.minBurst {
 			l.minBurst = p.burst()
 		}
@@ -137,25 +141,31 @@ func (l *Limiter) Allow(ctx context.Context, key string) (Decision, error) {
 // no state) or n is negative or larger than the smallest burst
 // ([ErrCostExceedsBurst]: such a request can never be admitted).
 func (l *Limiter) AllowN(ctx context.Context, key string, n int64) (Decision, error) {
-	var d Decision
 	if n < 0 {
-		return d, fmt.Errorf("ratelimit: negative cost %d", n)
+		return Decision{}, fmt.Errorf("ratelimit: negative cost %d", n)
 	}
 	if n > l.minBurst {
-		return d, fmt.Errorf("%w: cost %d, burst %d", ErrCostExceedsBurst, n, l.minBurst)
+		return Decision{}, fmt.Errorf("%w: cost %d, burst %d", ErrCostExceedsBurst, n, l.minBurst)
 	}
+	if l.mem != nil && len(l.p) == 1 {
+		c := &l.p[0]
+		it := Item{Interval: c.interval, Tolerance: c.tolerance, Cost: n}
+		var r Result
+		now := l.mem.take1(memHash(l.mem.hash(key), c.salt), &it, &r)
+		return Decision{
+			Allowed: r.Allowed, lim: l, now: now, cost: max(n, 1), n: 1,
+			ok: b2u(r.Allowed), tat: [MaxPolicies]int64{max(r.TAT, now)},
+		}, nil
+	}
+	var d Decision
 	if l.mem != nil {
 		var items [MaxPolicies]Item
 		var results [MaxPolicies]Result
 		var hs [MaxPolicies]uint64
-		var h maphash.Hash
-		h.SetSeed(l.mem.seed)
+		hk := l.mem.hash(key)
 		for i := range l.p {
 			c := &l.p[i]
-			h.Reset()
-			h.WriteString(c.keyPrefix)
-			h.WriteString(key)
-			hs[i] = h.Sum64()
+			hs[i] = memHash(hk, c.salt)
 			items[i] = Item{Interval: c.interval, Tolerance: c.tolerance, Cost: n}
 		}
 		m := len(l.p)
@@ -179,53 +189,70 @@ func (l *Limiter) AllowN(ctx context.Context, key string, n int64) (Decision, er
 	return d, nil
 }
 
+// memHash files a caller key (its hash hk) under one policy (the hash of
+// its key prefix) in the memory store: a bijective mix (the finalizer of
+// MurmurHash3) of the two, so that distinct pairs collide only as often
+// as random 64-bit values do.
+func memHash(hk, salt uint64) uint64 {
+	h := hk ^ salt
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
+	return fixHash(h)
+}
+
 // decide fills d from the store's results.
 func (l *Limiter) decide(d *Decision, now, n int64, results []Result) {
 	d.Allowed = true
-	for _, r := range results {
-		d.Allowed = d.Allowed && r.Allowed
-	}
+	d.lim = l
 	d.now = now
-	d.n = len(results)
-	cost := max(n, 1)
-	pick := 0
+	d.cost = max(n, 1)
+	d.n = uint8(len(results))
 	for i, r := range results {
-		c := &l.p[i]
-		tat := max(r.TAT, now)
-		remaining := (now + c.tolerance - tat) / c.interval
-		remaining = min(max(remaining, 0), c.burst)
-		retry := max(tat+cost*c.interval-c.tolerance-now, 0)
-		d.states[i] = PolicyState{
-			Name: c.name, Limit: l.policies[i].Limit, Period: l.policies[i].Period,
-			Allowed: r.Allowed, Remaining: remaining,
-			Reset: time.Duration(tat - now), RetryAfter: time.Duration(retry),
-		}
-		if i == 0 {
-			continue
-		}
-		a, b := &d.states[i], &d.states[pick]
+		d.Allowed = d.Allowed && r.Allowed
+		d.ok |= b2u(r.Allowed) << i
+		d.tat[i] = max(r.TAT, now)
+	}
+	if d.n == 1 {
+		return
+	}
+	pick := d.PolicyAt(0)
+	for i := 1; i < len(results); i++ {
+		a := d.PolicyAt(i)
 		if d.Allowed {
-			if a.Remaining < b.Remaining || a.Remaining == b.Remaining && a.Reset > b.Reset {
-				pick = i
+			if a.Remaining < pick.Remaining || a.Remaining == pick.Remaining && a.Reset > pick.Reset {
+				d.policy, pick = uint8(i), a
 			}
-		} else if a.RetryAfter > b.RetryAfter {
-			pick = i
+		} else if a.RetryAfter > pick.RetryAfter {
+			d.policy, pick = uint8(i), a
 		}
 	}
-	d.policy = pick
 }
 
 // Decision is the outcome of one [Limiter.AllowN] call: whether the request
-// is admitted and the state of every policy after the decision.
+// is admitted and the state of every policy after the decision. The zero
+// Decision denies and describes no policy.
 type Decision struct {
 	// Allowed reports whether the request is admitted (every policy
 	// admitted it).
 	Allowed bool
 
+	n      uint8 // number of policies
+	policy uint8 // index of the most restrictive
+	ok     uint8 // bit i: policy i admitted
+	lim    *Limiter
 	now    int64
-	policy int
-	n      int
-	states [MaxPolicies]PolicyState
+	cost   int64
+	tat    [MaxPolicies]int64
+}
+
+func b2u(b bool) uint8 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // PolicyState is the state of one policy after a decision.
@@ -248,24 +275,63 @@ type PolicyState struct {
 // Time returns the store's instant of the decision.
 func (d *Decision) Time() time.Time { return time.Unix(0, d.now) }
 
-// Policies returns the state of every policy, in the limiter's order. The
-// slice shares d's memory.
-func (d *Decision) Policies() []PolicyState { return d.states[:d.n] }
+// NumPolicies returns the number of policies the decision describes.
+func (d *Decision) NumPolicies() int { return int(d.n) }
+
+// PolicyAt returns the state of the i-th policy (in the limiter's order)
+// after the decision; the zero PolicyState when i is out of range.
+func (d *Decision) PolicyAt(i int) PolicyState {
+	if i < 0 || i >= int(d.n) {
+		return PolicyState{}
+	}
+	c := &d.lim.p[i]
+	tat := d.tat[i]
+	remaining := min(max((d.now+c.tolerance-tat)/c.interval, 0), c.burst)
+	return PolicyState{
+		Name:       c.name,
+		Limit:      d.lim.policies[i].Limit,
+		Period:     d.lim.policies[i].Period,
+		Allowed:    d.ok>>i&1 == 1,
+		Remaining:  remaining,
+		Reset:      time.Duration(tat - d.now),
+		RetryAfter: time.Duration(max(tat+d.cost*c.interval-c.tolerance-d.now, 0)),
+	}
+}
+
+// Policies returns the state of every policy, in the limiter's order, in a
+// new slice.
+func (d *Decision) Policies() []PolicyState {
+	out := make([]PolicyState, d.n)
+	for i := range out {
+		out[i] = d.PolicyAt(i)
+	}
+	return out
+}
 
 // Policy returns the state of the most restrictive policy, the one the
 // X-RateLimit-* headers describe: for a denial, the denying policy that
 // makes the caller wait longest; otherwise the one with the fewest
 // remaining requests.
-func (d *Decision) Policy() PolicyState { return d.states[d.policy] }
+func (d *Decision) Policy() PolicyState { return d.PolicyAt(int(d.policy)) }
 
 // Limit is Policy().Limit.
-func (d *Decision) Limit() int64 { return d.states[d.policy].Limit }
+func (d *Decision) Limit() int64 {
+	if d.n == 0 {
+		return 0
+	}
+	return d.lim.policies[d.policy].Limit
+}
 
 // Remaining is Policy().Remaining.
-func (d *Decision) Remaining() int64 { return d.states[d.policy].Remaining }
+func (d *Decision) Remaining() int64 { return d.PolicyAt(int(d.policy)).Remaining }
 
 // Reset returns when the most restrictive policy's quota is whole again.
-func (d *Decision) Reset() time.Time { return time.Unix(0, d.now+int64(d.states[d.policy].Reset)) }
+func (d *Decision) Reset() time.Time {
+	if d.n == 0 {
+		return time.Unix(0, d.now)
+	}
+	return time.Unix(0, d.tat[d.policy])
+}
 
 // RetryAfter returns how long a denied caller must wait before the same
 // request can be admitted (assuming no other traffic on its key); 0 for an
@@ -274,7 +340,7 @@ func (d *Decision) RetryAfter() time.Duration {
 	if d.Allowed || d.n == 0 {
 		return 0
 	}
-	return d.states[d.policy].RetryAfter
+	return d.PolicyAt(int(d.policy)).RetryAfter
 }
 
 // String describes the decision for logs.

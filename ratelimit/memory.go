@@ -6,6 +6,7 @@ import (
 	"hash/maphash"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -35,12 +36,21 @@ import (
 // so giving its owner a fresh quota, which is what a caller flooding the
 // store with new keys would want.
 //
+// A [Limiter] that uses the store directly (not through a wrapper) files
+// its keys by a hash of the caller key combined with the policy's, which
+// saves building the key; [MemoryStore.Take] files Item.Key itself. The
+// two never share buckets, so limiters that must share buckets should all
+// be given the store itself.
+//
 // Call [MemoryStore.Close] to stop the sweeper.
 type MemoryStore struct {
 	seed        maphash.Seed
 	shards      []shard
 	mask        uint64
-	clock       func() time.Time
+	clock       func() time.Time // nil: the monotonic wall clock below
+	base        time.Time        // an instant with a monotonic reading
+	baseWall    int64            // base's wall time, Unix ns
+	skew        atomic.Int64     // wall-clock correction, refreshed by the sweeper
 	maxPerShard int
 	sweepEvery  time.Duration
 
@@ -51,14 +61,11 @@ type MemoryStore struct {
 
 type shard struct {
 	mu sync.Mutex
-	m  map[uint64]int64
-	// peak is the largest len(m) since the map was last rebuilt: Go maps
-	// never shrink, so a shard whose keys mostly went away is rebuilt.
-	peak int
-	// earliest is a lower bound of the TATs in m: before it, no key is
+	t  table
+	// earliest is a lower bound of the TATs in t: before it, no key is
 	// idle and a sweep would find nothing.
 	earliest int64
-	_        [24]byte // keep shards on separate cache lines
+	_        [16]byte // keep shards on separate cache lines
 }
 
 // MemoryOption configures a [MemoryStore].
@@ -68,8 +75,9 @@ type memoryOptionFunc func(*MemoryStore)
 
 func (f memoryOptionFunc) applyMemory(s *MemoryStore) { f(s) }
 
-// MemoryClock makes the store read time from now instead of [time.Now];
-// tests pass a fake clock.
+// MemoryClock makes the store read time from now; tests pass a fake
+// clock. By default the store reads the monotonic clock, anchored to the
+// wall clock when it is made and realigned on every sweeper tick.
 func MemoryClock(now func() time.Time) MemoryOption {
 	return memoryOptionFunc(func(s *MemoryStore) {
 		if now != nil {
@@ -113,7 +121,6 @@ const defaultMaxKeys = 1_000_000
 func NewMemoryStore(opts ...MemoryOption) *MemoryStore {
 	s := &MemoryStore{
 		seed:        maphash.MakeSeed(),
-		clock:       time.Now,
 		maxPerShard: defaultMaxKeys,
 		sweepEvery:  time.Minute,
 		stop:        make(chan struct{}),
@@ -122,6 +129,8 @@ func NewMemoryStore(opts ...MemoryOption) *MemoryStore {
 	for _, o := range opts {
 		o.applyMemory(s)
 	}
+	s.base = time.Now()
+	s.baseWall = s.base.UnixNano()
 	if s.shards == nil {
 		s.shards = make([]shard, ceilPow2(max(64, 16*runtime.GOMAXPROCS(0))))
 	}
@@ -129,7 +138,7 @@ func NewMemoryStore(opts ...MemoryOption) *MemoryStore {
 	total := s.maxPerShard
 	s.maxPerShard = max(1, (total+len(s.shards)-1)/len(s.shards))
 	for i := range s.shards {
-		s.shards[i].m = make(map[uint64]int64)
+		s.shards[i].t = newTable(minTableSize)
 	}
 	if s.sweepEvery > 0 {
 		go s.sweeper(max(time.Millisecond, s.sweepEvery/time.Duration(len(s.shards))))
@@ -137,6 +146,16 @@ func NewMemoryStore(opts ...MemoryOption) *MemoryStore {
 		close(s.done)
 	}
 	return s
+}
+
+// now returns the store's instant in Unix nanoseconds. Without an injected
+// clock it is derived from the monotonic clock, one clock read instead of
+// the two of time.Now, and realigned with the wall clock by the sweeper.
+func (s *MemoryStore) now() int64 {
+	if s.clock != nil {
+		return s.clock().UnixNano()
+	}
+	return s.baseWall + int64(time.Since(s.base)) + s.skew.Load()
 }
 
 func ceilPow2(n int) int {
@@ -167,8 +186,11 @@ func (s *MemoryStore) sweeper(tick time.Duration) {
 		case <-s.stop:
 			return
 		case <-t.C:
+			if s.clock == nil {
+				s.skew.Store(time.Now().UnixNano() - s.baseWall - int64(time.Since(s.base)))
+			}
 			sh := &s.shards[next]
-			now := s.clock().UnixNano()
+			now := s.now()
 			sh.mu.Lock()
 			sh.sweep(now)
 			sh.mu.Unlock()
@@ -181,7 +203,7 @@ func (s *MemoryStore) sweeper(tick time.Duration) {
 // the same in the background; Sweep is for tests and for callers that
 // disabled it.
 func (s *MemoryStore) Sweep() {
-	now := s.clock().UnixNano()
+	now := s.now()
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.mu.Lock()
@@ -196,74 +218,64 @@ func (s *MemoryStore) Len() int {
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.mu.Lock()
-		n += len(sh.m)
+		n += sh.t.n
 		sh.mu.Unlock()
 	}
 	return n
 }
 
-// sweep deletes the idle keys of sh (locked), recomputes earliest and
-// rebuilds the map when it has shrunk to a quarter of its peak.
+// sweep deletes the idle keys of sh (locked) and recomputes earliest;
+// the table shrinks when most of its keys are gone.
 func (sh *shard) sweep(now int64) {
 	if now < sh.earliest {
 		return
 	}
-	earliest := int64(1<<63 - 1)
-	for k, tat := range sh.m {
-		if tat <= now {
-			delete(sh.m, k)
-		} else if tat < earliest {
-			earliest = tat
-		}
-	}
-	sh.earliest = earliest
-	if n := len(sh.m); sh.peak >= 64 && n < sh.peak/4 {
-		m := make(map[uint64]int64, n)
-		for k, v := range sh.m {
-			m[k] = v
-		}
-		sh.m = m
-		sh.peak = n
-	}
+	sh.earliest = sh.t.evict(now)
 }
 
-// store writes tat for key h (locked shard), reporting false when the key
-// is new and the shard is full of live keys.
-func (sh *shard) store(h uint64, tat, now int64, exists bool, maxKeys int) bool {
-	if tat <= now { // as good as a new key
-		if exists {
-			delete(sh.m, h)
+// write stores tat for the key at slot i (locked shard; found tells
+// whether the key exists), reporting false when the key is new and the
+// shard is full of live keys.
+func (sh *shard) write(i int, found bool, h uint64, tat, now int64, maxKeys int) bool {
+	switch {
+	case tat <= now: // as good as a new key
+		if found {
+			sh.t.remove(i)
 		}
 		return true
+	case found:
+		sh.t.slots[i].tat = tat
+		return true
 	}
-	if !exists && len(sh.m) >= maxKeys {
+	if sh.t.n >= maxKeys {
 		sh.sweep(now)
-		if len(sh.m) >= maxKeys {
+		if sh.t.n >= maxKeys {
 			return false
 		}
+		i, _ = sh.t.find(h)
 	}
-	sh.m[h] = tat
-	if n := len(sh.m); n > sh.peak {
-		sh.peak = n
-	}
-	if tat < sh.earliest || len(sh.m) == 1 {
+	sh.t.insert(i, h, tat)
+	if tat < sh.earliest || sh.t.n == 1 {
 		sh.earliest = tat
 	}
 	return true
 }
 
-// hasRoom reports whether key h may be inserted into sh (locked).
+// hasRoom reports whether a new key may be inserted into sh (locked).
 func (sh *shard) hasRoom(now int64, maxKeys int) bool {
-	if len(sh.m) < maxKeys {
+	if sh.t.n < maxKeys {
 		return true
 	}
 	sh.sweep(now)
-	return len(sh.m) < maxKeys
+	return sh.t.n < maxKeys
 }
 
-// Hash returns the hash the store files key under; the Limiter's fast path
-// computes the same value without building the key.
-func (s *MemoryStore) hash(key string) uint64 { return maphash.String(s.seed, key) }
+// hash returns the hash the store files key under when it comes through
+// Take.
+func (s *MemoryStore) hash(key string) uint64 { return fixHash(maphash.String(s.seed, key)) }
+
+// shardOf picks the shard of a hash from bits the table does not index by.
+func (s *MemoryStore) shardOf(h uint64) uint64 { return (h >> 40) & s.mask }
 
 // errTooManyItems is returned when a Take names more items than the store
 // handles in one call.
@@ -277,7 +289,7 @@ const maxItems = 16
 // microsecond).
 func (s *MemoryStore) Take(_ context.Context, items []Item, results []Result) (int64, error) {
 	if len(items) > maxItems {
-		return s.clock().UnixNano(), errTooManyItems
+		return s.now(), errTooManyItems
 	}
 	var hs [maxItems]uint64
 	for i := range items {
@@ -295,7 +307,7 @@ func (s *MemoryStore) take(hs []uint64, items []Item, results []Result) int64 {
 	var order [maxItems]uint32
 	n := 0
 	for _, h := range hs {
-		idx := uint32(h & s.mask)
+		idx := uint32(s.shardOf(h))
 		j := n
 		for j > 0 && order[j-1] > idx {
 			j--
@@ -307,19 +319,23 @@ func (s *MemoryStore) take(hs []uint64, items []Item, results []Result) int64 {
 		order[j] = idx
 		n++
 	}
-	now := s.clock().UnixNano()
+	now := s.now()
 	for _, idx := range order[:n] {
 		s.shards[idx].mu.Lock()
 	}
 	all := true
 	var exists [maxItems]bool
 	for i := range items {
-		sh := &s.shards[hs[i]&s.mask]
-		tat, ok := sh.m[hs[i]]
+		sh := &s.shards[s.shardOf(hs[i])]
+		j, ok := sh.t.find(hs[i])
+		tat := sh.t.slots[j].tat
+		if !ok {
+			tat = 0
+		}
 		// A key named twice sees the earlier item's outcome.
-		for j := i - 1; j >= 0; j-- {
-			if hs[j] == hs[i] {
-				tat, ok = results[j].TAT, true
+		for k := i - 1; k >= 0; k-- {
+			if hs[k] == hs[i] {
+				tat, ok = results[k].TAT, true
 				break
 			}
 		}
@@ -332,7 +348,7 @@ func (s *MemoryStore) take(hs []uint64, items []Item, results []Result) int64 {
 		// Check room for the new keys before writing anything.
 		for i := range items {
 			if !exists[i] && results[i].TAT > now {
-				sh := &s.shards[hs[i]&s.mask]
+				sh := &s.shards[s.shardOf(hs[i])]
 				if !sh.hasRoom(now, s.maxPerShard) {
 					results[i] = Result{Allowed: false, TAT: now + items[i].Tolerance}
 					all = false
@@ -342,16 +358,19 @@ func (s *MemoryStore) take(hs []uint64, items []Item, results []Result) int64 {
 	}
 	if all {
 		for i := range items {
-			sh := &s.shards[hs[i]&s.mask]
-			_, ok := sh.m[hs[i]]
-			sh.store(hs[i], results[i].TAT, now, ok, s.maxPerShard+maxItems)
+			sh := &s.shards[s.shardOf(hs[i])]
+			j, ok := sh.t.find(hs[i])
+			sh.write(j, ok, hs[i], results[i].TAT, now, s.maxPerShard+maxItems)
 		}
 	} else {
 		for i := range items {
 			if results[i].Allowed {
 				// Nothing is written: report the unchanged TAT.
-				sh := &s.shards[hs[i]&s.mask]
-				tat := sh.m[hs[i]]
+				sh := &s.shards[s.shardOf(hs[i])]
+				tat := int64(0)
+				if j, ok := sh.t.find(hs[i]); ok {
+					tat = sh.t.slots[j].tat
+				}
 				results[i].TAT = max(tat, now)
 			}
 		}
@@ -363,12 +382,16 @@ func (s *MemoryStore) take(hs []uint64, items []Item, results []Result) int64 {
 }
 
 func (s *MemoryStore) take1(h uint64, it *Item, res *Result) int64 {
-	sh := &s.shards[h&s.mask]
-	now := s.clock().UnixNano() // read outside the lock: a late now only makes GCRA stricter
+	sh := &s.shards[s.shardOf(h)]
+	now := s.now() // read outside the lock: a late now only makes GCRA stricter
 	sh.mu.Lock()
-	tat, ok := sh.m[h]
+	i, ok := sh.t.find(h)
+	tat := sh.t.slots[i].tat
+	if !ok {
+		tat = 0
+	}
 	allowed, newTAT := GCRA(now, tat, *it)
-	if allowed && !sh.store(h, newTAT, now, ok, s.maxPerShard) {
+	if allowed && !sh.write(i, ok, h, newTAT, now, s.maxPerShard) {
 		allowed, newTAT = false, now+it.Tolerance
 	}
 	sh.mu.Unlock()

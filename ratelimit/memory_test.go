@@ -222,3 +222,21 @@ func TestMemoryParallelKeys(t *testing.T) {
 		t.Errorf("admitted %d, want %d (5 per key)", total, 200)
 	}
 }
+
+func TestMemoryDefaultClockIsWallClock(t *testing.T) {
+	s := ratelimit.NewMemoryStore()
+	defer s.Close()
+	lim := ratelimit.MustNew(s, []ratelimit.Policy{ratelimit.PerMinute(1)})
+	before := time.Now()
+	d, err := lim.Allow(context.Background(), "k")
+	after := time.Now()
+	if err != nil || !d.Allowed {
+		t.Fatal(d.Allowed, err)
+	}
+	// The monotonic reading is anchored to the wall clock: the decision's
+	// instant lies between two wall-clock readings (with a little slack
+	// for the two clocks' different resolutions).
+	if got := d.Time(); got.Before(before.Add(-time.Millisecond)) || got.After(after.Add(time.Millisecond)) {
+		t.Errorf("decision time %v not within [%v, %v]", got, before, after)
+	}
+}

@@ -38,6 +38,7 @@ type middleware struct {
 	limiter   *Limiter
 	key       func(*http.Request) string
 	trusted   []netip.Prefix
+	v6bits    int
 	skip      func(*http.Request) bool
 	cost      func(*http.Request) int64
 	errw      problem.ErrorWriter
@@ -50,8 +51,9 @@ type middleware struct {
 }
 
 // Key sets the function that names the caller: a partner ID, an API key,
-// a user. An empty result falls back to the client address ([ClientIP]).
-// The default is the client address alone.
+// a user. An empty result falls back to the client address ([ClientIP];
+// IPv6 addresses by their /64, see [IPv6Prefix]). The default is the
+// client address alone.
 func Key(f func(r *http.Request) string) MiddlewareOption {
 	return middlewareOptionFunc(func(m *middleware) { m.key = f })
 }
@@ -66,15 +68,27 @@ func TrustedProxies(prefixes ...netip.Prefix) MiddlewareOption {
 	})
 }
 
+// IPv6Prefix sets how many leading bits of an IPv6 client address form
+// the default key (default 64: one host usually holds a whole /64, so
+// limiting single addresses would be trivially evaded; 128 keys by full
+// address). IPv4 addresses are always used whole.
+func IPv6Prefix(bits int) MiddlewareOption {
+	return middlewareOptionFunc(func(m *middleware) {
+		if bits >= 1 && bits <= 128 {
+			m.v6bits = bits
+		}
+	})
+}
+
 // Skip exempts the requests for which f returns true (health checks,
 // internal callers): they get no headers and consume nothing.
 func Skip(f func(r *http.Request) bool) MiddlewareOption {
 	return middlewareOptionFunc(func(m *middleware) { m.skip = f })
 }
 
-// Cost sets the weight of a request (default 1). A cost above the smallest
-// burst can never be admitted and is answered with a 429 that carries no
-// Retry-After.
+// Cost sets the weight of a request (default 1; a negative weight counts
+// as 1). A cost above the smallest burst can never be admitted and is
+// answered with a 429 that carries no Retry-After.
 func Cost(f func(r *http.Request) int64) MiddlewareOption {
 	return middlewareOptionFunc(func(m *middleware) { m.cost = f })
 }
@@ -149,6 +163,7 @@ func Middleware(l *Limiter, opts ...MiddlewareOption) func(http.Handler) http.Ha
 		ietf:      true,
 		failRetry: time.Second,
 		def:       problem.RateLimitExceeded,
+		v6bits:    64,
 	}
 	for _, o := range opts {
 		o.applyMiddleware(&base)
@@ -170,11 +185,13 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		key = m.key(r)
 	}
 	if key == "" {
-		key = "ip:" + ClientIP(r, m.trusted)
+		key = m.ipKey(r)
 	}
 	cost := int64(1)
 	if m.cost != nil {
-		cost = m.cost(r)
+		if cost = m.cost(r); cost < 0 {
+			cost = 1
+		}
 	}
 	d, err := m.limiter.AllowN(r.Context(), key, cost)
 	if err != nil {
@@ -192,8 +209,8 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	secs := retryAfterSeconds(d.RetryAfter())
 	var violated []string
-	for _, s := range d.Policies() {
-		if !s.Allowed {
+	for i := range d.NumPolicies() {
+		if s := d.PolicyAt(i); !s.Allowed {
 			violated = append(violated, s.Name)
 		}
 	}
@@ -203,6 +220,18 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		WithExtension(ExtViolatedPolicies, violated).
 		WithInstance(r.URL.Path)
 	m.errw.WriteError(w, r, p)
+}
+
+// ipKey is the default key: the client address, IPv6 ones cut to the
+// configured prefix.
+func (m *middleware) ipKey(r *http.Request) string {
+	ip := ClientIP(r, m.trusted)
+	if a, err := netip.ParseAddr(ip); err == nil && a.Is6() && m.v6bits < 128 {
+		if p, err := a.Prefix(m.v6bits); err == nil {
+			return "ip:" + p.String()
+		}
+	}
+	return "ip:" + ip
 }
 
 // fail applies the failure policy to a limiter error.

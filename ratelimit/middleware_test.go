@@ -273,6 +273,49 @@ func TestClientIP(t *testing.T) {
 	}
 }
 
+func TestMiddlewareIPv6Prefix(t *testing.T) {
+	tests := []struct {
+		name  string
+		opts  []ratelimit.MiddlewareOption
+		addrs []string
+		want  []int
+	}{
+		{"same /64 shares a bucket", nil, []string{"[2001:db8:1:2::1]:1", "[2001:db8:1:2::ffff]:1", "[2001:db8:1:3::1]:1"}, []int{200, 429, 200}},
+		{"full addresses", []ratelimit.MiddlewareOption{ratelimit.IPv6Prefix(128)}, []string{"[2001:db8:1:2::1]:1", "[2001:db8:1:2::ffff]:1"}, []int{200, 200}},
+		{"ipv4 whole", nil, []string{"192.0.2.1:1", "192.0.2.2:1", "192.0.2.1:2"}, []int{200, 200, 429}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			lim := ratelimit.MustNew(newMem(t, newFakeClock()), []ratelimit.Policy{ratelimit.PerHour(1)})
+			calls := 0
+			h := ratelimit.Middleware(lim, tc.opts...)(okHandler(&calls))
+			for i, addr := range tc.addrs {
+				r := httptest.NewRequest("GET", "/", nil)
+				r.RemoteAddr = addr
+				if rec := serve(h, r); rec.Code != tc.want[i] {
+					t.Errorf("request %d from %s: %d, want %d", i+1, addr, rec.Code, tc.want[i])
+				}
+			}
+		})
+	}
+}
+
+func TestMiddlewareHeadersBeforeHandler(t *testing.T) {
+	lim := ratelimit.MustNew(newMem(t, newFakeClock()), []ratelimit.Policy{ratelimit.PerHour(5)})
+	var seen string
+	h := ratelimit.Middleware(lim)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen = w.Header().Get("X-RateLimit-Remaining") + " " + w.Header().Get("RateLimit")
+		w.Header().Set("X-RateLimit-Remaining", "overridden by the handler")
+	}))
+	rec := serve(h, httptest.NewRequest("GET", "/", nil))
+	if seen != `4 "5/1h";r=4;t=720` {
+		t.Errorf("the handler saw %q, want the headers already set", seen)
+	}
+	if got := rec.Header().Values("X-RateLimit-Remaining"); len(got) != 1 {
+		t.Errorf("X-RateLimit-Remaining = %q, want one value", got)
+	}
+}
+
 func TestMiddlewareKeyByProxy(t *testing.T) {
 	clk := newFakeClock()
 	lim := ratelimit.MustNew(newMem(t, clk), []ratelimit.Policy{ratelimit.PerHour(1)})
