@@ -16,6 +16,8 @@ package redisstore
 // disappears when it would be equal to a new key anyway. A stored value
 // that is not such a number counts as no value.
 //
+// A decision of one item takes a shorter path with the same arithmetic.
+//
 // The reply is an array of integers: now_s, now_ns, then for each item
 // allowed (1 or 0), tat_s, tat_ns. (Integers cost the server less than
 // formatting a string.)
@@ -27,6 +29,39 @@ local now_s, now_n = tonumber(t[1]), tonumber(t[2]) * 1000
 local n = #KEYS
 if #ARGV ~= 4 * n then
   return redis.error_reply('ERR redisstore: ' .. n .. ' keys but ' .. #ARGV .. ' arguments')
+end
+-- One item (one policy, the common case): the same steps without tables.
+if n == 1 then
+  local s, ns = now_s, now_n
+  local v = redis.call('GET', KEYS[1])
+  if v then
+    local l = #v
+    local vs, vn = 0, nil
+    if l > 9 then
+      vs, vn = tonumber(string.sub(v, 1, l - 9)), tonumber(string.sub(v, l - 8))
+    else
+      vn = tonumber(v)
+    end
+    if vs and vn and (vs > s or (vs == s and vn > ns))
+        and vs < 1e11 and vs % 1 == 0 and vn >= 0 and vn < E and vn % 1 == 0 then
+      s, ns = vs, vn
+    end
+  end
+  local as, an = s + tonumber(ARGV[1]), ns + tonumber(ARGV[2])
+  if an >= E then as, an = as + 1, an - E end
+  local ls, ln = now_s + tonumber(ARGV[3]), now_n + tonumber(ARGV[4])
+  if ln >= E then ls, ln = ls + 1, ln - E end
+  if as > ls or (as == ls and an > ln) then
+    return {now_s, now_n, 0, s, ns}
+  end
+  if as ~= s or an ~= ns then
+    local ds, dn = as - now_s, an - now_n
+    if dn < 0 then ds, dn = ds - 1, dn + E end
+    local px = ds * 1000 + math.ceil(dn / 1000000)
+    if px < 1 then px = 1 end
+    redis.call('SET', KEYS[1], string.format('%d%09d', as, an), 'PX', px)
+  end
+  return {now_s, now_n, 1, as, an}
 end
 local st = {}
 local all = true
