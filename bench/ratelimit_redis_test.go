@@ -1,0 +1,230 @@
+package bench
+
+// Redis-backed rate limiters compared on the same Redis, limits and keys:
+// apikit's ratelimit/redisstore behind a ratelimit.Limiter,
+// github.com/go-redis/redis_rate/v10 (GCRA in Lua) and
+// github.com/ulule/limiter/v3 with its Redis store (fixed window in Lua).
+//
+// Scenarios: one key always admitted (a limit no benchmark can reach), one
+// key always denied (1 per hour, exhausted first), and 100,000 keys visited
+// in turn; each serial and parallel. Besides ns/op and allocs/op, each
+// benchmark reports the Redis round trips per decision (rtt/op, counted
+// with a go-redis hook: one per command, one per pipeline) and the number
+// of failed decisions (errors), which must be zero.
+//
+// The benchmarks need APIKIT_REDIS_URL (redis://127.0.0.1:6379/0) and use
+// a key prefix unique to each run; every key they write has a TTL.
+
+import (
+	"context"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/go-redis/redis_rate/v10"
+	"github.com/redis/go-redis/v9"
+	ulule "github.com/ulule/limiter/v3"
+	ululeredis "github.com/ulule/limiter/v3/drivers/store/redis"
+
+	"github.com/apikit-go/apikit/ratelimit"
+	"github.com/apikit-go/apikit/ratelimit/redisstore"
+)
+
+const redisBenchKeys = 100_000
+
+// redisBenchLimit is one limit every implementation is configured with.
+type redisBenchLimit struct {
+	n      int64
+	period time.Duration
+}
+
+// redisBenchCase is one scenario.
+type redisBenchCase struct {
+	name  string
+	limit redisBenchLimit
+	keys  int  // distinct keys visited in turn
+	allow bool // the decision every request must get
+}
+
+func redisBenchCases() []redisBenchCase {
+	return []redisBenchCase{
+		{"one-key-allowed", redisBenchLimit{1_000_000_000, time.Second}, 1, true},
+		{"one-key-denied", redisBenchLimit{1, time.Hour}, 1, false},
+		// 1e9 per second: never reached, and every key expires within a
+		// second of its last use.
+		{"100k-keys", redisBenchLimit{1_000_000_000, time.Second}, redisBenchKeys, true},
+	}
+}
+
+// redisBenchImpl makes an allow function for a limit on client, with keys
+// under prefix.
+type redisBenchImpl struct {
+	name string
+	make func(tb testing.TB, c *redis.Client, prefix string, l redisBenchLimit) func(ctx context.Context, key string) (bool, error)
+}
+
+func redisBenchImpls() []redisBenchImpl {
+	return []redisBenchImpl{
+		{"redis_rate", func(tb testing.TB, c *redis.Client, prefix string, l redisBenchLimit) func(context.Context, string) (bool, error) {
+			lim := redis_rate.NewLimiter(c)
+			limit := redis_rate.Limit{Rate: int(l.n), Burst: int(l.n), Period: l.period}
+			return func(ctx context.Context, key string) (bool, error) {
+				res, err := lim.Allow(ctx, prefix+key, limit)
+				if err != nil {
+					return false, err
+				}
+				return res.Allowed > 0, nil
+			}
+		}},
+		{"apikit", func(tb testing.TB, c *redis.Client, prefix string, l redisBenchLimit) func(context.Context, string) (bool, error) {
+			// A deadline generous enough for a busy machine: the others
+			// have none but the client's read timeout.
+			store, err := redisstore.New(c, redisstore.WithPrefix(prefix), redisstore.WithTimeout(time.Second))
+			if err != nil {
+				tb.Fatal(err)
+			}
+			lim := ratelimit.MustNew(store, []ratelimit.Policy{{Limit: l.n, Period: l.period}})
+			return func(ctx context.Context, key string) (bool, error) {
+				d, err := lim.Allow(ctx, key)
+				return d.Allowed, err
+			}
+		}},
+		{"ulule", func(tb testing.TB, c *redis.Client, prefix string, l redisBenchLimit) func(context.Context, string) (bool, error) {
+			store, err := ululeredis.NewStoreWithOptions(c, ulule.StoreOptions{Prefix: prefix + "ulule"})
+			if err != nil {
+				tb.Fatal(err)
+			}
+			lim := ulule.New(store, ulule.Rate{Limit: l.n, Period: l.period})
+			return func(ctx context.Context, key string) (bool, error) {
+				lc, err := lim.Get(ctx, key)
+				return !lc.Reached, err
+			}
+		}},
+	}
+}
+
+// roundTrips counts the commands and pipelines a client sends.
+type roundTrips struct{ n atomic.Int64 }
+
+func (h *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		h.n.Add(1)
+		return next(ctx, cmd)
+	}
+}
+
+func (h *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		h.n.Add(1)
+		return next(ctx, cmds)
+	}
+}
+
+// benchRedisClient returns a client of APIKIT_REDIS_URL with a round-trip
+// counter, or skips.
+func benchRedisClient(b *testing.B) (*redis.Client, *roundTrips) {
+	b.Helper()
+	url := os.Getenv("APIKIT_REDIS_URL")
+	if url == "" {
+		b.Skip("set APIKIT_REDIS_URL (e.g. redis://127.0.0.1:6379/0) to run the Redis benchmarks")
+	}
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	opt.ContextTimeoutEnabled = true
+	c := redis.NewClient(opt)
+	rt := new(roundTrips)
+	c.AddHook(rt)
+	b.Cleanup(func() { _ = c.Close() })
+	return c, rt
+}
+
+// benchPrefix returns a key prefix unique to this run and deletes the keys
+// under it (which all have TTLs anyway) when b ends.
+func benchPrefix(b *testing.B, c *redis.Client) string {
+	b.Helper()
+	prefix := "apikit-bench:rl-redis:" + strconv.FormatInt(time.Now().UnixNano(), 36) + ":"
+	b.Cleanup(func() {
+		ctx := context.Background()
+		for _, pattern := range []string{prefix + "*", "rate:" + prefix + "*"} {
+			iter := c.Scan(ctx, 0, pattern, 10_000).Iterator()
+			var keys []string
+			for iter.Next(ctx) {
+				if keys = append(keys, iter.Val()); len(keys) == 1000 {
+					c.Unlink(ctx, keys...)
+					keys = keys[:0]
+				}
+			}
+			if len(keys) > 0 {
+				c.Unlink(ctx, keys...)
+			}
+		}
+	})
+	return prefix
+}
+
+func BenchmarkRedisRateLimit(b *testing.B) {
+	keys := make([]string, redisBenchKeys)
+	for i := range keys {
+		keys[i] = "k" + strconv.Itoa(i)
+	}
+	for _, bc := range redisBenchCases() {
+		for _, mode := range []string{"serial", "parallel"} {
+			for _, im := range redisBenchImpls() {
+				b.Run("case="+bc.name+"/mode="+mode+"/lib="+im.name, func(b *testing.B) {
+					c, rt := benchRedisClient(b)
+					prefix := benchPrefix(b, c)
+					allow := im.make(b, c, prefix, bc.limit)
+					ctx := context.Background()
+					ks := keys[:bc.keys]
+					// Warm up: load the script, open connections, and
+					// exhaust the denied key.
+					for i := range min(len(ks), 2) {
+						if _, err := allow(ctx, ks[i]); err != nil {
+							b.Fatal(err)
+						}
+					}
+					var errs, wrong atomic.Int64
+					check := func(ok bool, err error) {
+						if err != nil {
+							errs.Add(1)
+						} else if ok != bc.allow {
+							wrong.Add(1)
+						}
+					}
+					rt.n.Store(0)
+					b.ReportAllocs()
+					b.ResetTimer()
+					if mode == "serial" {
+						for i := 0; i < b.N; i++ {
+							check(allow(ctx, ks[i%len(ks)]))
+						}
+					} else {
+						b.RunParallel(func(pb *testing.PB) {
+							i := rand.IntN(len(ks))
+							for pb.Next() {
+								check(allow(ctx, ks[i%len(ks)]))
+								i++
+							}
+						})
+					}
+					b.StopTimer()
+					b.ReportMetric(float64(rt.n.Load())/float64(b.N), "rtt/op")
+					b.ReportMetric(float64(errs.Load()), "errors")
+					if errs.Load() > 0 && im.name == "apikit" {
+						b.Errorf("%d of %d decisions failed", errs.Load(), b.N)
+					}
+					if wrong.Load() > 0 {
+						b.Logf("%d of %d decisions were not %v", wrong.Load(), b.N, bc.allow)
+					}
+				})
+			}
+		}
+	}
+}

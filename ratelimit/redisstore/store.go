@@ -1,0 +1,263 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/apikit-go/apikit/problem"
+	"github.com/apikit-go/apikit/ratelimit"
+)
+
+// tripAfter is the number of consecutive failures that start a cooldown:
+// one slow reply alone does not.
+const tripAfter = 3
+
+// maxIncrement bounds Cost*Interval (about 146 years), so that no sum the
+// store makes overflows an int64 of Unix nanoseconds.
+const maxIncrement = 1 << 62
+
+// Store is a [ratelimit.Store] kept in Redis, shared by every process that
+// uses the same Redis and prefix. It is safe for concurrent use. Make one
+// with [New].
+type Store struct {
+	client   redis.Scripter
+	script   *redis.Script
+	cfg      config
+	guarded  bool
+	now      func() int64
+	downTill atomic.Int64 // local Unix ns until which Redis is not asked
+	fails    atomic.Int64 // consecutive failed decisions
+	bufs     sync.Pool
+}
+
+type buffers struct {
+	keys []string
+	key  []byte
+	arg  []byte
+}
+
+// New returns a store that keeps its TATs in the Redis that client talks
+// to (a *redis.Client, *redis.ClusterClient, *redis.Ring or any
+// [redis.Scripter]). New does no I/O: it succeeds while Redis is down, and
+// the script is loaded on first use. It fails only on invalid options.
+//
+// Each decision is bounded by [WithTimeout]. go-redis applies a context's
+// deadline to its reads only when the client was made with
+// ContextTimeoutEnabled; for other clients the store waits for the reply
+// on a separate goroutine so that it still returns by the deadline. Enable
+// ContextTimeoutEnabled for the cheaper path.
+func New(client redis.Scripter, opts ...Option) (*Store, error) {
+	if client == nil {
+		return nil, errors.New("redisstore: nil redis client")
+	}
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{
+		client:  client,
+		script:  redis.NewScript(gcraScript),
+		cfg:     cfg,
+		guarded: !contextTimeouts(client),
+		now:     func() int64 { return time.Now().UnixNano() },
+	}
+	s.bufs.New = func() any { return new(buffers) }
+	return s, nil
+}
+
+// contextTimeouts reports whether client applies context deadlines to its
+// network reads and writes.
+func contextTimeouts(client redis.Scripter) bool {
+	switch c := client.(type) {
+	case *redis.Client:
+		return c.Options().ContextTimeoutEnabled
+	case *redis.ClusterClient:
+		return c.Options().ContextTimeoutEnabled
+	case *redis.Ring:
+		return c.Options().ContextTimeoutEnabled
+	}
+	return false
+}
+
+// Take implements [ratelimit.Store] with one round trip to Redis: a Lua
+// script (EVALSHA, loaded again with EVAL when the server has lost it)
+// that reads the server's clock, decides every item with [ratelimit.GCRA]
+// and writes the new TATs, each with a TTL, only if all items admit.
+//
+// When Redis fails or does not answer within the timeout (see
+// [WithTimeout] and [WithCooldown]), Take returns the fallback store's
+// answer if [WithFallback] set one. Otherwise it returns an error that is a
+// 503 *problem.Problem ([problem.ServiceUnavailable]) with RetryAfter set,
+// wrapping the cause (errors.Is(err, context.DeadlineExceeded) reports a
+// missed deadline); [ratelimit.Middleware] then applies its failure policy.
+// Invalid items (negative cost, interval or tolerance, or an increment
+// beyond about 146 years) are always an error.
+func (s *Store) Take(ctx context.Context, items []ratelimit.Item, results []ratelimit.Result) (int64, error) {
+	if len(results) < len(items) {
+		return 0, fmt.Errorf("redisstore: %d results for %d items", len(results), len(items))
+	}
+	b := s.bufs.Get().(*buffers)
+	if err := s.encode(b, items); err != nil {
+		s.bufs.Put(b)
+		return 0, err
+	}
+	if until := s.downTill.Load(); until != 0 && s.now() < until {
+		s.bufs.Put(b)
+		return s.fail(ctx, items, results, errCoolingDown)
+	}
+	ctx2, cancel := context.WithTimeout(ctx, s.cfg.timeout)
+	reply, err := s.run(ctx2, b)
+	if err != nil && ctx2.Err() != nil && !errors.Is(err, ctx2.Err()) {
+		// go-redis reports a missed deadline as a network timeout.
+		err = fmt.Errorf("%w: %w", ctx2.Err(), err)
+	}
+	cancel()
+	if err == nil {
+		var now int64
+		if now, err = parseReply(reply, results[:len(items)]); err == nil {
+			if s.fails.Load() != 0 {
+				s.fails.Store(0)
+			}
+			return now, nil
+		}
+	}
+	if ctx.Err() != nil {
+		// The caller gave up; that says nothing about Redis.
+		return 0, ctx.Err()
+	}
+	if s.fails.Add(1) >= tripAfter && s.cfg.cooldown > 0 {
+		s.downTill.Store(s.now() + int64(s.cfg.cooldown))
+	}
+	return s.fail(ctx, items, results, err)
+}
+
+// errCoolingDown is the cause of decisions made without asking Redis
+// because it failed moments ago.
+var errCoolingDown = errors.New("redis failed recently; not asked during the cooldown")
+
+// encode fills b with the Redis keys and the script argument of items.
+func (s *Store) encode(b *buffers, items []ratelimit.Item) error {
+	b.keys = b.keys[:0]
+	b.arg = b.arg[:0]
+	for i := range items {
+		it := &items[i]
+		if it.Cost < 0 || it.Interval < 0 || it.Tolerance < 0 {
+			return fmt.Errorf("redisstore: item %q has a negative cost, interval or tolerance", it.Key)
+		}
+		if it.Cost > 0 && it.Interval > maxIncrement/it.Cost {
+			return fmt.Errorf("redisstore: item %q: cost*interval exceeds %d ns", it.Key, int64(maxIncrement))
+		}
+		b.key = s.appendKey(b.key[:0], it.Key)
+		b.keys = append(b.keys, string(b.key))
+		if i > 0 {
+			b.arg = append(b.arg, ' ')
+		}
+		b.arg = strconv.AppendInt(b.arg, it.Cost*it.Interval, 10)
+		b.arg = append(b.arg, ' ')
+		b.arg = strconv.AppendInt(b.arg, it.Tolerance, 10)
+	}
+	return nil
+}
+
+// run evaluates the script. b belongs to run from here on and goes back to
+// the pool once go-redis no longer uses it.
+func (s *Store) run(ctx context.Context, b *buffers) (string, error) {
+	if !s.guarded {
+		v, err := s.script.Run(ctx, s.client, b.keys, string(b.arg)).Text()
+		s.release(b)
+		return v, err
+	}
+	type reply struct {
+		v   string
+		err error
+	}
+	ch := make(chan reply, 1)
+	go func() {
+		v, err := s.script.Run(ctx, s.client, b.keys, string(b.arg)).Text()
+		s.release(b)
+		ch <- reply{v, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.v, r.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+func (s *Store) release(b *buffers) {
+	clear(b.keys)
+	s.bufs.Put(b)
+}
+
+// fail answers a decision Redis could not make.
+func (s *Store) fail(ctx context.Context, items []ratelimit.Item, results []ratelimit.Result, cause error) (int64, error) {
+	if s.cfg.hasFallback {
+		return s.cfg.fallback.Take(ctx, items, results)
+	}
+	retry := max(s.cfg.cooldown, time.Second)
+	return 0, problem.ServiceUnavailable.
+		Wrap(fmt.Errorf("redisstore: %w", cause), "The rate limit store is unavailable").
+		WithRetryAfter(retry)
+}
+
+// parseReply reads the script's reply into results and returns now.
+func parseReply(reply string, results []ratelimit.Result) (int64, error) {
+	p := replyParser{s: reply}
+	now := p.instant()
+	for i := range results {
+		ok := p.int()
+		if ok != 0 && ok != 1 {
+			p.err = true
+		}
+		tat := p.instant()
+		results[i] = ratelimit.Result{Allowed: ok == 1, TAT: tat}
+	}
+	if p.err || p.s != "" {
+		return 0, fmt.Errorf("redisstore: malformed script reply %q", reply)
+	}
+	return now, nil
+}
+
+type replyParser struct {
+	s   string
+	err bool
+}
+
+func (p *replyParser) int() int64 {
+	if p.err {
+		return 0
+	}
+	i := 0
+	for i < len(p.s) && p.s[i] != ' ' {
+		i++
+	}
+	v, err := strconv.ParseInt(p.s[:i], 10, 64)
+	if err != nil {
+		p.err = true
+		return 0
+	}
+	p.s = p.s[i:]
+	if p.s != "" {
+		p.s = p.s[1:]
+	}
+	return v
+}
+
+// instant reads a (seconds, nanoseconds) pair as Unix nanoseconds.
+func (p *replyParser) instant() int64 {
+	sec, ns := p.int(), p.int()
+	if ns < 0 || ns >= 1e9 || sec > math.MaxInt64/int64(time.Second)-1 || sec < math.MinInt64/int64(time.Second) {
+		p.err = true
+		return 0
+	}
+	return sec*1e9 + ns
+}
