@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/apikit-go/apikit/envelope"
 	"github.com/apikit-go/apikit/problem"
@@ -89,7 +90,7 @@ func (s *server) createReferral(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ref, err := s.store.createReferral(partnerOf(r.Context()), Referral{
-		PatientID: in.PatientID, Status: "received", Reason: in.Reason, Urgency: in.Urgency, ReceivedAt: s.now().UTC(),
+		PatientID: in.PatientID, Status: "received", Reason: in.Reason, Urgency: in.Urgency, ReceivedAt: s.now().UTC().Truncate(time.Millisecond),
 	})
 	if errors.Is(err, errNotFound) {
 		s.meta.WriteError(w, r, UnknownPatient.Newf("Patient '%s' does not exist", in.PatientID).

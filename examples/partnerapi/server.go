@@ -219,4 +219,3 @@ func notFound(wr *envelope.Writer) http.Handler {
 		wr.WriteError(w, r, problem.ResourceNotFound.New("No such route").WithInstance(r.URL.Path))
 	})
 }
-
