@@ -1,0 +1,248 @@
+package readme_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"net/http"
+	"net/netip"
+	"os"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/apikit-go/apikit/envelope"
+	"github.com/apikit-go/apikit/idempotency"
+	"github.com/apikit-go/apikit/idempotency/pgstore"
+	idemredis "github.com/apikit-go/apikit/idempotency/redisstore"
+	"github.com/apikit-go/apikit/pagination"
+	"github.com/apikit-go/apikit/problem"
+	"github.com/apikit-go/apikit/ratelimit"
+	rlredis "github.com/apikit-go/apikit/ratelimit/redisstore"
+	"github.com/apikit-go/apikit/signature"
+)
+
+// What the snippets assume a service has.
+type Patient struct {
+	ID         string    `json:"patient_id"`
+	FamilyName string    `json:"family_name"`
+	CreatedAt  time.Time `json:"-"`
+}
+
+type CreatePatient struct {
+	FamilyName string `json:"family_name"`
+}
+
+type db struct{}
+
+func (db) Create(ctx context.Context, in CreatePatient) (Patient, error) {
+	return Patient{ID: "pat_1"}, nil
+}
+func (db) Get(ctx context.Context, id string) (Patient, error) { return Patient{}, errNoRows }
+func (db) List(ctx context.Context, after []any, backward bool, n int) []Patient {
+	return nil
+}
+
+var (
+	store     db
+	errNoRows = errors.New("db: no rows")
+	mux       = http.NewServeMux()
+)
+
+func tenantOf(r *http.Request) string { return r.Header.Get("X-Tenant") }
+
+func Example_problem() {
+	// snippet: problem
+	// Define each kind of error once; codes are class/reason.
+	var UnknownPatient = problem.MustDefine("referrals/unknown-patient", 422, "Unknown patient")
+
+	mux.HandleFunc("POST /referrals", func(w http.ResponseWriter, r *http.Request) {
+		err := UnknownPatient.Newf("Patient %q does not exist", "pat_1").WithInstance(r.URL.Path)
+		problem.Write(w, r, err) // application/problem+json, status 422
+	})
+
+	// Any Go error becomes a problem; 5xx never show the error's text.
+	p := problem.From(fmt.Errorf("query: %w", context.DeadlineExceeded)) // 504 internal/timeout
+
+	// Client side: any dialect's error body back into a *problem.Problem.
+	resp, err := http.Get("https://api.example.com/patients/pat_404")
+	if err == nil && resp.StatusCode >= 400 {
+		p = problem.Parse(resp)
+		fmt.Println(errors.Is(p, problem.PatientNotFound), p.Code, p.Detail)
+	}
+	// end snippet
+}
+
+func Example_envelope() {
+	// snippet: envelope
+	wr := envelope.New(envelope.Standard(), // or Meta("2025-01-01"), Ack(), Records(), Plain()
+		envelope.WithCatalog(problem.MustNewCatalog("https://parchment.health/errors/")))
+
+	mux.HandleFunc("POST /patients", func(w http.ResponseWriter, r *http.Request) {
+		in, err := envelope.Decode[CreatePatient](r) // 400, 413, 415 or 422 naming the field
+		if err != nil {
+			wr.WriteError(w, r, err)
+			return
+		}
+		p, err := store.Create(r.Context(), in)
+		if err != nil {
+			wr.WriteError(w, r, err) // any Go error, in the dialect's error format
+			return
+		}
+		wr.Created(w, r, "/patients/"+p.ID, p, envelope.Message("Patient created successfully"))
+	})
+	mux.Handle("GET /patients/{id}", envelope.Handle(wr, func(r *http.Request) (Patient, error) {
+		return store.Get(r.Context(), r.PathValue("id"))
+	}))
+	handler := wr.RequestID(wr.Recover(mux)) // X-Request-Id on every response; panics become 500s
+	// end snippet
+	_ = handler
+}
+
+func Example_pagination() {
+	wr := envelope.New(envelope.Standard())
+	secret := bytes.Repeat([]byte{7}, 32)
+	// snippet: pagination
+	keys := pagination.MustNewKeyring(pagination.Key{ID: "2025-01", Secret: secret}) // ≥ 32 random bytes
+	pager := pagination.MustNew(keys, pagination.WithScope(tenantOf), pagination.WithBind("status"))
+
+	mux.HandleFunc("GET /patients", func(w http.ResponseWriter, r *http.Request) {
+		params, err := pager.Parse(r) // every mistake is a 400 naming the parameter
+		if err != nil {
+			wr.WriteError(w, r, err)
+			return
+		}
+		// WHERE (created_at, id) > ($1, $2) ORDER BY created_at, id LIMIT $3 (reversed when Backward)
+		rows := store.List(r.Context(), params.After(), params.Backward, params.Fetch())
+		items, page, err := pagination.Build(params, rows, func(p Patient) pagination.Keyset {
+			return pagination.Keyset{ID: p.ID, Values: []any{p.CreatedAt, p.ID}}
+		})
+		if err != nil {
+			wr.WriteError(w, r, err)
+			return
+		}
+		pager.SetLink(w, r, page)            // RFC 8288 next/prev/first
+		envelope.List(wr, w, r, items, page) // "pagination":{count,hasNext,limit,offset,lastKey}
+	})
+
+	// Client side: every patient, page after page.
+	fetch := pagination.HTTPFetch(http.DefaultClient, "https://api.example.com/patients?limit=100",
+		"lastKey", pagination.DecodeStandard[Patient])
+	for p, err := range pagination.All(context.Background(), fetch) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(p.ID)
+	}
+	// end snippet
+}
+
+func Example_idempotency() {
+	createReferral := http.NotFoundHandler()
+	// snippet: idempotency
+	store := idempotency.NewMemoryStore() // or redisstore / pgstore for several replicas
+	defer store.Close()
+
+	guard := idempotency.New(store,
+		idempotency.RequireKey(),
+		idempotency.WithValidator(idempotency.ValidateUUIDv4),
+		idempotency.WithScope(func(r *http.Request) (string, error) { return tenantOf(r), nil }),
+	)
+	mux.Handle("POST /referrals", guard(createReferral))
+	// end snippet
+}
+
+func Example_idempotencyStores() {
+	ctx := context.Background()
+	createOrder := http.NotFoundHandler()
+	// snippet: idempotency-stores
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", ContextTimeoutEnabled: true})
+	mw := idempotency.New(idemredis.New(rdb, idemredis.WithPrefix("orders:idem:")))
+
+	// or, for keys that must survive a Redis flush:
+	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pool.Close()
+	pg, err := pgstore.New(pool, pgstore.WithCleanup(time.Minute, 1000))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pg.Close()
+	if err := pg.Migrate(ctx); err != nil { // CREATE TABLE IF NOT EXISTS …
+		log.Fatal(err)
+	}
+	mw = idempotency.New(pg)
+
+	mux.Handle("POST /orders", mw(createOrder))
+	// end snippet
+}
+
+func Example_ratelimit() {
+	// snippet: ratelimit
+	policy, err := ratelimit.ParsePolicy("100/1m") // e.g. from a -rate flag
+	if err != nil {
+		log.Fatal(err)
+	}
+	store := ratelimit.NewMemoryStore()
+	defer store.Close()
+	limiter := ratelimit.MustNew(store, []ratelimit.Policy{policy, ratelimit.PerHour(2000).WithName("hourly")})
+	handler := ratelimit.Middleware(limiter,
+		ratelimit.Key(func(r *http.Request) string { return r.Header.Get("X-Api-Key") }),
+		ratelimit.TrustedProxies(netip.MustParsePrefix("10.0.0.0/8")),
+	)(mux)
+
+	// Client side: pace yourself.
+	resp, err := http.Get("https://api.example.com/patients")
+	if err == nil {
+		if q, ok := ratelimit.ParseResponse(resp); ok && q.Remaining == 0 {
+			time.Sleep(q.Wait(time.Now()))
+		}
+	}
+	// end snippet
+	_ = handler
+}
+
+func Example_ratelimitRedis() {
+	// snippet: ratelimit-redis
+	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", ContextTimeoutEnabled: true})
+	local := ratelimit.NewMemoryStore() // used only while Redis fails
+	defer local.Close()
+	shared, err := rlredis.New(client, rlredis.WithPrefix("myapi:rl:"), rlredis.WithFallback(local))
+	if err != nil {
+		log.Fatal(err)
+	}
+	limiter := ratelimit.MustNew(shared, []ratelimit.Policy{ratelimit.PerSecond(10)})
+	handler := ratelimit.Middleware(limiter, ratelimit.Key(tenantOf))(mux)
+	// end snippet
+	_ = handler
+}
+
+func Example_signature() {
+	referrals := http.NotFoundHandler()
+	event := []byte(`{"type":"referral.accepted"}`)
+	// snippet: signature
+	// Receiving signed requests (Standard Webhooks headers; Stripe("X-ICP-Signature") for t=…,v1=…).
+	verifier, err := signature.NewVerifier(signature.StandardWebhooks(),
+		[]string{os.Getenv("WEBHOOK_SECRET")}, // whsec_…; list the previous secret too while rotating
+		signature.WithReplayProtection())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer verifier.Close()
+	mux.Handle("POST /referrals", verifier.Middleware(referrals)) // 401 auth/* problems
+
+	// Delivering webhooks signed the same way.
+	signer, err := signature.NewSigner(signature.StandardWebhooks(), []string{os.Getenv("WEBHOOK_SECRET")})
+	if err != nil {
+		log.Fatal(err)
+	}
+	client := &http.Client{Transport: signer.Transport(nil), Timeout: 15 * time.Second}
+	resp, err := client.Post("https://partner.example.com/webhooks", "application/json", bytes.NewReader(event))
+	// end snippet
+	_, _ = resp, err
+}
