@@ -59,11 +59,15 @@ const (
 //	flags(1: bit 0 backward) expiry(uvarint unix milliseconds, 0 none)
 //	scope(8) filter(8) pos+1(uvarint) n(uvarint) n × (tag value)
 const (
-	tokenVersion  = 1
-	flagEncrypted = 1
-	flagBackward  = 1
-	macLen        = 32
-	digestLen     = 8
+	tokenVersion = 2
+	// retiredVersion is the layout before the binding digests took their
+	// current inputs: its cursors cannot match any request any more and are
+	// reported as expired rather than as malformed.
+	retiredVersion = 1
+	flagEncrypted  = 1
+	flagBackward   = 1
+	macLen         = 32
+	digestLen      = 8
 )
 
 // value tags in a payload.
@@ -356,6 +360,9 @@ func (kr *Keyring) open(token string, maxLen int) (payload, openError) {
 		return payload{}, openMalformed
 	}
 	sb.raw = raw[:0]
+	if len(raw) > 0 && raw[0] == retiredVersion {
+		return payload{}, openRetired
+	}
 	if len(raw) < 3+macLen || raw[0] != tokenVersion || raw[1]&^flagEncrypted != 0 {
 		return payload{}, openMalformed
 	}

@@ -1,8 +1,6 @@
 package pagination
 
 import (
-	"crypto/sha256"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"net/http"
@@ -329,38 +327,6 @@ func validID(s string, max int) bool {
 		}
 	}
 	return true
-}
-
-// binding digests what a cursor made for r is bound to.
-func (p *Paginator) binding(r *http.Request) binding {
-	var b binding
-	var buf [256]byte
-	m := append(buf[:0], "apikit/pagination/scope\x00"...)
-	m = appendField(m, r.URL.Path)
-	if p.scope != nil {
-		m = appendField(m, p.scope(r))
-	}
-	s := sha256.Sum256(m)
-	copy(b.scope[:], s[:])
-	m = append(buf[:0], "apikit/pagination/filter\x00"...)
-	for _, name := range p.bind {
-		m = appendField(m, name)
-		eachParam(r.URL.RawQuery, func(k, v string) {
-			if k == name {
-				m = append(m, 1)
-				m = appendField(m, v)
-			}
-		})
-		m = append(m, 0)
-	}
-	f := sha256.Sum256(m)
-	copy(b.filter[:], f[:])
-	return b
-}
-
-func appendField(dst []byte, s string) []byte {
-	dst = binary.AppendUvarint(dst, uint64(len(s)))
-	return append(dst, s...)
 }
 
 // decode verifies a cursor for a request with binding b.
