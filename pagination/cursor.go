@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"time"
 )
@@ -219,7 +220,12 @@ func (r *reader) bytes(n uint64) []byte {
 	return s
 }
 
-func parsePayload(b []byte) (payload, error) {
+func parsePayload(b []byte) (payload, error) { return parsePayloadInto(b, nil) }
+
+// parsePayloadInto is parsePayload that appends the values to vals[:0]
+// when they fit in its capacity, so that a caller can provide their
+// storage.
+func parsePayloadInto(b []byte, vals []any) (payload, error) {
 	var p payload
 	r := reader{b: b}
 	f := r.byte()
@@ -243,7 +249,10 @@ func parsePayload(b []byte) (payload, error) {
 	if r.bad || n > maxValues {
 		return p, errBadPayload
 	}
-	p.cursor.Values = make([]any, 0, n)
+	p.cursor.Values = vals[:0]
+	if uint64(cap(vals)) < n {
+		p.cursor.Values = make([]any, 0, n)
+	}
 	for i := uint64(0); i < n && !r.bad; i++ {
 		var v any
 		switch r.byte() {
@@ -278,6 +287,7 @@ func parsePayload(b []byte) (payload, error) {
 	if r.bad || len(r.b) != 0 {
 		return p, errBadPayload
 	}
+	p.cursor.Values = slices.Clip(p.cursor.Values)
 	return p, nil
 }
 
@@ -349,6 +359,12 @@ const (
 // open checks a token's size, encoding and MAC, in that order, and only
 // then reads its content.
 func (kr *Keyring) open(token string, maxLen int) (payload, openError) {
+	return kr.openInto(token, maxLen, nil)
+}
+
+// openInto is open that parses the cursor values into vals (see
+// parsePayloadInto).
+func (kr *Keyring) openInto(token string, maxLen int, vals []any) (payload, openError) {
 	if token == "" || len(token) > maxLen {
 		return payload{}, openMalformed
 	}
@@ -390,7 +406,7 @@ func (kr *Keyring) open(token string, maxLen int) (payload, openError) {
 			return payload{}, openTampered
 		}
 	}
-	p, err := parsePayload(content)
+	p, err := parsePayloadInto(content, vals)
 	if err != nil {
 		return payload{}, openMalformed
 	}
