@@ -1,45 +1,43 @@
 package pagination
 
-import "net/url"
+import (
+	"net/url"
+	"strings"
+)
 
 // eachParam calls fn for every key=value pair of a raw query, unescaped as
 // url.ParseQuery does it (pairs with a ';' or a bad escape are skipped),
-// in order, without building a map. Each pair is scanned once, and only a
+// in order, without building a map. Keys, which are short, are scanned
+// byte by byte; values, which may be long cursors, with IndexByte. Only a
 // key or value that holds a '%' or '+' is unescaped.
 func eachParam(raw string, fn func(key, value string)) {
-	for len(raw) > 0 {
-		eq, semi, escKey, escValue := -1, false, false, false
-		i := 0
-	scan:
-		for ; i < len(raw); i++ {
-			switch raw[i] {
-			case '&':
-				break scan
+	for raw != "" {
+		pair := raw
+		if i := strings.IndexByte(raw, '&'); i >= 0 {
+			pair, raw = raw[:i], raw[i+1:]
+		} else {
+			raw = ""
+		}
+		if pair == "" {
+			continue
+		}
+		k, v, hasValue := pair, "", false
+		semi, escKey := false, false
+		for i := 0; i < len(pair); i++ {
+			switch pair[i] {
 			case '=':
-				if eq < 0 {
-					eq = i
-				}
+				k, v, hasValue = pair[:i], pair[i+1:], true
 			case ';':
 				semi = true
 			case '%', '+':
-				if eq < 0 {
-					escKey = true
-				} else {
-					escValue = true
-				}
+				escKey = true
+			}
+			if hasValue {
+				break
 			}
 		}
-		pair := raw[:i]
-		if i < len(raw) {
-			i++ // the '&'
-		}
-		raw = raw[i:]
-		if pair == "" || semi {
+		if semi || strings.IndexByte(v, ';') >= 0 {
 			continue
-		}
-		k, v := pair, ""
-		if eq >= 0 {
-			k, v = pair[:eq], pair[eq+1:]
 		}
 		if escKey {
 			var ok bool
@@ -47,7 +45,7 @@ func eachParam(raw string, fn func(key, value string)) {
 				continue
 			}
 		}
-		if escValue {
+		if strings.IndexByte(v, '%') >= 0 || strings.IndexByte(v, '+') >= 0 {
 			var ok bool
 			if v, ok = unescape(v); !ok {
 				continue
