@@ -82,17 +82,18 @@ func Build[T any](ps Params, rows []T, key func(T) Keyset) ([]T, Page, error) {
 		pos = int64(pg.Offset)
 	}
 	var err error
+	expires := ps.p.expiry() // one clock reading for both cursors
 	if pg.HasNext {
 		c := Cursor{Values: last.Values, Pos: -1}
 		if pos >= 0 {
 			c.Pos = pos + int64(len(items)) - 1
 		}
-		if pg.NextCursor, err = ps.p.encode(c, ps.bind); err != nil {
+		if pg.NextCursor, err = ps.p.encodeAt(c, ps.bind, expires); err != nil {
 			return nil, Page{}, err
 		}
 	}
 	if pg.HasPrev {
-		if pg.PrevCursor, err = ps.p.encode(Cursor{Values: first.Values, Backward: true, Pos: pos}, ps.bind); err != nil {
+		if pg.PrevCursor, err = ps.p.encodeAt(Cursor{Values: first.Values, Backward: true, Pos: pos}, ps.bind, expires); err != nil {
 			return nil, Page{}, err
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"time"
 )
@@ -59,11 +60,15 @@ const (
 //	flags(1: bit 0 backward) expiry(uvarint unix milliseconds, 0 none)
 //	scope(8) filter(8) pos+1(uvarint) n(uvarint) n × (tag value)
 const (
-	tokenVersion  = 1
-	flagEncrypted = 1
-	flagBackward  = 1
-	macLen        = 32
-	digestLen     = 8
+	tokenVersion = 2
+	// retiredVersion is the layout before the binding digests took their
+	// current inputs: its cursors cannot match any request any more and are
+	// reported as expired rather than as malformed.
+	retiredVersion = 1
+	flagEncrypted  = 1
+	flagBackward   = 1
+	macLen         = 32
+	digestLen      = 8
 )
 
 // value tags in a payload.
@@ -215,7 +220,12 @@ func (r *reader) bytes(n uint64) []byte {
 	return s
 }
 
-func parsePayload(b []byte) (payload, error) {
+func parsePayload(b []byte) (payload, error) { return parsePayloadInto(b, nil) }
+
+// parsePayloadInto is parsePayload that appends the values to vals[:0]
+// when they fit in its capacity, so that a caller can provide their
+// storage.
+func parsePayloadInto(b []byte, vals []any) (payload, error) {
 	var p payload
 	r := reader{b: b}
 	f := r.byte()
@@ -239,7 +249,10 @@ func parsePayload(b []byte) (payload, error) {
 	if r.bad || n > maxValues {
 		return p, errBadPayload
 	}
-	p.cursor.Values = make([]any, 0, n)
+	p.cursor.Values = vals[:0]
+	if uint64(cap(vals)) < n {
+		p.cursor.Values = make([]any, 0, n)
+	}
 	for i := uint64(0); i < n && !r.bad; i++ {
 		var v any
 		switch r.byte() {
@@ -274,6 +287,7 @@ func parsePayload(b []byte) (payload, error) {
 	if r.bad || len(r.b) != 0 {
 		return p, errBadPayload
 	}
+	p.cursor.Values = slices.Clip(p.cursor.Values)
 	return p, nil
 }
 
@@ -345,6 +359,12 @@ const (
 // open checks a token's size, encoding and MAC, in that order, and only
 // then reads its content.
 func (kr *Keyring) open(token string, maxLen int) (payload, openError) {
+	return kr.openInto(token, maxLen, nil)
+}
+
+// openInto is open that parses the cursor values into vals (see
+// parsePayloadInto).
+func (kr *Keyring) openInto(token string, maxLen int, vals []any) (payload, openError) {
 	if token == "" || len(token) > maxLen {
 		return payload{}, openMalformed
 	}
@@ -356,6 +376,9 @@ func (kr *Keyring) open(token string, maxLen int) (payload, openError) {
 		return payload{}, openMalformed
 	}
 	sb.raw = raw[:0]
+	if len(raw) > 0 && raw[0] == retiredVersion {
+		return payload{}, openRetired
+	}
 	if len(raw) < 3+macLen || raw[0] != tokenVersion || raw[1]&^flagEncrypted != 0 {
 		return payload{}, openMalformed
 	}
@@ -383,7 +406,7 @@ func (kr *Keyring) open(token string, maxLen int) (payload, openError) {
 			return payload{}, openTampered
 		}
 	}
-	p, err := parsePayload(content)
+	p, err := parsePayloadInto(content, vals)
 	if err != nil {
 		return payload{}, openMalformed
 	}

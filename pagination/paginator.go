@@ -1,8 +1,6 @@
 package pagination
 
 import (
-	"crypto/sha256"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"net/http"
@@ -245,13 +243,23 @@ func (p *Paginator) Parse(r *http.Request) (Params, error) {
 		}
 		ps.ID, ps.idOf = cursor, cursorName
 	default:
-		c, err := p.decode(cursor, cursorName, ps.bind)
+		// One allocation holds the cursor and (usually) its values.
+		pc := new(parsedCursor)
+		c, err := p.decodeInto(cursor, cursorName, ps.bind, pc.values[:])
 		if err != nil {
 			return Params{}, err
 		}
-		ps.Cursor, ps.Backward = &c, c.Backward
+		pc.Cursor = c
+		ps.Cursor, ps.Backward = &pc.Cursor, c.Backward
 	}
 	return ps, nil
+}
+
+// parsedCursor is a verified cursor with room for the values of a typical
+// keyset position (a sort value or two and the id).
+type parsedCursor struct {
+	Cursor
+	values [4]any
 }
 
 // nextName is the parameter that continues a list.
@@ -331,44 +339,18 @@ func validID(s string, max int) bool {
 	return true
 }
 
-// binding digests what a cursor made for r is bound to.
-func (p *Paginator) binding(r *http.Request) binding {
-	var b binding
-	var buf [256]byte
-	m := append(buf[:0], "apikit/pagination/scope\x00"...)
-	m = appendField(m, r.URL.Path)
-	if p.scope != nil {
-		m = appendField(m, p.scope(r))
-	}
-	s := sha256.Sum256(m)
-	copy(b.scope[:], s[:])
-	m = append(buf[:0], "apikit/pagination/filter\x00"...)
-	for _, name := range p.bind {
-		m = appendField(m, name)
-		eachParam(r.URL.RawQuery, func(k, v string) {
-			if k == name {
-				m = append(m, 1)
-				m = appendField(m, v)
-			}
-		})
-		m = append(m, 0)
-	}
-	f := sha256.Sum256(m)
-	copy(b.filter[:], f[:])
-	return b
-}
-
-func appendField(dst []byte, s string) []byte {
-	dst = binary.AppendUvarint(dst, uint64(len(s)))
-	return append(dst, s...)
-}
-
 // decode verifies a cursor for a request with binding b.
 func (p *Paginator) decode(token, name string, b binding) (Cursor, error) {
+	return p.decodeInto(token, name, b, nil)
+}
+
+// decodeInto is decode that stores the cursor values in vals when they
+// fit (see parsePayloadInto).
+func (p *Paginator) decodeInto(token, name string, b binding, vals []any) (Cursor, error) {
 	if p.keys == nil {
 		return Cursor{}, errNoKeyring
 	}
-	pl, oerr := p.keys.open(token, p.maxCursor)
+	pl, oerr := p.keys.openInto(token, p.maxCursor, vals)
 	switch oerr {
 	case openMalformed:
 		return Cursor{}, paramProblem(ErrMalformedCursor, name, fmt.Sprintf("%s is not a cursor this API issued; pass the value from the previous page unchanged", name))
@@ -391,13 +373,25 @@ func (p *Paginator) decode(token, name string, b binding) (Cursor, error) {
 
 // encode signs c for requests with binding b.
 func (p *Paginator) encode(c Cursor, b binding) (string, error) {
+	return p.encodeAt(c, b, p.expiry())
+}
+
+// expiry returns the expiry, in unix milliseconds, of a cursor made now:
+// 0 (never) without a TTL.
+func (p *Paginator) expiry() int64 {
+	if p.ttl <= 0 {
+		return 0
+	}
+	return p.now().Add(p.ttl).UnixMilli()
+}
+
+// encodeAt signs c for requests with binding b, expiring at expires (see
+// expiry).
+func (p *Paginator) encodeAt(c Cursor, b binding, expires int64) (string, error) {
 	if p.keys == nil {
 		return "", errNoKeyring
 	}
-	pl := payload{cursor: c, bind: b}
-	if p.ttl > 0 {
-		pl.expires = p.now().Add(p.ttl).UnixMilli()
-	}
+	pl := payload{cursor: c, bind: b, expires: expires}
 	return p.keys.seal(&pl, sealOptions{encrypt: p.encrypt})
 }
 

@@ -81,3 +81,25 @@ func TestMACCheckedFirst(t *testing.T) {
 		})
 	}
 }
+
+// TestRetiredVersion shows that a cursor of the previous layout, whose
+// binding digests no request can match any more, is reported as expired.
+func TestRetiredVersion(t *testing.T) {
+	kr := MustNewKeyring(Key{ID: "k", Secret: []byte("0123456789abcdef0123456789abcdef")})
+	tests := []struct {
+		name string
+		raw  []byte
+		want openError
+	}{
+		{"previous version", append([]byte{retiredVersion, 0, 1, 'k'}, make([]byte, macLen+20)...), openRetired},
+		{"previous version, short", []byte{retiredVersion}, openRetired},
+		{"no such version", append([]byte{tokenVersion + 1, 0, 1, 'k'}, make([]byte, macLen+20)...), openMalformed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, got := kr.open(b64.EncodeToString(tt.raw), DefaultMaxCursorLen); got != tt.want {
+				t.Fatalf("open = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}

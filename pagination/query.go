@@ -7,32 +7,56 @@ import (
 
 // eachParam calls fn for every key=value pair of a raw query, unescaped as
 // url.ParseQuery does it (pairs with a ';' or a bad escape are skipped),
-// in order, without building a map. Pairs whose key does not unescape to
-// something want accepts are not unescaped at all.
+// in order, without building a map. Keys, which are short, are scanned
+// byte by byte; values, which may be long cursors, with IndexByte. Only a
+// key or value that holds a '%' or '+' is unescaped.
 func eachParam(raw string, fn func(key, value string)) {
 	for raw != "" {
-		var pair string
-		pair, raw, _ = strings.Cut(raw, "&")
-		if pair == "" || strings.IndexByte(pair, ';') >= 0 {
+		pair := raw
+		if i := strings.IndexByte(raw, '&'); i >= 0 {
+			pair, raw = raw[:i], raw[i+1:]
+		} else {
+			raw = ""
+		}
+		if pair == "" {
 			continue
 		}
-		k, v, _ := strings.Cut(pair, "=")
-		k, ok := unescape(k)
-		if !ok {
+		k, v, hasValue := pair, "", false
+		semi, escKey := false, false
+		for i := 0; i < len(pair); i++ {
+			switch pair[i] {
+			case '=':
+				k, v, hasValue = pair[:i], pair[i+1:], true
+			case ';':
+				semi = true
+			case '%', '+':
+				escKey = true
+			}
+			if hasValue {
+				break
+			}
+		}
+		if semi || strings.IndexByte(v, ';') >= 0 {
 			continue
 		}
-		if v, ok = unescape(v); ok {
-			fn(k, v)
+		if escKey {
+			var ok bool
+			if k, ok = unescape(k); !ok {
+				continue
+			}
 		}
+		if strings.IndexByte(v, '%') >= 0 || strings.IndexByte(v, '+') >= 0 {
+			var ok bool
+			if v, ok = unescape(v); !ok {
+				continue
+			}
+		}
+		fn(k, v)
 	}
 }
 
-// unescape is url.QueryUnescape that does not allocate when there is
-// nothing to unescape.
+// unescape is url.QueryUnescape.
 func unescape(s string) (string, bool) {
-	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
-		return s, true
-	}
 	u, err := url.QueryUnescape(s)
 	return u, err == nil
 }
