@@ -1,0 +1,364 @@
+package ratelimit_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"time"
+
+	"github.com/apikit-go/apikit/problem"
+	"github.com/apikit-go/apikit/ratelimit"
+)
+
+// limitedHello returns a handler answering "hello" behind a limiter of
+// policies (on a memory store read on the example clock) and the
+// middleware options, and a function that closes the store.
+func limitedHello(policies []ratelimit.Policy, opts ...ratelimit.MiddlewareOption) (http.Handler, func() error) {
+	store := ratelimit.NewMemoryStore(ratelimit.MemoryClock(exampleClock()))
+	lim := ratelimit.MustNew(store, policies)
+	hello := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "hello") })
+	return ratelimit.Middleware(lim, opts...)(hello), store.Close
+}
+
+// request returns a GET of target from the peer 192.0.2.1, with the
+// given header name and value pairs.
+func request(target string, header ...string) *http.Request {
+	r := httptest.NewRequest(http.MethodGet, target, nil)
+	r.RemoteAddr = "192.0.2.1:50000"
+	for i := 0; i+1 < len(header); i += 2 {
+		r.Header.Set(header[i], header[i+1])
+	}
+	return r
+}
+
+// brief describes a rate-limited response: status, remaining quota and
+// Retry-After.
+func brief(rec *httptest.ResponseRecorder) string {
+	h := rec.Header()
+	return fmt.Sprintf("%d remaining=%q retry-after=%q", rec.Code, h.Get(ratelimit.HeaderRemaining), h.Get(ratelimit.HeaderRetryAfter))
+}
+
+// unreachableStore is a Store whose server cannot be reached.
+type unreachableStore struct{}
+
+func (unreachableStore) Take(context.Context, []ratelimit.Item, []ratelimit.Result) (int64, error) {
+	return 0, errors.New("dial tcp 127.0.0.1:6379: connect: connection refused")
+}
+
+func ExampleGCRA() {
+	// 2 requests per second: one every 500ms, and up to 2 at once.
+	it := ratelimit.Item{Key: "k", Interval: int64(500 * time.Millisecond), Tolerance: int64(time.Second), Cost: 1}
+	var tat int64 // a new key
+	for _, now := range []time.Duration{0, 0, 0, 500 * time.Millisecond} {
+		allowed, newTAT := ratelimit.GCRA(int64(now), tat, it)
+		if allowed {
+			tat = newTAT // a Store writes the TAT only when the decision is admitted
+		}
+		fmt.Printf("at %v: allowed %t, TAT %v\n", now, allowed, time.Duration(tat))
+	}
+	// Output:
+	// at 0s: allowed true, TAT 500ms
+	// at 0s: allowed true, TAT 1s
+	// at 0s: allowed false, TAT 1s
+	// at 500ms: allowed true, TAT 1.5s
+}
+
+func ExampleSetIETFHeaders() {
+	store := ratelimit.NewMemoryStore(ratelimit.MemoryClock(exampleClock()))
+	defer store.Close()
+	lim := ratelimit.MustNew(store, []ratelimit.Policy{ratelimit.PerMinute(2).WithName("burst"), ratelimit.PerHour(100).WithName("hourly")})
+	var d ratelimit.Decision
+	for range 3 {
+		d, _ = lim.Allow(context.Background(), "partner-42")
+	}
+	h := http.Header{}
+	ratelimit.SetIETFHeaders(h, &d)
+	fmt.Println("RateLimit-Policy:", h.Get(ratelimit.HeaderPolicy))
+	fmt.Println("RateLimit:", h.Get(ratelimit.HeaderRateLimit))
+	fmt.Println(len(h)) // nothing else is set
+	// Output:
+	// RateLimit-Policy: "burst";q=2;w=60, "hourly";q=100;w=3600
+	// RateLimit: "burst";r=0;t=60, "hourly";r=98;t=72
+	// 2
+}
+
+func ExampleMustNew() {
+	store := ratelimit.NewMemoryStore(ratelimit.MemoryClock(exampleClock()))
+	defer store.Close()
+	lim := ratelimit.MustNew(store, []ratelimit.Policy{ratelimit.PerMinute(60)})
+	fmt.Println(lim.Policies()[0].Name)
+
+	defer func() { fmt.Println("panic:", recover()) }()
+	ratelimit.MustNew(store, []ratelimit.Policy{ratelimit.PerMinute(60), ratelimit.PerMinute(60)})
+	// Output:
+	// 60/1m
+	// panic: ratelimit: invalid policy: duplicate name "60/1m"
+}
+
+func ExampleMemoryClock() {
+	clock := newFakeClock()
+	store := ratelimit.NewMemoryStore(ratelimit.MemoryClock(clock.Now))
+	defer store.Close()
+	lim := ratelimit.MustNew(store, []ratelimit.Policy{ratelimit.PerMinute(2)})
+	ctx := context.Background()
+	for _, step := range []time.Duration{0, 0, 0, 30 * time.Second} {
+		clock.Advance(step)
+		d, _ := lim.Allow(ctx, "partner-42")
+		fmt.Println(clock.Now().Format(time.TimeOnly), d.Allowed, d.Remaining())
+	}
+	// Output:
+	// 10:30:00 true 1
+	// 10:30:00 true 0
+	// 10:30:00 false 0
+	// 10:30:30 true 0
+}
+
+func ExampleMaxKeys() {
+	clock := newFakeClock()
+	// One shard, so that the cap is exact (it is enforced per shard).
+	store := ratelimit.NewMemoryStore(ratelimit.MaxKeys(2), ratelimit.Shards(1), ratelimit.MemoryClock(clock.Now))
+	defer store.Close()
+	lim := ratelimit.MustNew(store, []ratelimit.Policy{ratelimit.PerMinute(10)})
+	ctx := context.Background()
+	for _, caller := range []string{"a", "b", "c"} {
+		d, _ := lim.Allow(ctx, caller)
+		fmt.Println(caller, d.Allowed, store.Len())
+	}
+	clock.Advance(time.Minute) // a and b are idle again: their keys may go
+	d, _ := lim.Allow(ctx, "c")
+	fmt.Println("c", d.Allowed, store.Len())
+	// Output:
+	// a true 1
+	// b true 2
+	// c false 2
+	// c true 1
+}
+
+func ExampleShards() {
+	// A store for a small service: 4 shards (the default is 16 per CPU, at
+	// least 64), holding at most 4 keys each.
+	store := ratelimit.NewMemoryStore(ratelimit.Shards(4), ratelimit.MaxKeys(16), ratelimit.MemoryClock(exampleClock()))
+	defer store.Close()
+	lim := ratelimit.MustNew(store, []ratelimit.Policy{ratelimit.PerSecond(10)})
+	d, _ := lim.Allow(context.Background(), "partner-42")
+	fmt.Println(d.Allowed, store.Len())
+	// Output: true 1
+}
+
+func ExampleSweepEvery() {
+	clock := newFakeClock()
+	manual := ratelimit.NewMemoryStore(ratelimit.SweepEvery(0), ratelimit.MemoryClock(clock.Now)) // no sweeper
+	defer manual.Close()
+	swept := ratelimit.NewMemoryStore(ratelimit.SweepEvery(time.Millisecond), ratelimit.Shards(1), ratelimit.MemoryClock(clock.Now))
+	defer swept.Close()
+	for _, store := range []*ratelimit.MemoryStore{manual, swept} {
+		lim := ratelimit.MustNew(store, []ratelimit.Policy{ratelimit.PerSecond(10)})
+		_, _ = lim.Allow(context.Background(), "partner-42")
+	}
+	clock.Advance(time.Minute) // the key is idle
+	for i := 0; i < 1000 && swept.Len() > 0; i++ {
+		time.Sleep(time.Millisecond)
+	}
+	fmt.Println("no sweeper:", manual.Len(), "sweeper:", swept.Len())
+	manual.Sweep()
+	fmt.Println("after Sweep:", manual.Len())
+	// Output:
+	// no sweeper: 1 sweeper: 0
+	// after Sweep: 0
+}
+
+func ExampleCost() {
+	h, closeStore := limitedHello([]ratelimit.Policy{ratelimit.PerMinute(20)},
+		ratelimit.Cost(func(r *http.Request) int64 {
+			if n := r.URL.Query().Get("count"); n != "" {
+				var c int64
+				_, _ = fmt.Sscan(n, &c)
+				return c // a batch request weighs its number of items
+			}
+			return 1
+		}))
+	defer closeStore()
+	for _, target := range []string{"/items", "/items/batch?count=15", "/items/batch?count=15", "/items/batch?count=50"} {
+		fmt.Println(target, brief(serve(h, request(target))))
+	}
+	// Output:
+	// /items 200 remaining="19" retry-after=""
+	// /items/batch?count=15 200 remaining="4" retry-after=""
+	// /items/batch?count=15 429 remaining="4" retry-after="33"
+	// /items/batch?count=50 429 remaining="" retry-after=""
+}
+
+func ExampleErrorWriter() {
+	// A 429 in another dialect: {"error":{"code":…,"message":…}}.
+	ew := problem.ErrorWriterFunc(func(w http.ResponseWriter, r *http.Request, err error) {
+		p := problem.From(err)
+		if s := p.RetryAfterSeconds(); s > 0 {
+			w.Header().Set("Retry-After", fmt.Sprint(s))
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(p.StatusCode())
+		fmt.Fprintf(w, `{"error":{"code":%q,"message":%q}}`, p.Code, p.Detail)
+	})
+	h, closeStore := limitedHello([]ratelimit.Policy{ratelimit.PerMinute(1)}, ratelimit.ErrorWriter(ew))
+	defer closeStore()
+	serve(h, request("/"))
+	rec := serve(h, request("/"))
+	fmt.Println(rec.Code, rec.Header().Get("Retry-After"), rec.Body.String())
+	// Output: 429 60 {"error":{"code":"rate-limit/exceeded","message":"Too many requests; retry after 60 seconds."}}
+}
+
+func ExampleFailClosed() {
+	lim := ratelimit.MustNew(unreachableStore{}, []ratelimit.Policy{ratelimit.PerMinute(60)})
+	hello := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "hello") })
+	for _, h := range []http.Handler{
+		ratelimit.Middleware(lim)(hello), // fails closed, Retry-After 1
+		ratelimit.Middleware(lim, ratelimit.FailClosed(30*time.Second))(hello),
+	} {
+		rec := serve(h, request("/"))
+		fmt.Println(rec.Code, rec.Header().Get("Retry-After"), problem.ParseBody(rec.Code, rec.Body.Bytes()).Code)
+	}
+	// Output:
+	// 503 1 internal/service-unavailable
+	// 503 30 internal/service-unavailable
+}
+
+func ExampleFailOpen() {
+	lim := ratelimit.MustNew(unreachableStore{}, []ratelimit.Policy{ratelimit.PerMinute(60)})
+	hello := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "hello") })
+	h := ratelimit.Middleware(lim, ratelimit.FailOpen())(hello)
+	rec := serve(h, request("/"))
+	fmt.Println(rec.Code, rec.Body.String(), brief(rec))
+	// Output: 200 hello 200 remaining="" retry-after=""
+}
+
+func ExampleIETFHeaders() {
+	for _, on := range []bool{true, false} {
+		h, closeStore := limitedHello([]ratelimit.Policy{ratelimit.PerMinute(10).WithName("default")}, ratelimit.IETFHeaders(on))
+		rec := serve(h, request("/"))
+		closeStore()
+		fmt.Printf("%t: X-RateLimit-Limit=%q RateLimit=%q\n", on, rec.Header().Get(ratelimit.HeaderLimit), rec.Header().Get(ratelimit.HeaderRateLimit))
+	}
+	// Output:
+	// true: X-RateLimit-Limit="10" RateLimit="\"default\";r=9;t=6"
+	// false: X-RateLimit-Limit="10" RateLimit=""
+}
+
+func ExampleIPv6Prefix() {
+	// Two addresses of one /64, as one host may hold.
+	from := func(addr string) *http.Request {
+		r := request("/")
+		r.RemoteAddr = addr
+		return r
+	}
+	for _, bits := range []int{64, 128} {
+		h, closeStore := limitedHello([]ratelimit.Policy{ratelimit.PerMinute(1)}, ratelimit.IPv6Prefix(bits))
+		first := serve(h, from("[2001:db8:1:2::a]:50000"))
+		second := serve(h, from("[2001:db8:1:2::b]:50000"))
+		closeStore()
+		fmt.Printf("/%d: %d %d\n", bits, first.Code, second.Code)
+	}
+	// Output:
+	// /64: 200 429
+	// /128: 200 200
+}
+
+func ExampleKey() {
+	h, closeStore := limitedHello([]ratelimit.Policy{ratelimit.PerMinute(1)},
+		ratelimit.Key(func(r *http.Request) string { return r.Header.Get("X-Api-Key") }))
+	defer closeStore()
+	fmt.Println("key-1:", serve(h, request("/", "X-Api-Key", "key-1")).Code)
+	fmt.Println("key-1:", serve(h, request("/", "X-Api-Key", "key-1")).Code)
+	fmt.Println("key-2:", serve(h, request("/", "X-Api-Key", "key-2")).Code) // its own bucket
+	fmt.Println("none: ", serve(h, request("/")).Code)                       // falls back to the client address
+	fmt.Println("none: ", serve(h, request("/")).Code)
+	// Output:
+	// key-1: 200
+	// key-1: 429
+	// key-2: 200
+	// none:  200
+	// none:  429
+}
+
+func ExampleOnStoreError() {
+	lim := ratelimit.MustNew(unreachableStore{}, []ratelimit.Policy{ratelimit.PerMinute(60)})
+	hello := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "hello") })
+	h := ratelimit.Middleware(lim,
+		ratelimit.FailOpen(),
+		ratelimit.OnStoreError(func(r *http.Request, err error) {
+			fmt.Println("rate limiting skipped for", r.URL.Path+":", err) // a real service logs and counts it
+		}))(hello)
+	fmt.Println(serve(h, request("/orders")).Code)
+	// Output:
+	// rate limiting skipped for /orders: ratelimit: store: dial tcp 127.0.0.1:6379: connect: connection refused
+	// 200
+}
+
+func ExampleProblemType() {
+	for _, opts := range [][]ratelimit.MiddlewareOption{nil, {ratelimit.ProblemType(ratelimit.QuotaExceeded)}} {
+		h, closeStore := limitedHello([]ratelimit.Policy{ratelimit.PerMinute(1)}, opts...)
+		serve(h, request("/"))
+		rec := serve(h, request("/"))
+		closeStore()
+		p := problem.ParseBody(rec.Code, rec.Body.Bytes())
+		fmt.Println(p.Type, "|", p.Title)
+	}
+	// Output:
+	// about:blank | Rate limit exceeded
+	// https://iana.org/assignments/http-problem-types#quota-exceeded | Request cannot be satisfied as assigned quota has been exceeded
+}
+
+func ExampleSkip() {
+	h, closeStore := limitedHello([]ratelimit.Policy{ratelimit.PerMinute(1)},
+		ratelimit.Skip(func(r *http.Request) bool { return r.URL.Path == "/healthz" }))
+	defer closeStore()
+	for _, path := range []string{"/healthz", "/healthz", "/orders", "/orders"} {
+		fmt.Println(path, brief(serve(h, request(path))))
+	}
+	// Output:
+	// /healthz 200 remaining="" retry-after=""
+	// /healthz 200 remaining="" retry-after=""
+	// /orders 200 remaining="0" retry-after=""
+	// /orders 429 remaining="0" retry-after="60"
+}
+
+func ExampleTrustedProxies() {
+	viaProxy := func(client string) *http.Request {
+		r := request("/", "X-Forwarded-For", client)
+		r.RemoteAddr = "10.0.0.7:41000" // the load balancer
+		return r
+	}
+	for _, opts := range [][]ratelimit.MiddlewareOption{nil, {ratelimit.TrustedProxies(netip.MustParsePrefix("10.0.0.0/8"))}} {
+		h, closeStore := limitedHello([]ratelimit.Policy{ratelimit.PerMinute(1)}, opts...)
+		a := serve(h, viaProxy("203.0.113.9"))
+		b := serve(h, viaProxy("198.51.100.4"))
+		closeStore()
+		fmt.Println(a.Code, b.Code)
+	}
+	// Output:
+	// 200 429
+	// 200 200
+}
+
+func ExamplePerSecond() {
+	p := ratelimit.PerSecond(20)
+	fmt.Println(p, p.Limit, p.Period, p.WithBurst(40))
+	// Output: 20/1s 20 1s 20/1s;burst=40
+}
+
+func ExamplePerMinute() {
+	p := ratelimit.PerMinute(100).WithName("default")
+	fmt.Println(p, p.Name, p.Limit, p.Period)
+	// Output: 100/1m default 100 1m0s
+}
+
+func ExamplePerHour() {
+	store := ratelimit.NewMemoryStore(ratelimit.MemoryClock(exampleClock()))
+	defer store.Close()
+	lim := ratelimit.MustNew(store, []ratelimit.Policy{ratelimit.PerHour(1000)})
+	d, _ := lim.Allow(context.Background(), "partner-42")
+	fmt.Println(lim.Policies()[0], d.Remaining(), d.Reset().Sub(d.Time())) // one request every 3.6s
+	// Output: 1000/1h 999 3.6s
+}

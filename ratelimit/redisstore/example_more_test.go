@@ -1,0 +1,108 @@
+package redisstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/apikit-go/apikit/ratelimit"
+	"github.com/apikit-go/apikit/ratelimit/redisstore"
+)
+
+// The keys the store writes start with the prefix, then the caller's hash
+// tag in braces, then the limiter's key (policy name and caller).
+func ExampleWithPrefix() {
+	ctx := context.Background()
+	client := exampleClient()
+	defer client.Close()
+	prefix := uniquePrefix() // e.g. "billing-ratelimit:"
+	store, err := redisstore.New(client, redisstore.WithPrefix(prefix))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	lim := ratelimit.MustNew(store, []ratelimit.Policy{ratelimit.PerMinute(60).WithName("default")})
+	if _, err := lim.Allow(ctx, "acme"); err != nil {
+		fmt.Println(err)
+		return
+	}
+	keys, _ := client.Keys(ctx, prefix+"*").Result()
+	for _, k := range keys {
+		fmt.Println(strings.TrimPrefix(k, prefix))
+	}
+	client.Del(ctx, keys...)
+
+	_, err = redisstore.New(client, redisstore.WithPrefix("rl:{billing}:"))
+	fmt.Println(err)
+	// Output:
+	// {acme}default:acme
+	// redisstore: prefix "rl:{billing}:" contains '{' or '}'
+}
+
+// A Redis that accepts connections but never answers costs each decision
+// the timeout, no more.
+func ExampleWithTimeout() {
+	hung, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer hung.Close()
+	go func() {
+		var conns []net.Conn // held open, never answered
+		for {
+			c, err := hung.Accept()
+			if err != nil {
+				for _, c := range conns {
+					c.Close()
+				}
+				return
+			}
+			conns = append(conns, c)
+		}
+	}()
+
+	client := redis.NewClient(&redis.Options{Addr: hung.Addr().String(), ContextTimeoutEnabled: true, MaxRetries: -1})
+	defer client.Close()
+	store, _ := redisstore.New(client, redisstore.WithTimeout(50*time.Millisecond))
+	lim := ratelimit.MustNew(store, []ratelimit.Policy{ratelimit.PerMinute(60)})
+	_, err = lim.Allow(context.Background(), "acme")
+	var netErr net.Error
+	fmt.Println("timed out:", errors.Is(err, context.DeadlineExceeded) || errors.As(err, &netErr) && netErr.Timeout())
+
+	_, err = redisstore.New(client, redisstore.WithTimeout(0))
+	fmt.Println(err)
+	// Output:
+	// timed out: true
+	// redisstore: timeout 0s is not positive
+}
+
+// After three failed decisions in a row the store stops asking Redis for
+// the cooldown and fails at once; with a cooldown of zero it asks every
+// time.
+func ExampleWithCooldown() {
+	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", ContextTimeoutEnabled: true, MaxRetries: -1})
+	defer client.Close()
+	for _, cooldown := range []time.Duration{10 * time.Second, 0} {
+		store, _ := redisstore.New(client, redisstore.WithTimeout(50*time.Millisecond), redisstore.WithCooldown(cooldown))
+		lim := ratelimit.MustNew(store, []ratelimit.Policy{ratelimit.PerMinute(60)})
+		var asked []string
+		for range 5 {
+			_, err := lim.Allow(context.Background(), "acme")
+			if err != nil && strings.Contains(err.Error(), "not asked during the cooldown") {
+				asked = append(asked, "skipped")
+			} else {
+				asked = append(asked, "asked")
+			}
+		}
+		fmt.Printf("cooldown %v: %s\n", cooldown, strings.Join(asked, " "))
+	}
+	// Output:
+	// cooldown 10s: asked asked asked skipped skipped
+	// cooldown 0s: asked asked asked asked asked
+}

@@ -1,0 +1,63 @@
+package signature_test
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/apikit-go/apikit/signature"
+)
+
+// When the store is full, the id closest to expiry is dropped first.
+func ExampleMaxEntries() {
+	now := exTime
+	store := signature.NewMemoryStore(signature.MaxEntries(2), signature.MemoryClock(func() time.Time { return now }))
+	defer store.Close()
+	ctx := context.Background()
+	_, _ = store.Claim(ctx, "msg_1", now.Add(5*time.Minute))
+	_, _ = store.Claim(ctx, "msg_2", now.Add(time.Minute))
+	_, _ = store.Claim(ctx, "msg_3", now.Add(5*time.Minute)) // msg_2 is dropped
+	fmt.Println(store.Len())
+	again1, _ := store.Claim(ctx, "msg_1", now.Add(5*time.Minute))
+	again2, _ := store.Claim(ctx, "msg_2", now.Add(time.Minute))
+	fmt.Println("msg_1 accepted again:", again1, "msg_2 accepted again:", again2)
+	// Output:
+	// 2
+	// msg_1 accepted again: false msg_2 accepted again: true
+}
+
+func ExampleMemoryClock() {
+	now := exTime
+	store := signature.NewMemoryStore(signature.MemoryClock(func() time.Time { return now }))
+	defer store.Close()
+	ctx := context.Background()
+	until := now.Add(5 * time.Minute) // the verifier's tolerance
+	for _, step := range []time.Duration{0, 4 * time.Minute, time.Minute} {
+		now = now.Add(step)
+		ok, _ := store.Claim(ctx, "msg_1", until)
+		fmt.Println(now.Sub(exTime), ok)
+	}
+	// Output:
+	// 0s true
+	// 4m0s false
+	// 5m0s true
+}
+
+func ExampleSweepInterval() {
+	var offset atomic.Int64 // read by the sweep goroutine
+	clock := func() time.Time { return exTime.Add(time.Duration(offset.Load())) }
+	manual := signature.NewMemoryStore(signature.SweepInterval(0), signature.MemoryClock(clock)) // no background sweep
+	defer manual.Close()
+	swept := signature.NewMemoryStore(signature.SweepInterval(time.Millisecond), signature.MemoryClock(clock))
+	defer swept.Close()
+	for _, store := range []*signature.MemoryStore{manual, swept} {
+		_, _ = store.Claim(context.Background(), "msg_1", clock().Add(time.Minute))
+	}
+	offset.Store(int64(2 * time.Minute)) // msg_1 has expired
+	for i := 0; i < 1000 && swept.Len() > 0; i++ {
+		time.Sleep(time.Millisecond)
+	}
+	fmt.Println("no sweep:", manual.Len(), "swept:", swept.Len())
+	// Output: no sweep: 1 swept: 0
+}
