@@ -69,7 +69,8 @@ if n == 1 then
   if as ~= s or an ~= ns then
     local ds, dn = as - now_s, an - now_n
     if dn < 0 then ds, dn = ds - 1, dn + E end
-    local px = ds * 1000 + math.ceil(dn / 1000000)
+    local q = dn + 999999
+    local px = ds * 1000 + (q - q % 1000000) / 1000000
     if px < 1 then px = 1 end
     redis.call('SET', KEYS[1], pack('>i8i4', as, an), 'PX', px)
   end
@@ -117,7 +118,8 @@ for i = 1, n do
     s, ns = st[k - 1], st[k]
     local ds, dn = s - now_s, ns - now_n
     if dn < 0 then ds, dn = ds - 1, dn + E end
-    local px = ds * 1000 + math.ceil(dn / 1000000)
+    local q = dn + 999999
+    local px = ds * 1000 + (q - q % 1000000) / 1000000
     if px < 1 then px = 1 end
     redis.call('SET', KEYS[i], pack('>i8i4', s, ns), 'PX', px)
   end
