@@ -25,6 +25,16 @@
 // [WithHashTag]; the default, [CallerTag](""), reads the caller from the
 // keys of a [ratelimit.Limiter] made without [ratelimit.KeyPrefix].
 //
+// # Stored values
+//
+// A key's value is its TAT in 12 bytes: a big-endian int64 of Unix seconds
+// followed by a big-endian int32 of the nanoseconds beyond them (cheaper
+// for the script than a decimal). Versions before this format stored a
+// decimal count of Unix nanoseconds; such values are still read, so limits
+// carry over an upgrade. While older and newer versions run side by side,
+// the older ones read a 12-byte value as no value: limits are looser, never
+// stricter, until every instance is upgraded.
+//
 // # When Redis fails
 //
 // [New] does no I/O, so a service starts while Redis is down. Every

@@ -92,7 +92,8 @@ func randomDecision(r *rand.Rand, now int64) ([]ratelimit.Item, []int64) {
 	return items, stored
 }
 
-// seed writes stored TATs (without TTL) under the Redis keys of items.
+// seed writes stored TATs (without TTL) under the Redis keys of items, in
+// the current or (for even TATs) the earlier format.
 func seed(t *testing.T, c *redis.Client, s *Store, items []ratelimit.Item, stored []int64) []string {
 	t.Helper()
 	ctx := context.Background()
@@ -101,7 +102,13 @@ func seed(t *testing.T, c *redis.Client, s *Store, items []ratelimit.Item, store
 		keys[i] = string(s.appendKey(nil, it.Key))
 		c.Del(ctx, keys[i])
 		if stored[i] != 0 {
-			if err := c.Set(ctx, keys[i], strconv.FormatInt(stored[i], 10), time.Minute).Err(); err != nil {
+			// Half the keys in the format of earlier versions (decimal
+			// nanoseconds), which the script must keep reading.
+			v := encodeTAT(stored[i])
+			if stored[i]%2 == 0 {
+				v = strconv.FormatInt(stored[i], 10)
+			}
+			if err := c.Set(ctx, keys[i], v, time.Minute).Err(); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -120,7 +127,10 @@ func check(t *testing.T, c *redis.Client, keys []string, got []ratelimit.Result,
 		v, err := c.Get(ctx, k).Result()
 		var val int64
 		if err == nil {
-			val, _ = strconv.ParseInt(v, 10, 64)
+			val = decodeTAT(t, v)
+			if e.written[i] && len(v) != instantLen {
+				t.Fatalf("item %d: written as %q, want the 12-byte format", i, v)
+			}
 		} else if err != redis.Nil {
 			t.Fatal(err)
 		}
@@ -164,7 +174,7 @@ func TestScriptMatchesGoGCRA(t *testing.T) {
 				t.Fatal(err)
 			}
 			reply, err := fixedClockScript.Run(ctx, c, b.keys,
-				append(b.args, now/1e9, now%1e9/1000)...).Slice()
+				append(b.args, now/1e9, now%1e9/1000)...).Text()
 			if err != nil {
 				t.Fatalf("decision %d: %v", n, err)
 			}
@@ -214,6 +224,56 @@ func TestScriptIgnoresMalformedValues(t *testing.T) {
 			}
 			if want := (ratelimit.Result{Allowed: true, TAT: now + item.Interval}); res[0] != want {
 				t.Fatalf("got %+v, want %+v (a malformed value is a new key)", res[0], want)
+			}
+		})
+	}
+}
+
+// TestScriptReadsEarlierFormat checks that TATs stored by earlier versions
+// (decimal Unix nanoseconds) keep their limits after an upgrade and are
+// rewritten in the current format on the next admitted decision.
+func TestScriptReadsEarlierFormat(t *testing.T) {
+	c := testClient(t)
+	ctx := context.Background()
+	s := mustNew(t, c, WithPrefix(testPrefix(t, c)))
+	item := ratelimit.Item{Key: "old:caller", Interval: int64(time.Hour), Tolerance: int64(time.Hour), Cost: 1}
+	key := string(s.appendKey(nil, item.Key))
+	tests := []struct {
+		name    string
+		ahead   time.Duration // stored TAT minus the server's time
+		allowed bool
+	}{
+		{"limit in force", 30 * time.Minute, false},
+		{"room left", -time.Second, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, err := c.Time(ctx).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			old := srv.UnixNano() + int64(tt.ahead)
+			if err := c.Set(ctx, key, strconv.FormatInt(old, 10), time.Hour).Err(); err != nil {
+				t.Fatal(err)
+			}
+			res := make([]ratelimit.Result, 1)
+			now, err := s.Take(ctx, []ratelimit.Item{item}, res)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := expect(now, []int64{old}, []ratelimit.Item{item})
+			if res[0] != want.results[0] || res[0].Allowed != tt.allowed {
+				t.Fatalf("got %+v, want %+v", res[0], want.results[0])
+			}
+			v, err := c.Get(ctx, key).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := decodeTAT(t, v); got != want.stored[0] {
+				t.Fatalf("stored %d, want %d", got, want.stored[0])
+			}
+			if tt.allowed && v != encodeTAT(want.stored[0]) {
+				t.Fatalf("stored %q after an admitted decision, want the 12-byte format", v)
 			}
 		})
 	}

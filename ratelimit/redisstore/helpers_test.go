@@ -3,9 +3,11 @@ package redisstore
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -163,4 +165,25 @@ func (g *gcraStore) Take(_ context.Context, items []ratelimit.Item, results []ra
 		}
 	}
 	return g.now, nil
+}
+
+// encodeTAT returns a TAT as the script stores it.
+func encodeTAT(tat int64) string {
+	b := binary.BigEndian.AppendUint64(nil, uint64(tat/1e9))
+	return string(binary.BigEndian.AppendUint32(b, uint32(tat%1e9)))
+}
+
+// decodeTAT reads a stored TAT in the current format or, when the key was
+// not written since, the earlier decimal one; it fails t on anything else.
+func decodeTAT(t testing.TB, v string) int64 {
+	t.Helper()
+	if len(v) == instantLen {
+		if tat, ok := instant(v); ok {
+			return tat
+		}
+	} else if tat, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return tat
+	}
+	t.Fatalf("stored value %q is not a TAT", v)
+	return 0
 }

@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strings"
 	"testing"
@@ -8,26 +9,44 @@ import (
 	"github.com/apikit-go/apikit/ratelimit"
 )
 
+// packed builds a script reply the way struct.pack does: each instant as
+// a big-endian int64 of seconds and int32 of nanoseconds, each flag as one
+// byte.
+func packed(parts ...any) string {
+	var b []byte
+	for _, p := range parts {
+		switch v := p.(type) {
+		case [2]int64:
+			b = binary.BigEndian.AppendUint64(b, uint64(v[0]))
+			b = binary.BigEndian.AppendUint32(b, uint32(v[1]))
+		case byte:
+			b = append(b, v)
+		}
+	}
+	return string(b)
+}
+
 func TestParseReply(t *testing.T) {
+	now := [2]int64{1700000000, 5000}
 	tests := []struct {
 		name    string
-		reply   []any
+		reply   string
 		n       int
 		now     int64
 		results []ratelimit.Result
 		wantErr bool
 	}{
-		{"no items", []any{int64(1700000000), int64(5000)}, 0, 1700000000000005000, nil, false},
-		{"two items", []any{int64(1700000000), int64(5000), int64(1), int64(1700000001), int64(0), int64(0), int64(1700000000), int64(999999999)}, 2,
+		{"no items", packed(now), 0, 1700000000000005000, nil, false},
+		{"two items", packed(now, byte(1), [2]int64{1700000001, 0}, byte(0), [2]int64{1700000000, 999999999}), 2,
 			1700000000000005000, []ratelimit.Result{{Allowed: true, TAT: 1700000001000000000}, {Allowed: false, TAT: 1700000000999999999}}, false},
-		{"missing item", []any{int64(1700000000), int64(5000)}, 1, 0, nil, true},
-		{"extra value", []any{int64(1700000000), int64(5000), int64(1)}, 0, 0, nil, true},
-		{"nanoseconds out of range", []any{int64(1700000000), int64(1000000000)}, 0, 0, nil, true},
-		{"negative nanoseconds", []any{int64(1700000000), int64(-1)}, 0, 0, nil, true},
-		{"seconds overflow", []any{int64(9223372037), int64(0)}, 0, 0, nil, true},
-		{"not an integer", []any{"1700000000", int64(0)}, 0, 0, nil, true},
-		{"nil", nil, 0, 0, nil, true},
-		{"allowed is not 0 or 1", []any{int64(1700000000), int64(5000), int64(2), int64(1700000001), int64(0)}, 1, 0, nil, true},
+		{"missing item", packed(now), 1, 0, nil, true},
+		{"extra byte", packed(now, byte(1)), 0, 0, nil, true},
+		{"nanoseconds out of range", packed([2]int64{1700000000, 1000000000}), 0, 0, nil, true},
+		{"negative nanoseconds", packed([2]int64{1700000000, -1}), 0, 0, nil, true},
+		{"seconds overflow", packed([2]int64{9223372037, 0}), 0, 0, nil, true},
+		{"decimal text", "1700000000000005000", 0, 0, nil, true},
+		{"empty", "", 0, 0, nil, true},
+		{"allowed is not 0 or 1", packed(now, byte(2), [2]int64{1700000001, 0}), 1, 0, nil, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -49,41 +68,38 @@ func TestParseReply(t *testing.T) {
 	}
 }
 
-// FuzzParseReply checks that any reply of integers is either rejected or
-// read back exactly as the script would have written it.
+// FuzzParseReply checks that any reply is either rejected or read back
+// exactly as the script would have written it.
 func FuzzParseReply(f *testing.F) {
-	f.Add(int64(1700000000), int64(5000), int64(1), int64(1700000001), int64(0), true)
-	f.Add(int64(-1), int64(999999999), int64(0), int64(-5), int64(3), false)
-	f.Fuzz(func(t *testing.T, s, ns, ok, ts, tns int64, oneItem bool) {
-		reply := []any{s, ns}
-		res := make([]ratelimit.Result, 0, 1)
-		if oneItem {
-			reply = append(reply, ok, ts, tns)
-			res = res[:1]
+	f.Add(packed([2]int64{1700000000, 5000}, byte(1), [2]int64{1700000001, 0}), 1)
+	f.Add(packed([2]int64{-1, 999999999}), 0)
+	f.Add("", 0)
+	f.Fuzz(func(t *testing.T, reply string, n int) {
+		if n < 0 || n > 4 {
+			return
 		}
+		res := make([]ratelimit.Result, n)
 		now, err := parseReply(reply, res)
 		if err != nil {
 			return
 		}
-		split := func(v int64) (any, any) {
+		split := func(v int64) [2]int64 {
 			s, ns := v/1e9, v%1e9
 			if ns < 0 {
 				s, ns = s-1, ns+1e9
 			}
-			return s, ns
+			return [2]int64{s, ns}
 		}
-		a, b := split(now)
-		again := []any{a, b}
+		again := []any{split(now)}
 		for _, r := range res {
-			allowed := int64(0)
+			allowed := byte(0)
 			if r.Allowed {
 				allowed = 1
 			}
-			a, b := split(r.TAT)
-			again = append(again, allowed, a, b)
+			again = append(again, allowed, split(r.TAT))
 		}
-		if fmt.Sprint(again) != fmt.Sprint(reply) {
-			t.Fatalf("%v read as %d %v, which writes back as %v", reply, now, res, again)
+		if packed(again...) != reply {
+			t.Fatalf("%q read as %d %v, which writes back as %q", reply, now, res, packed(again...))
 		}
 	})
 }

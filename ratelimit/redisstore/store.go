@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -40,6 +41,7 @@ type Store struct {
 type buffers struct {
 	keys []string
 	key  []byte
+	arg  []byte // the script's argument: four doubles per item
 	args []any
 }
 
@@ -142,10 +144,14 @@ func (s *Store) Take(ctx context.Context, items []ratelimit.Item, results []rate
 // because it failed moments ago.
 var errCoolingDown = errors.New("redis failed recently; not asked during the cooldown")
 
-// encode fills b with the Redis keys and the script argument of items.
+// encode fills b with the Redis keys and the script argument of items:
+// for each item its increment and its tolerance, each as whole seconds and
+// the nanoseconds beyond them, as big-endian float64s (exact: all are
+// integers below 2^53).
 func (s *Store) encode(b *buffers, items []ratelimit.Item) error {
 	b.keys = b.keys[:0]
 	b.args = b.args[:0]
+	b.arg = b.arg[:0]
 	for i := range items {
 		it := &items[i]
 		if it.Cost < 0 || it.Interval < 0 || it.Tolerance < 0 {
@@ -157,26 +163,29 @@ func (s *Store) encode(b *buffers, items []ratelimit.Item) error {
 		b.key = s.appendKey(b.key[:0], it.Key)
 		b.keys = append(b.keys, string(b.key))
 		inc := it.Cost * it.Interval
-		b.args = append(b.args, inc/1e9, inc%1e9, it.Tolerance/1e9, it.Tolerance%1e9)
+		for _, v := range [4]int64{inc / 1e9, inc % 1e9, it.Tolerance / 1e9, it.Tolerance % 1e9} {
+			b.arg = binary.BigEndian.AppendUint64(b.arg, math.Float64bits(float64(v)))
+		}
 	}
+	b.args = append(b.args, b.arg)
 	return nil
 }
 
 // run evaluates the script. b belongs to run from here on and goes back to
 // the pool once go-redis no longer uses it.
-func (s *Store) run(ctx context.Context, b *buffers) ([]any, error) {
+func (s *Store) run(ctx context.Context, b *buffers) (string, error) {
 	if !s.guarded {
-		v, err := s.script.Run(ctx, s.client, b.keys, b.args...).Slice()
+		v, err := s.script.Run(ctx, s.client, b.keys, b.args...).Text()
 		s.release(b)
 		return v, err
 	}
 	type reply struct {
-		v   []any
+		v   string
 		err error
 	}
 	ch := make(chan reply, 1)
 	go func() {
-		v, err := s.script.Run(ctx, s.client, b.keys, b.args...).Slice()
+		v, err := s.script.Run(ctx, s.client, b.keys, b.args...).Text()
 		s.release(b)
 		ch <- reply{v, err}
 	}()
@@ -184,7 +193,7 @@ func (s *Store) run(ctx context.Context, b *buffers) ([]any, error) {
 	case r := <-ch:
 		return r.v, r.err
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return "", ctx.Err()
 	}
 }
 
@@ -205,32 +214,45 @@ func (s *Store) fail(ctx context.Context, items []ratelimit.Item, results []rate
 		WithRetryAfter(retry)
 }
 
-// parseReply reads the script's reply (now as seconds and nanoseconds,
-// then allowed, TAT seconds and TAT nanoseconds for each item) into results
-// and returns now.
-func parseReply(reply []any, results []ratelimit.Result) (int64, error) {
-	if len(reply) != 2+3*len(results) {
-		return 0, fmt.Errorf("redisstore: script reply has %d values for %d items", len(reply), len(results))
+// parseReply reads the script's reply into results and returns now. The
+// reply is now as an instant (see [instant]), then for each item one byte,
+// 1 if allowed and 0 if not, and the TAT as an instant.
+func parseReply(reply string, results []ratelimit.Result) (int64, error) {
+	if len(reply) != instantLen+(1+instantLen)*len(results) {
+		return 0, fmt.Errorf("redisstore: script reply has %d bytes for %d items", len(reply), len(results))
 	}
-	now, ok := instant(reply[0], reply[1])
+	now, ok := instant(reply)
 	for i := range results {
-		r := reply[2+3*i:]
-		allowed, ok1 := r[0].(int64)
-		tat, ok2 := instant(r[1], r[2])
-		ok = ok && ok1 && ok2 && (allowed == 0 || allowed == 1)
-		results[i] = ratelimit.Result{Allowed: allowed == 1, TAT: tat}
+		r := reply[instantLen+(1+instantLen)*i:]
+		tat, ok1 := instant(r[1:])
+		ok = ok && ok1 && (r[0] == 0 || r[0] == 1)
+		results[i] = ratelimit.Result{Allowed: r[0] == 1, TAT: tat}
 	}
 	if !ok {
-		return 0, fmt.Errorf("redisstore: malformed script reply %v", reply)
+		return 0, fmt.Errorf("redisstore: malformed script reply %q", reply)
 	}
 	return now, nil
 }
 
-// instant reads a (seconds, nanoseconds) pair as Unix nanoseconds.
-func instant(s, ns any) (int64, bool) {
-	sec, ok1 := s.(int64)
-	nsec, ok2 := ns.(int64)
-	if !ok1 || !ok2 || nsec < 0 || nsec >= 1e9 ||
+// instantLen is the length of an encoded instant.
+const instantLen = 12
+
+// instant reads the instant at the start of b, as the script writes
+// instants in replies and stored TATs (struct.pack('>i8i4', seconds,
+// nanoseconds)): a big-endian int64 of Unix seconds and a big-endian int32
+// of the nanoseconds beyond them, 0 <= ns < 1e9. It returns Unix
+// nanoseconds.
+func instant(b string) (int64, bool) {
+	if len(b) < instantLen {
+		return 0, false
+	}
+	var u uint64
+	for i := range 8 {
+		u = u<<8 | uint64(b[i])
+	}
+	sec := int64(u)
+	nsec := int64(int32(uint32(b[8])<<24 | uint32(b[9])<<16 | uint32(b[10])<<8 | uint32(b[11])))
+	if nsec < 0 || nsec >= 1e9 ||
 		sec > math.MaxInt64/int64(time.Second)-1 || sec < math.MinInt64/int64(time.Second) {
 		return 0, false
 	}

@@ -74,10 +74,11 @@ func TestTakeIsAllOrNothing(t *testing.T) {
 		tats = append(tats, res[0].TAT)
 	}
 	// The third decision was denied by narrow: wide's TAT must not move.
-	stored, err := c.Get(ctx, string(s.appendKey(nil, wide.Key))).Int64()
+	v, err := c.Get(ctx, string(s.appendKey(nil, wide.Key))).Result()
 	if err != nil {
 		t.Fatal(err)
 	}
+	stored := decodeTAT(t, v)
 	if stored != tats[1] {
 		t.Fatalf("wide's stored TAT %d, want %d (unchanged by the denied decision)", stored, tats[1])
 	}
