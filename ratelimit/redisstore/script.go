@@ -39,25 +39,28 @@ if #ARGV ~= 1 or #a ~= 32 * n then
   return redis.error_reply('ERR redisstore: ' .. n .. ' keys but ' .. #ARGV .. ' arguments')
 end
 local unpack, pack = struct.unpack, struct.pack
+-- stored returns the TAT held in v (12 bytes, or the earlier decimal
+-- nanoseconds) when v holds a valid one later than (s, ns), else (s, ns).
+local function stored(v, s, ns)
+  if not v then return s, ns end
+  local vs, vn
+  local l = #v
+  if l == 12 then
+    vs, vn = unpack('>i8i4', v)
+  elseif l > 9 then
+    vs, vn = tonumber(string.sub(v, 1, l - 9)), tonumber(string.sub(v, l - 8))
+  else
+    vs, vn = 0, tonumber(v)
+  end
+  if vs and vn and (vs > s or (vs == s and vn > ns))
+      and vs < 1e11 and vs % 1 == 0 and vn >= 0 and vn < E and vn % 1 == 0 then
+    return vs, vn
+  end
+  return s, ns
+end
 -- One item (one policy, the common case): the same steps without tables.
 if n == 1 then
-  local s, ns = now_s, now_n
-  local v = redis.call('GET', KEYS[1])
-  if v then
-    local vs, vn
-    local l = #v
-    if l == 12 then
-      vs, vn = unpack('>i8i4', v)
-    elseif l > 9 then
-      vs, vn = tonumber(string.sub(v, 1, l - 9)), tonumber(string.sub(v, l - 8))
-    else
-      vs, vn = 0, tonumber(v)
-    end
-    if vs and vn and (vs > s or (vs == s and vn > ns))
-        and vs < 1e11 and vs % 1 == 0 and vn >= 0 and vn < E and vn % 1 == 0 then
-      s, ns = vs, vn
-    end
-  end
+  local s, ns = stored(redis.call('GET', KEYS[1]), now_s, now_n)
   local is, inn, ts, tn = unpack('>dddd', a)
   local as, an = s + is, ns + inn
   if an >= E then as, an = as + 1, an - E end
@@ -79,23 +82,7 @@ end
 local st = {}
 local all = true
 for i = 1, n do
-  local s, ns = now_s, now_n
-  local v = redis.call('GET', KEYS[i])
-  if v then
-    local vs, vn
-    local l = #v
-    if l == 12 then
-      vs, vn = unpack('>i8i4', v)
-    elseif l > 9 then
-      vs, vn = tonumber(string.sub(v, 1, l - 9)), tonumber(string.sub(v, l - 8))
-    else
-      vs, vn = 0, tonumber(v)
-    end
-    if vs and vn and (vs > s or (vs == s and vn > ns))
-        and vs < 1e11 and vs % 1 == 0 and vn >= 0 and vn < E and vn % 1 == 0 then
-      s, ns = vs, vn
-    end
-  end
+  local s, ns = stored(redis.call('GET', KEYS[i]), now_s, now_n)
   local is, inn, ts, tn = unpack('>dddd', a, 32 * i - 31)
   local as, an = s + is, ns + inn
   if an >= E then as, an = as + 1, an - E end
