@@ -47,7 +47,7 @@ func Build[T any](ps Params, rows []T, key func(T) Keyset) ([]T, Page, error) {
 	if items == nil {
 		items = []T{}
 	}
-	pg := Page{Count: len(items), Limit: ps.Limit, HasMore: more}
+	pg := Page{Count: len(items), Limit: ps.Limit, HasMore: more, Style: ps.p.style}
 	started := ps.Cursor != nil || ps.ID != "" || ps.Offset > 0
 	if ps.Backward {
 		pg.HasPrev, pg.HasNext = more, true

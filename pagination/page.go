@@ -28,6 +28,11 @@ type Page struct {
 	// signed cursors (lastKey) in the standard style and the last and first
 	// ids (starting_after, ending_before) in the records style.
 	NextCursor, PrevCursor string
+	// Style is the wire style of the paginator that built the page: a
+	// writer refuses to render a page in another style, since its cursors
+	// would not page (a records-style id where a signed cursor is expected,
+	// or the reverse).
+	Style Style
 	// Total is the number of items in the whole list, when it was asked
 	// for; nil otherwise (and then not rendered).
 	Total *int64
