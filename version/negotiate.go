@@ -21,7 +21,8 @@ import (
 // (with Vary naming it, for caches) before next runs, and stored in the
 // request context for [FromContext] and [Of].
 type Negotiator struct {
-	header    string
+	header    string // canonical key
+	name      string // as configured, for messages and Vary
 	supported []Version
 	names     []string // supported, as text, oldest first
 	boxed     []any    // supported, boxed once for the context
@@ -41,7 +42,7 @@ func NewNegotiator(supported []string, opts ...Option) (*Negotiator, error) {
 	if len(supported) == 0 {
 		return nil, &ConfigError{Option: "supported", Reason: "no version given"}
 	}
-	n := &Negotiator{header: http.CanonicalHeaderKey(c.header), pinned: c.pinned, ew: c.errorWriter}
+	n := &Negotiator{header: http.CanonicalHeaderKey(c.header), name: c.header, pinned: c.pinned, ew: c.errorWriter}
 	for _, s := range supported {
 		v, err := Parse(s)
 		if err != nil {
@@ -120,7 +121,7 @@ func (n *Negotiator) Handler(next http.Handler) http.Handler {
 		}
 		h := w.Header()
 		h.Set(n.header, n.names[i])
-		h.Add("Vary", n.header)
+		h.Add("Vary", n.name)
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, n.boxed[i])))
 	})
 }
@@ -129,7 +130,7 @@ func (n *Negotiator) Handler(next http.Handler) http.Handler {
 func (n *Negotiator) choose(r *http.Request) (int, error) {
 	if vals := r.Header[n.header]; len(vals) > 0 {
 		if len(vals) > 1 {
-			return 0, n.unknown("Send one " + n.header + " header, not " + strconv.Itoa(len(vals)))
+			return 0, n.unknown("Send one " + n.name + " header, not " + strconv.Itoa(len(vals)))
 		}
 		if s := vals[0]; s != "" {
 			return n.lookup(s, "")
@@ -153,9 +154,9 @@ func (n *Negotiator) lookup(s, pinned string) (int, error) {
 	list := strings.Join(n.names, ", ")
 	switch {
 	case pinned != "":
-		return 0, n.unknown(pinned + strconvQuote(s) + ", is no longer supported; send " + n.header + " with one of: " + list)
+		return 0, n.unknown(pinned + strconvQuote(s) + ", is no longer supported; send " + n.name + " with one of: " + list)
 	case !validDate(s):
-		return 0, n.unknown(n.header + " " + strconvQuote(s) + " is not a date version (YYYY-MM-DD); supported: " + list)
+		return 0, n.unknown(n.name + " " + strconvQuote(s) + " is not a date version (YYYY-MM-DD); supported: " + list)
 	default:
 		return 0, n.unknown("API version " + strconvQuote(s) + " is not supported; supported: " + list)
 	}
