@@ -152,7 +152,7 @@ func WithSunsetLink(uri string) Option {
 func linkOption(name, uri string, set func(*config)) Option {
 	return option{name, forDeprecation, func(c *config) error {
 		if !validLink(uri) {
-			return &ConfigError{Option: name, Reason: "invalid URI reference " + strconvQuote(uri)}
+			return &ConfigError{Option: name, Reason: "invalid URI reference " + quote(uri)}
 		}
 		set(c)
 		return nil

@@ -61,14 +61,15 @@ func NewNegotiator(supported []string, opts ...Option) (*Negotiator, error) {
 	if c.hasDef {
 		i := slices.Index(n.names, c.def)
 		if i < 0 {
-			return nil, &ConfigError{Option: "WithDefault", Reason: "version " + strconvQuote(c.def) + " is not among the supported ones"}
+			return nil, &ConfigError{Option: "WithDefault", Reason: "version " + quote(c.def) + " is not among the supported ones"}
 		}
 		n.def = i
 	}
 	return n, nil
 }
 
-func strconvQuote(s string) string { return `"` + clip(s) + `"` }
+// quote quotes outside input, shortened, for messages.
+func quote(s string) string { return strconv.Quote(clip(s)) }
 
 // WithHeader sets the name of the request header that names the version,
 // which is also the response header that echoes the chosen one. Applies to
@@ -76,7 +77,7 @@ func strconvQuote(s string) string { return `"` + clip(s) + `"` }
 func WithHeader(name string) Option {
 	return option{"WithHeader", forNegotiator, func(c *config) error {
 		if !validToken(name) {
-			return &ConfigError{Option: "WithHeader", Reason: "invalid header name " + strconvQuote(name)}
+			return &ConfigError{Option: "WithHeader", Reason: "invalid header name " + quote(name)}
 		}
 		c.header = name
 		return nil
@@ -154,11 +155,11 @@ func (n *Negotiator) lookup(s, pinned string) (int, error) {
 	list := strings.Join(n.names, ", ")
 	switch {
 	case pinned != "":
-		return 0, n.unknown(pinned + strconvQuote(s) + ", is no longer supported; send " + n.name + " with one of: " + list)
+		return 0, n.unknown(pinned + quote(s) + ", is no longer supported; send " + n.name + " with one of: " + list)
 	case !validDate(s):
-		return 0, n.unknown(n.name + " " + strconvQuote(s) + " is not a date version (YYYY-MM-DD); supported: " + list)
+		return 0, n.unknown(n.name + " " + quote(s) + " is not a date version (YYYY-MM-DD); supported: " + list)
 	default:
-		return 0, n.unknown("API version " + strconvQuote(s) + " is not supported; supported: " + list)
+		return 0, n.unknown("API version " + quote(s) + " is not supported; supported: " + list)
 	}
 }
 

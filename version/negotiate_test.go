@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -167,4 +168,53 @@ func TestNegotiatorConfig(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A client reading the 400 back, in any dialect, matches it with errors.Is.
+func TestUnknownParsesBack(t *testing.T) {
+	n, err := version.NewNegotiator([]string{"2025-01-01"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(n.Handler(echo))
+	defer srv.Close()
+	req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+	req.Header.Set("API-Version", "2099-01-01")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	p := problem.Parse(resp)
+	if !errors.Is(p, version.ErrUnknown) || p.Extensions["supported"] == nil {
+		t.Fatalf("parsed %+v, want version/unknown with the supported list", p)
+	}
+}
+
+// Many goroutines negotiate through one Negotiator under -race, each
+// seeing its own version.
+func TestNegotiateConcurrent(t *testing.T) {
+	supported := []string{"2025-01-01", "2025-03-01", "2025-06-01", "2025-09-01"}
+	n, err := version.NewNegotiator(supported)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := n.Handler(echo)
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 200 {
+				v := supported[(g+i)%len(supported)]
+				r := httptest.NewRequest(http.MethodGet, "/", nil)
+				r.Header.Set("API-Version", v)
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				if w.Code != 200 || w.Body.String() != v+"|"+v || w.Header().Get("API-Version") != v {
+					t.Errorf("sent %s, got %d %s (echo %s)", v, w.Code, w.Body, w.Header().Get("API-Version"))
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
