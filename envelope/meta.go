@@ -41,7 +41,7 @@ func (d metaDialect) AppendSuccess(dst []byte, r *Reply) ([]byte, error) {
 		return dst, err
 	}
 	dst = append(dst, `,"meta":{"version":`...)
-	dst = jsonw.String(dst, d.version)
+	dst = jsonw.String(dst, r.apiVersion(d.version))
 	dst = append(dst, `,"requestId":`...)
 	dst = jsonw.String(dst, r.RequestID)
 	dst = append(dst, `,"timestamp":`...)

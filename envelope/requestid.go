@@ -69,8 +69,9 @@ func NewULID(now time.Time) string {
 
 // requestInfo is what the request-ID middleware puts in the context.
 type requestInfo struct {
-	id   string
-	echo string // metadata.requestID of the request body, set by Decode
+	id    string
+	echo  string    // metadata.requestID of the request body, set by Decode
+	start time.Time // arrival, for WithResponseMeta
 }
 
 type ctxKey struct{}
@@ -100,7 +101,7 @@ func (wr *Writer) RequestID(next http.Handler) http.Handler {
 			id = wr.newID(wr.now())
 		}
 		w.Header().Set(HeaderRequestID, id)
-		ctx := context.WithValue(r.Context(), ctxKey{}, &requestInfo{id: id})
+		ctx := context.WithValue(r.Context(), ctxKey{}, wr.newInfo(id))
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

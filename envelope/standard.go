@@ -61,6 +61,7 @@ func (standardDialect) AppendSuccess(dst []byte, r *Reply) ([]byte, error) {
 			return dst, err
 		}
 	}
+	dst = r.appendResponseMeta(dst)
 	return append(dst, '}'), nil
 }
 
@@ -98,6 +99,7 @@ func (standardDialect) AppendError(dst []byte, r *Reply) ([]byte, error) {
 	}
 	dst = append(dst, '}')
 	dst = appendTrailer(dst, r)
+	dst = r.appendResponseMeta(dst)
 	return append(dst, '}'), nil
 }
 

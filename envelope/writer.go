@@ -30,6 +30,7 @@ type Writer struct {
 	base    string
 	pool    sync.Pool
 	types   typeCache
+	vers    versionConfig // version.go
 }
 
 // Option configures a [Writer].
