@@ -20,6 +20,13 @@ import (
 	"github.com/apikit-go/apikit/ratelimit"
 	rlredis "github.com/apikit-go/apikit/ratelimit/redisstore"
 	"github.com/apikit-go/apikit/signature"
+	"github.com/apikit-go/apikit/version"
+)
+
+// The v1 patient list's deprecation and sunset dates, unless flags say otherwise.
+const (
+	defaultV1Deprecated = "2026-06-01"
+	defaultV1Sunset     = "2027-06-30"
 )
 
 // config is what the flags set.
@@ -29,6 +36,8 @@ type config struct {
 	SigningSecret string // whsec_…
 	RedisURL      string
 	PostgresURL   string
+	V1Deprecated  time.Time // the v1 patient list is deprecated from then on
+	V1Sunset      time.Time // and answers 410 from then on
 	Logger        *slog.Logger
 	Now           func() time.Time // nil means time.Now
 }
@@ -57,6 +66,12 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.V1Deprecated.IsZero() {
+		cfg.V1Deprecated, _ = time.Parse(time.DateOnly, defaultV1Deprecated)
+	}
+	if cfg.V1Sunset.IsZero() {
+		cfg.V1Sunset, _ = time.Parse(time.DateOnly, defaultV1Sunset)
+	}
 	ok := false
 	defer func() {
 		if !ok {
@@ -70,12 +85,13 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 	if err := catalog.Register(UnknownPatient, ReferralNotFound, InvalidPrescription); err != nil {
 		return nil, err
 	}
-	writer := func(d envelope.Dialect) *envelope.Writer {
-		return envelope.New(d, envelope.WithCatalog(catalog), envelope.WithLogger(cfg.Logger), envelope.WithClock(s.now))
+	writer := func(d envelope.Dialect, opts ...envelope.Option) *envelope.Writer {
+		return envelope.New(d, append([]envelope.Option{envelope.WithCatalog(catalog), envelope.WithLogger(cfg.Logger), envelope.WithClock(s.now)}, opts...)...)
 	}
 	s.std = writer(envelope.Standard())
 	s.records = writer(envelope.Records())
-	s.meta = writer(envelope.Meta("2025-01-01"))
+	// The meta dialect writes each request's negotiated API version.
+	s.meta = writer(envelope.Meta("2025-01-01"), envelope.WithVersion(version.Of))
 	s.ack = writer(envelope.Ack())
 
 	// Stores: in memory by default; Redis and PostgreSQL when asked.
@@ -159,10 +175,31 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 	idemMeta := idempotency.New(idemStore, partnerScope, idempotency.WithErrorWriter(s.meta),
 		idempotency.RequireKey(), idempotency.WithValidator(idempotency.ValidateUUIDv4))
 
+	// Versions: referrals negotiate API-Version; the v1 patient list is
+	// deprecated in favour of /v2/patients and gone after its sunset.
+	negotiator, err := version.NewNegotiator([]string{"2025-01-01", "2025-06-01"},
+		version.WithDefault("2025-01-01"), version.WithErrorWriter(s.meta))
+	if err != nil {
+		return nil, err
+	}
+	v1List, err := version.NewDeprecation(cfg.V1Deprecated,
+		version.WithSunset(cfg.V1Sunset),
+		version.WithSuccessor("/v2/patients"),
+		version.WithClock(s.now),
+		version.WithErrorWriter(s.std),
+		version.WithCaller(func(r *http.Request) string { return partnerOf(r.Context()) }),
+		version.WithObserver(func(e version.Event) {
+			cfg.Logger.LogAttrs(e.Request.Context(), slog.LevelWarn, "deprecated route called",
+				slog.String("partner", e.Caller), slog.String("path", e.Request.URL.Path), slog.Bool("gone", e.Gone))
+		}))
+	if err != nil {
+		return nil, fmt.Errorf("-v1-deprecated/-v1-sunset: %w", err)
+	}
+
 	// Routes, one mux per wire style.
 	std := http.NewServeMux()
 	std.Handle("POST /api/v1/patients", idemStd(http.HandlerFunc(s.createPatient)))
-	std.HandleFunc("GET /api/v1/patients", s.listPatients)
+	std.Handle("GET /api/v1/patients", v1List.Handler(http.HandlerFunc(s.listPatients)))
 	std.HandleFunc("GET /api/v1/patients/{id}", s.getPatient)
 	std.HandleFunc("DELETE /api/v1/patients/{id}", s.deletePatient)
 	std.Handle("/", notFound(s.std))
@@ -194,7 +231,7 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 	})
 	root.Handle("/api/v1/", group(s.std, std))
 	root.Handle("/v2/", group(s.records, rec))
-	root.Handle("/functions/v1/", group(s.meta, meta))
+	root.Handle("/functions/v1/", group(s.meta, negotiator.Handler(meta)))
 	root.Handle("/partner/", group(s.ack, ack))
 	root.Handle("/", s.std.Recover(notFound(s.std)))
 
