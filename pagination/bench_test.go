@@ -13,8 +13,8 @@ import (
 )
 
 func benchPaginator(b *testing.B, opts ...pagination.Option) *pagination.Paginator {
-	keys := pagination.MustNewKeyring(pagination.Key{ID: "k2", Secret: secretB}, pagination.Key{ID: "k1", Secret: secretA})
-	return pagination.MustNew(keys, append([]pagination.Option{
+	keys := newKeyring(pagination.Key{ID: "k2", Secret: secretB}, pagination.Key{ID: "k1", Secret: secretA})
+	return newPager(keys, append([]pagination.Option{
 		pagination.WithBind("status", "sort"), pagination.WithScope(tenantScope), pagination.WithTTL(time.Hour),
 	}, opts...)...)
 }
@@ -91,7 +91,7 @@ func BenchmarkParse(b *testing.B) {
 	p := benchPaginator(b)
 	r0 := request("/patients?status=active&sort=created", "tenant_1")
 	tok, _ := p.EncodeCursor(r0, benchCursor)
-	records := pagination.MustNew(nil, pagination.WithStyle(pagination.RecordsStyle))
+	records := newPager(nil, pagination.WithStyle(pagination.RecordsStyle))
 	for _, bc := range []struct {
 		name   string
 		p      *pagination.Paginator

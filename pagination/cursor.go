@@ -39,14 +39,8 @@ type Cursor struct {
 	Pos int64
 }
 
-// Limits on what a cursor may hold.
-const (
-	// DefaultMaxCursorLen is the default longest cursor accepted, in
-	// characters, checked before the cursor is decoded.
-	DefaultMaxCursorLen = 1024
-	// maxValues is the most sort values a cursor carries.
-	maxValues = 16
-)
+// maxValues is the most sort values a cursor carries.
+const maxValues = 16
 
 // Wire layout of a cursor, before URL-safe base64 without padding:
 //
