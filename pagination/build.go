@@ -29,8 +29,9 @@ var errNoParams = errors.New("pagination: Params were not made by Paginator.Pars
 // ids, the count, the offset (from the request, or carried in the cursor),
 // and the cursors of the next and previous pages: signed cursors in
 // [StandardStyle], the last and first ids in [RecordsStyle]. An empty page
-// has no ids and no cursors. Build fails only when a cursor cannot be made
-// (a sort value of an unsupported type, or no randomness for encryption).
+// has no ids and no cursors. Build fails only when a cursor cannot be made:
+// a sort value of an unsupported type, more than 16 values, a cursor longer
+// than [WithMaxCursorLen] accepts, or no randomness for encryption.
 func Build[T any](ps Params, rows []T, key func(T) Keyset) ([]T, Page, error) {
 	if ps.p == nil {
 		return nil, Page{}, errNoParams

@@ -305,3 +305,66 @@ func TestPaginatorConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestEncodeRefusesOversizeCursor: a cursor the decoder would reject is
+// never made. 16 values of 60 characters make a token of about 1,400
+// characters, over the default limit of 1,024.
+func TestEncodeRefusesOversizeCursor(t *testing.T) {
+	values := make([]any, 16)
+	for i := range values {
+		values[i] = strings.Repeat(string(rune('a'+i)), 60)
+	}
+	r := httptest.NewRequest(http.MethodGet, "/items", nil)
+	for _, enc := range []bool{false, true} {
+		var opts []pagination.Option
+		if enc {
+			opts = append(opts, pagination.WithEncryption())
+		}
+		p := newPager(testKeys(t), opts...)
+		tok, err := p.EncodeCursor(r, pagination.Cursor{Values: values})
+		if err == nil || tok != "" || !strings.Contains(err.Error(), "pagination: cursor of ") || !strings.Contains(err.Error(), "longer than the 1024 accepted") {
+			t.Fatalf("encrypt %v: EncodeCursor = %d characters, %v", enc, len(tok), err)
+		}
+		// Build refuses the same cursor instead of sending it.
+		ps, err := p.Parse(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows := []row{{ID: "a"}, {ID: "b"}}
+		_, _, err = pagination.Build(ps, rows[:1], func(row) pagination.Keyset { return pagination.Keyset{ID: "x", Values: values} })
+		if err != nil {
+			t.Fatalf("one row, no next cursor: %v", err)
+		}
+		ps.Limit = 1
+		if _, _, err = pagination.Build(ps, rows, func(row) pagination.Keyset { return pagination.Keyset{ID: "x", Values: values} }); err == nil {
+			t.Fatalf("encrypt %v: Build made an oversize cursor", enc)
+		}
+	}
+}
+
+// TestEncodeAgreesWithDecode: for cursors around the limit, whatever
+// EncodeCursor makes DecodeCursor accepts.
+func TestEncodeAgreesWithDecode(t *testing.T) {
+	r := httptest.NewRequest(http.MethodGet, "/items", nil)
+	for _, maxLen := range []int{100, 200, 1024} {
+		p := newPager(testKeys(t), pagination.WithMaxCursorLen(maxLen))
+		made, refused := 0, 0
+		for n := 0; n < maxLen; n += 7 {
+			tok, err := p.EncodeCursor(r, pagination.Cursor{Values: []any{strings.Repeat("x", n)}})
+			if err != nil {
+				refused++
+				continue
+			}
+			made++
+			if len(tok) > maxLen {
+				t.Fatalf("max %d: made a %d-character cursor", maxLen, len(tok))
+			}
+			if _, err := p.DecodeCursor(r, tok); err != nil {
+				t.Fatalf("max %d: value of %d: a cursor it made is rejected: %v", maxLen, n, err)
+			}
+		}
+		if made == 0 || refused == 0 {
+			t.Fatalf("max %d: made %d, refused %d; want some of each", maxLen, made, refused)
+		}
+	}
+}

@@ -385,12 +385,14 @@ func (p *Paginator) encodeAt(c Cursor, b binding, expires int64) (string, error)
 		return "", errNoKeyring
 	}
 	pl := payload{cursor: c, bind: b, expires: expires}
-	return p.keys.seal(&pl, sealOptions{encrypt: p.encrypt})
+	return p.keys.seal(&pl, sealOptions{encrypt: p.encrypt, maxLen: p.maxCursor})
 }
 
 // EncodeCursor signs c as a cursor valid for requests like r (same route,
 // scope and bound parameters). [Build] calls it for the next and previous
-// cursors; call it directly to make cursors for other links.
+// cursors; call it directly to make cursors for other links. A cursor
+// longer than the paginator accepts (see [WithMaxCursorLen]) is an error,
+// never a token that the next request would reject.
 func (p *Paginator) EncodeCursor(r *http.Request, c Cursor) (string, error) {
 	return p.encode(c, p.binding(r))
 }

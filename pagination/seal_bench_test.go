@@ -26,8 +26,12 @@ func BenchmarkSealOpen(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if _, err := p.decode(tok, "lastKey", bind); err != nil {
+				got, err := p.decode(tok, "lastKey", bind)
+				if err != nil {
 					b.Fatal(err)
+				}
+				if len(got.Values) != 2 || got.Pos != c.Pos || got.Values[1] != c.Values[1] || !got.Values[0].(time.Time).Equal(c.Values[0].(time.Time)) {
+					b.Fatalf("decoded %+v, want %+v", got, c)
 				}
 			}
 		})
