@@ -203,20 +203,26 @@ func ExampleWithEncryption() {
 func ExampleWithMaxCursorLen() {
 	pager := newPager(exampleKeys, pagination.WithMaxCursorLen(120))
 	r := httptest.NewRequest("GET", "/patients", nil)
+	long := pagination.Cursor{Values: []any{strings.Repeat("x", 100), "pat_2"}}
 	short, _ := pager.EncodeCursor(r, pagination.Cursor{Values: []any{"pat_2"}})
-	long, _ := pager.EncodeCursor(r, pagination.Cursor{Values: []any{strings.Repeat("x", 100), "pat_2"}})
-	for _, token := range []string{short, long} {
-		_, err := pager.DecodeCursor(r, token)
-		fmt.Println(len(token) <= 120, errors.Is(err, pagination.ErrMalformedCursor))
-	}
+	_, err := pager.DecodeCursor(r, short)
+	fmt.Println(len(short) <= 120, err)
+	// A cursor the paginator would not accept is never made…
+	_, err = pager.EncodeCursor(r, long)
+	fmt.Println(err)
+	// …and one made elsewhere with a higher limit is refused unread.
+	token, _ := newPager(exampleKeys).EncodeCursor(r, long)
+	_, err = pager.DecodeCursor(r, token)
+	fmt.Println(errors.Is(err, pagination.ErrMalformedCursor))
 
 	// In the records style the limit applies to object IDs.
 	records := newPager(nil, pagination.WithStyle(pagination.RecordsStyle), pagination.WithMaxCursorLen(8))
 	fmt.Println(parseOutcome(records, httptest.NewRequest("GET", "/patients?starting_after=pat_1", nil)))
 	fmt.Println(parseOutcome(records, httptest.NewRequest("GET", "/patients?starting_after=pat_123456789", nil)))
 	// Output:
-	// true false
-	// false true
+	// true <nil>
+	// pagination: cursor of 228 characters is longer than the 120 accepted (WithMaxCursorLen): carry fewer or shorter sort values
+	// true
 	// limit 50 id pat_1 backward false
 	// 400 pagination/malformed-cursor (starting_after)
 }
