@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -349,4 +350,29 @@ func TestPagesStopsOnBreakAfterError(t *testing.T) {
 	if calls != 1 {
 		t.Fatalf("%d calls", calls)
 	}
+}
+
+// FuzzDecodeLink: any Link header is read without a panic, and a next
+// page it finds is an absolute URL (resolved against the request's).
+func FuzzDecodeLink(f *testing.F) {
+	for _, s := range []string{`</a?x=1>; rel="next"`, `</p>; rel="prev", </n>; rel=next`, `<>; rel="next"`, `<http://other/x>; rel="next last"`, `<`, `</a>; rel="ne\"xt"`, `</a>;;;rel`, `<//h/p>; rel=next`} {
+		f.Add(s)
+	}
+	req := httptest.NewRequest("GET", "https://api.example.com/v1/items?limit=2", nil)
+	f.Fuzz(func(t *testing.T, link string) {
+		resp := &http.Response{Header: http.Header{"Link": {link}}, Body: io.NopCloser(strings.NewReader("[]")), Request: req}
+		got, err := pagination.DecodeLink[int](resp)
+		if err != nil {
+			return // an unparsable target is an error, not a panic
+		}
+		if got.HasMore != (got.Next != "") {
+			t.Fatalf("more %v next %q", got.HasMore, got.Next)
+		}
+		if got.Next != "" {
+			u, err := url.Parse(got.Next)
+			if err != nil || !u.IsAbs() {
+				t.Fatalf("next %q is not an absolute URL: %v", got.Next, err)
+			}
+		}
+	})
 }
