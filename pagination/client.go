@@ -158,19 +158,30 @@ func HTTPFetch[T any](client *http.Client, req *http.Request, decode Decoder[T])
 	}
 }
 
-// nextURL is the URL of resp's request with the query parameter name set
-// to value.
-func nextURL(resp *http.Response, name, value string) string {
+// nextURL is the URL of the page after resp: the target of its Link
+// header with rel="next" when it has one (resolved against the request's
+// URL), or else the request's URL with the query parameter name set to
+// value.
+func nextURL(resp *http.Response, name, value string) (string, error) {
+	if ref, ok := linkNext(resp.Header.Values("Link")); ok {
+		u, err := resp.Request.URL.Parse(ref)
+		if err != nil {
+			return "", fmt.Errorf("link rel=next %q: %w", ref, err)
+		}
+		return u.String(), nil
+	}
 	u := *resp.Request.URL
 	q := u.Query()
 	q.Set(name, value)
 	u.RawQuery = q.Encode()
-	return u.String()
+	return u.String(), nil
 }
 
 // DecodeStandard reads a standard-style body (seeds/001):
-// {"data":[…],"pagination":{"hasNext":…,"lastKey":…}}; the next page is
-// the request's URL with lastKey set to the body's lastKey.
+// {"data":[…],"pagination":{"hasNext":…,"lastKey":…}}. The next page is
+// the Link header's rel="next" target when the response has one (so a
+// server with its own parameter names is followed too), or else the
+// request's URL with lastKey set to the body's lastKey.
 func DecodeStandard[T any](resp *http.Response) (Fetched[T], error) {
 	var v struct {
 		Data       []T       `json:"data"`
@@ -183,14 +194,18 @@ func DecodeStandard[T any](resp *http.Response) (Fetched[T], error) {
 	if v.Pagination != nil {
 		f.HasMore = v.Pagination.HasNext
 		if v.Pagination.LastKey != nil {
-			f.Next = nextURL(resp, "lastKey", *v.Pagination.LastKey)
+			var err error
+			if f.Next, err = nextURL(resp, "lastKey", *v.Pagination.LastKey); err != nil {
+				return Fetched[T]{}, err
+			}
 		}
 	}
 	return f, nil
 }
 
 // DecodeRecords reads a records-style body (seeds/003):
-// {"records":[…],"has_more":…,"last_id":…}; the next page is the
+// {"records":[…],"has_more":…,"last_id":…}. The next page is the Link
+// header's rel="next" target when the response has one, or else the
 // request's URL with starting_after set to last_id.
 func DecodeRecords[T any](resp *http.Response) (Fetched[T], error) {
 	var v Records[T]
@@ -199,7 +214,10 @@ func DecodeRecords[T any](resp *http.Response) (Fetched[T], error) {
 	}
 	f := Fetched[T]{Items: v.Records, HasMore: v.HasMore}
 	if v.LastID != nil {
-		f.Next = nextURL(resp, "starting_after", *v.LastID)
+		var err error
+		if f.Next, err = nextURL(resp, "starting_after", *v.LastID); err != nil {
+			return Fetched[T]{}, err
+		}
 	}
 	return f, nil
 }
@@ -214,12 +232,12 @@ func DecodeLink[T any](resp *http.Response) (Fetched[T], error) {
 		return Fetched[T]{}, err
 	}
 	f := Fetched[T]{Items: items}
-	if ref, ok := linkNext(resp.Header.Values("Link")); ok {
-		u, err := resp.Request.URL.Parse(ref)
+	if _, ok := linkNext(resp.Header.Values("Link")); ok {
+		next, err := nextURL(resp, "", "")
 		if err != nil {
-			return Fetched[T]{}, fmt.Errorf("link rel=next %q: %w", ref, err)
+			return Fetched[T]{}, err
 		}
-		f.HasMore, f.Next = true, u.String()
+		f.HasMore, f.Next = true, next
 	}
 	return f, nil
 }

@@ -17,17 +17,25 @@ import (
 	"github.com/apikit-go/apikit/problem"
 )
 
-// listServer serves store in the paginator's style, counting requests:
-// in the standard or records body, or with plain set as a bare JSON array
-// whose next page is only in the Link header. Every request must carry
-// the Authorization header "Bearer t0ken", or it is a 401.
-func listServer(t *testing.T, p *pagination.Paginator, plain bool, store *memStore, calls *atomic.Int32) *httptest.Server {
-	return listServerOf(t, func() *pagination.Paginator { return p }, plain, store, calls)
+// How listServer writes a page.
+type listMode int
+
+const (
+	bodyOnly     listMode = iota // standard or records body, no Link header
+	bodyAndLink                  // the body and a Link header
+	plainAndLink                 // a bare JSON array; the next page only in the Link header
+)
+
+// listServer serves store in the paginator's style, counting requests,
+// as mode says. Every request must carry the Authorization header
+// "Bearer t0ken", or it is a 401.
+func listServer(t *testing.T, p *pagination.Paginator, mode listMode, store *memStore, calls *atomic.Int32) *httptest.Server {
+	return listServerOf(t, func() *pagination.Paginator { return p }, mode, store, calls)
 }
 
 // listServerOf is listServer with the paginator from pager, called per
 // request.
-func listServerOf(t *testing.T, pager func() *pagination.Paginator, plain bool, store *memStore, calls *atomic.Int32) *httptest.Server {
+func listServerOf(t *testing.T, pager func() *pagination.Paginator, mode listMode, store *memStore, calls *atomic.Int32) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
@@ -42,9 +50,11 @@ func listServerOf(t *testing.T, pager func() *pagination.Paginator, plain bool, 
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		switch {
-		case plain:
+		if mode != bodyOnly {
 			p.SetLink(w, r, page)
+		}
+		switch {
+		case mode == plainAndLink:
 			_ = json.NewEncoder(w).Encode(items)
 		case p.Style() == pagination.RecordsStyle:
 			_ = json.NewEncoder(w).Encode(pagination.RecordsOf(items, page))
@@ -77,22 +87,30 @@ func TestAllOverHTTP(t *testing.T) {
 	tests := []struct {
 		name   string
 		mk     func(base string) *pagination.Paginator
-		plain  bool
+		mode   listMode
 		decode pagination.Decoder[row]
 	}{
-		{"standard", standard, false, pagination.DecodeStandard[row]},
-		{"records", records, false, pagination.DecodeRecords[row]},
-		{"plain by Link, signed cursors", standard, true, pagination.DecodeLink[row]},
-		{"plain by Link, object IDs", records, true, pagination.DecodeLink[row]},
+		{"standard", standard, bodyOnly, pagination.DecodeStandard[row]},
+		{"records", records, bodyOnly, pagination.DecodeRecords[row]},
+		{"plain by Link, signed cursors", standard, plainAndLink, pagination.DecodeLink[row]},
+		{"plain by Link, object IDs", records, plainAndLink, pagination.DecodeLink[row]},
 		{"plain by absolute Link", func(base string) *pagination.Paginator {
 			return newPager(keys, pagination.WithBind("status"), pagination.WithBaseURL(base))
-		}, true, pagination.DecodeLink[row]},
+		}, plainAndLink, pagination.DecodeLink[row]},
+		// With their own parameter names, the body's lastKey or last_id
+		// alone cannot be followed: the Link header is.
+		{"standard with own names, by Link", func(string) *pagination.Paginator {
+			return newPager(keys, pagination.WithBind("status"), pagination.WithNames(pagination.Names{Cursor: "page_token"}))
+		}, bodyAndLink, pagination.DecodeStandard[row]},
+		{"records with own names, by Link", func(string) *pagination.Paginator {
+			return newPager(nil, pagination.WithStyle(pagination.RecordsStyle), pagination.WithNames(pagination.Names{After: "after"}))
+		}, bodyAndLink, pagination.DecodeRecords[row]},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var calls atomic.Int32
 			var p *pagination.Paginator
-			srv := listServerOf(t, func() *pagination.Paginator { return p }, tt.plain, store, &calls)
+			srv := listServerOf(t, func() *pagination.Paginator { return p }, tt.mode, store, &calls)
 			p = tt.mk(srv.URL)
 			fetch := pagination.HTTPFetch(srv.Client(), authorized(t, srv.URL+"/items?status=open&limit=5"), tt.decode)
 			var got []row
@@ -205,7 +223,7 @@ func TestLinkNext(t *testing.T) {
 func TestHTTPFetchErrors(t *testing.T) {
 	var calls atomic.Int32
 	p := newPager(testKeys(t))
-	srv := listServer(t, p, false, newStore(3, 1), &calls)
+	srv := listServer(t, p, bodyOnly, newStore(3, 1), &calls)
 	withBody := authorized(t, srv.URL)
 	withBody.Body = io.NopCloser(strings.NewReader("x"))
 	tests := []struct {
