@@ -124,7 +124,7 @@ func HTTPFetch[T any](client *http.Client, req *http.Request, decode Decoder[T])
 			if u.Scheme != req.URL.Scheme || u.Host != req.URL.Host {
 				return Fetched[T]{}, fmt.Errorf("pagination: next page %s is not on %s://%s", u.Redacted(), req.URL.Scheme, req.URL.Host)
 			}
-			r.URL, r.Host = u, ""
+			r.URL = u // same origin: req.Host, if set, still applies
 		}
 		if r.Header.Get("Accept") == "" {
 			r.Header.Set("Accept", "application/json")

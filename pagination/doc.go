@@ -84,8 +84,9 @@
 // [All] and [Pages] are iterators over any paged API, driven by a
 // [FetchFunc] or by [HTTPFetch], which sends a request you build (with its
 // headers, such as Authorization) and follows what the [Decoder] finds:
-// the body's cursor ([DecodeStandard], [DecodeRecords]) or the Link
-// header's rel="next" ([DecodeLink], for bare-array bodies):
+// the body's cursor ([DecodeStandard], [DecodeRecords]; both prefer the
+// Link header's rel="next" when the server sends one) or the Link header
+// alone ([DecodeLink], for bare-array bodies such as the Plain dialect's):
 //
 //	req, _ := http.NewRequest("GET", "https://api.example.com/patients?limit=100", nil)
 //	req.Header.Set("Authorization", "Bearer "+token)
