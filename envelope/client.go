@@ -32,8 +32,8 @@ type Info struct {
 	// metadata.responseTimestamp); zero if absent or malformed.
 	Timestamp time.Time
 	// Page describes the page of a list: from the standard "pagination"
-	// object (NextCursor is its lastKey) or the records style (HasMore,
-	// FirstID, LastID, Count). Nil when the body is not a list.
+	// object (NextCursor is its lastKey) or the records style (HasNext is
+	// has_more; FirstID, LastID, Count). Nil when the body is not a list.
 	Page *pagination.Page
 	// Ack holds the ack dialect's fields; nil for other dialects.
 	Ack *AckInfo
@@ -146,7 +146,7 @@ func Read[T any](resp *http.Response) (T, Info, error) {
 		data = m["records"]
 		var rec pagination.Records[json.RawMessage]
 		_ = json.Unmarshal(body, &rec)
-		pg := pagination.Page{Count: len(rec.Records), HasMore: rec.HasMore, HasNext: rec.HasMore}
+		pg := pagination.Page{Count: len(rec.Records), HasNext: rec.HasMore}
 		if rec.FirstID != nil {
 			pg.FirstID = *rec.FirstID
 		}

@@ -27,7 +27,7 @@ func response(d envelope.Dialect, write func(wr *envelope.Writer, w http.Respons
 
 func TestReadSuccess(t *testing.T) {
 	items := []patientSummary{{"pat_1", "Smith", "John"}}
-	page := pagination.Page{Count: 1, Limit: 50, HasNext: true, HasMore: true, NextCursor: "c2", FirstID: "pat_1", LastID: "pat_1"}
+	page := pagination.Page{Count: 1, Limit: 50, HasNext: true, NextCursor: "c2", FirstID: "pat_1", LastID: "pat_1"}
 	list := func(wr *envelope.Writer, w http.ResponseWriter, r *http.Request) {
 		envelope.List(wr, w, r, items, page)
 	}
@@ -41,7 +41,7 @@ func TestReadSuccess(t *testing.T) {
 	}{
 		{"standard", envelope.Standard(), &pagination.Page{Count: 1, Limit: 50, HasNext: true, NextCursor: "c2"}, "", "Success", true},
 		{"meta", envelope.Meta("2025-01-01"), &pagination.Page{Count: 1, Limit: 50, HasNext: true, NextCursor: "c2"}, "2025-01-01", "", true},
-		{"records", envelope.Records(), &pagination.Page{Count: 1, HasMore: true, HasNext: true, FirstID: "pat_1", LastID: "pat_1"}, "", "", false},
+		{"records", envelope.Records(), &pagination.Page{Count: 1, HasNext: true, FirstID: "pat_1", LastID: "pat_1"}, "", "", false},
 		{"plain", envelope.Plain(), nil, "", "", false},
 	}
 	for _, tc := range tests {

@@ -125,7 +125,7 @@ func ExampleWriter_Problem() {
 }
 
 func ExampleList() {
-	page := pagination.Page{Count: 1, Limit: 50, HasMore: true, HasNext: true, FirstID: "pat_1", LastID: "pat_1", NextCursor: "eyJrIjoxfQ"}
+	page := pagination.Page{Count: 1, Limit: 50, HasNext: true, FirstID: "pat_1", LastID: "pat_1", NextCursor: "eyJrIjoxfQ"}
 	for _, d := range []envelope.Dialect{envelope.Standard(), envelope.Records()} {
 		wr := exampleWriter(d)
 		do(func(w http.ResponseWriter, r *http.Request) {

@@ -191,7 +191,7 @@ func goldenCases() []goldenCase {
 		{name: "records_list", dialect: envelope.Records(), now: "2025-01-18T22:31:05.123Z", id: "req_126", status: 200,
 			handle: func(wr *envelope.Writer, w http.ResponseWriter, r *http.Request) {
 				envelope.List(wr, w, r, []patientSummary{{"pat_1", "Smith", "John"}, {"pat_2", "Jones", "Ann"}},
-					pagination.Page{Count: 2, Limit: 2, HasMore: true, FirstID: "pat_1", LastID: "pat_2"})
+					pagination.Page{Count: 2, Limit: 2, HasNext: true, FirstID: "pat_1", LastID: "pat_2"})
 			}},
 		{name: "records_rate_limited", dialect: envelope.Records(), now: "2025-01-18T22:31:05.123Z", id: "req_127", status: 429,
 			handle: func(wr *envelope.Writer, w http.ResponseWriter, r *http.Request) {

@@ -157,8 +157,12 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 		return nil, err
 	}
 	scope := pagination.WithScope(func(r *http.Request) string { return partnerOf(r.Context()) })
-	s.pager = pagination.MustNew(keys, scope, pagination.WithLimits(50, 100), pagination.WithOffset(1_000_000))
-	s.recordsPager = pagination.MustNew(keys, scope, pagination.WithStyle(pagination.RecordsStyle), pagination.WithLimits(10, 100))
+	if s.pager, err = pagination.New(keys, scope, pagination.WithLimits(50, 100), pagination.WithOffset(1_000_000)); err != nil {
+		return nil, err
+	}
+	if s.recordsPager, err = pagination.New(keys, scope, pagination.WithStyle(pagination.RecordsStyle), pagination.WithLimits(10, 100)); err != nil {
+		return nil, err
+	}
 
 	// Signed referral requests (Standard Webhooks headers), each message
 	// accepted once.

@@ -50,6 +50,7 @@ var (
 	store     db
 	errNoRows = errors.New("db: no rows")
 	mux       = http.NewServeMux()
+	token     = "an API token"
 )
 
 func tenantOf(r *http.Request) string { return r.Header.Get("X-Tenant") }
@@ -106,8 +107,15 @@ func Example_pagination() {
 	wr := envelope.New(envelope.Standard())
 	secret := bytes.Repeat([]byte{7}, 32)
 	// snippet: pagination
-	keys := pagination.MustNewKeyring(pagination.Key{ID: "2025-01", Secret: secret}) // ≥ 32 random bytes
-	pager := pagination.MustNew(keys, pagination.WithScope(tenantOf), pagination.WithBind("status"))
+	keys, err := pagination.NewKeyring(pagination.Key{ID: "2025-01", Secret: secret}) // ≥ 32 random bytes
+	if err != nil {
+		log.Fatal(err)
+	}
+	pager, err := pagination.New(keys, pagination.WithScope(tenantOf), pagination.WithBind("status"),
+		pagination.WithBaseURL("https://api.example.com")) // absolute Link URLs; never from the Host header
+	if err != nil {
+		log.Fatal(err)
+	}
 
 	mux.HandleFunc("GET /patients", func(w http.ResponseWriter, r *http.Request) {
 		params, err := pager.Parse(r) // every mistake is a 400 naming the parameter
@@ -129,8 +137,9 @@ func Example_pagination() {
 	})
 
 	// Client side: every patient, page after page.
-	fetch := pagination.HTTPFetch(http.DefaultClient, "https://api.example.com/patients?limit=100",
-		"lastKey", pagination.DecodeStandard[Patient])
+	req, _ := http.NewRequest("GET", "https://api.example.com/patients?limit=100", nil)
+	req.Header.Set("Authorization", "Bearer "+token)                                           // sent with every page
+	fetch := pagination.HTTPFetch(http.DefaultClient, req, pagination.DecodeStandard[Patient]) // or DecodeRecords, DecodeLink (Link: rel="next")
 	for p, err := range pagination.All(context.Background(), fetch) {
 		if err != nil {
 			log.Fatal(err)
