@@ -141,8 +141,7 @@ func BenchmarkSign(b *testing.B) {
 
 // BenchmarkMemoryStoreClaim claims new ids from parallel goroutines.
 func BenchmarkMemoryStoreClaim(b *testing.B) {
-	m := signature.NewMemoryStore()
-	defer m.Close()
+	m := mustMemory(b)
 	until := time.Now().Add(time.Hour)
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {

@@ -12,9 +12,11 @@
 // any of its secrets (key rotation), compares in constant time, rejects
 // timestamps outside a tolerance window (five minutes by default, both
 // ways) and, optionally, a second message with the same id
-// ([WithReplayProtection], [WithReplayStore]). Its [Verifier.Middleware]
-// reads the body once under a size limit, puts it back for the handler and
-// answers failures through a [problem.ErrorWriter] with 401 problems —
+// ([WithReplayProtection], [WithReplayStore]). Its [Verifier.Handler]
+// middleware reads the body once under a size limit, puts it back for the
+// handler and answers failures through [problem.WriteTo] (the API's error
+// writer from the request context unless [WithErrorWriter] is given) with
+// 401 problems carrying a WWW-Authenticate challenge —
 // auth/missing-signature, auth/invalid-signature,
 // auth/timestamp-out-of-tolerance, auth/replayed-request — that never
 // reveal the expected signature.
@@ -30,7 +32,7 @@
 //		signature.WithReplayProtection())
 //	if err != nil { ... }
 //	defer v.Close()
-//	mux.Handle("POST /webhooks", v.Middleware(handler))
+//	mux.Handle("POST /webhooks", v.Handler(handler))
 //
 // Sending:
 //

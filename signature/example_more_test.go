@@ -10,9 +10,9 @@ import (
 )
 
 // When the store is full, the id closest to expiry is dropped first.
-func ExampleMaxEntries() {
+func ExampleWithMaxEntries() {
 	now := exTime
-	store := signature.NewMemoryStore(signature.MaxEntries(2), signature.MemoryClock(func() time.Time { return now }))
+	store, _ := signature.NewMemoryStore(signature.WithMaxEntries(2), signature.WithClock(func() time.Time { return now }))
 	defer store.Close()
 	ctx := context.Background()
 	_, _ = store.Claim(ctx, "msg_1", now.Add(5*time.Minute))
@@ -27,9 +27,9 @@ func ExampleMaxEntries() {
 	// msg_1 accepted again: false msg_2 accepted again: true
 }
 
-func ExampleMemoryClock() {
+func ExampleNewMemoryStore_clock() {
 	now := exTime
-	store := signature.NewMemoryStore(signature.MemoryClock(func() time.Time { return now }))
+	store, _ := signature.NewMemoryStore(signature.WithClock(func() time.Time { return now }))
 	defer store.Close()
 	ctx := context.Background()
 	until := now.Add(5 * time.Minute) // the verifier's tolerance
@@ -44,12 +44,12 @@ func ExampleMemoryClock() {
 	// 5m0s true
 }
 
-func ExampleSweepInterval() {
+func ExampleWithSweepInterval() {
 	var offset atomic.Int64 // read by the sweep goroutine
 	clock := func() time.Time { return exTime.Add(time.Duration(offset.Load())) }
-	manual := signature.NewMemoryStore(signature.SweepInterval(0), signature.MemoryClock(clock)) // no background sweep
+	manual, _ := signature.NewMemoryStore(signature.WithSweepInterval(0), signature.WithClock(clock)) // no background sweep
 	defer manual.Close()
-	swept := signature.NewMemoryStore(signature.SweepInterval(time.Millisecond), signature.MemoryClock(clock))
+	swept, _ := signature.NewMemoryStore(signature.WithSweepInterval(time.Millisecond), signature.WithClock(clock))
 	defer swept.Close()
 	for _, store := range []*signature.MemoryStore{manual, swept} {
 		_, _ = store.Claim(context.Background(), "msg_1", clock().Add(time.Minute))

@@ -19,15 +19,6 @@ type ReplayStore interface {
 	Claim(ctx context.Context, id string, until time.Time) (bool, error)
 }
 
-// Defaults of a [MemoryStore].
-const (
-	// DefaultMaxEntries bounds the ids a MemoryStore keeps.
-	DefaultMaxEntries = 100_000
-	// DefaultSweepInterval is how often a MemoryStore drops expired ids
-	// in the background.
-	DefaultSweepInterval = time.Minute
-)
-
 // MemoryStore is the in-memory [ReplayStore]: safe for concurrent use,
 // bounded (when full, the id closest to expiry is dropped first), with
 // expired ids dropped on every claim and by a background sweep that
@@ -46,50 +37,25 @@ type MemoryStore struct {
 	closeOnce sync.Once
 }
 
-// MemoryOption configures a [MemoryStore].
-type MemoryOption func(*MemoryStore)
-
-// MaxEntries bounds the number of ids kept (default [DefaultMaxEntries]);
-// n < 1 means the default.
-func MaxEntries(n int) MemoryOption {
-	return func(m *MemoryStore) {
-		if n >= 1 {
-			m.max = n
-		}
-	}
-}
-
-// MemoryClock sets the clock that decides expiry; nil means time.Now. It
-// should be the verifier's clock.
-func MemoryClock(now func() time.Time) MemoryOption {
-	return func(m *MemoryStore) {
-		if now != nil {
-			m.now = now
-		}
-	}
-}
-
-// SweepInterval sets how often expired ids are dropped in the background
-// (default [DefaultSweepInterval]); d <= 0 turns the sweep off, leaving
-// expired ids to be dropped by claims.
-func SweepInterval(d time.Duration) MemoryOption {
-	return func(m *MemoryStore) { m.every = d }
-}
-
 // NewMemoryStore returns an empty store and starts its background sweep.
-func NewMemoryStore(opts ...MemoryOption) *MemoryStore {
+// Options that apply: [WithMaxEntries], [WithSweepInterval], [WithClock]
+// (which should be the verifier's clock).
+func NewMemoryStore(opts ...Option) (*MemoryStore, error) {
+	c := newConfig()
+	if err := c.apply(forStore, opts); err != nil {
+		return nil, err
+	}
+	return newMemoryStore(c), nil
+}
+
+func newMemoryStore(c config) *MemoryStore {
 	m := &MemoryStore{
-		now:     time.Now,
-		max:     DefaultMaxEntries,
-		every:   DefaultSweepInterval,
+		now:     c.now,
+		max:     c.maxEntries,
+		every:   c.sweepEvery,
 		entries: map[string]*replayEntry{},
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
-	}
-	for _, o := range opts {
-		if o != nil {
-			o(m)
-		}
 	}
 	if m.every > 0 {
 		go m.sweepLoop()
@@ -132,8 +98,8 @@ func (m *MemoryStore) Len() int {
 	return len(m.entries)
 }
 
-// Sweep drops the expired ids now.
-func (m *MemoryStore) Sweep() {
+// sweep drops the expired ids now.
+func (m *MemoryStore) sweep() {
 	now := m.now()
 	m.mu.Lock()
 	m.expire(now)
@@ -157,7 +123,7 @@ func (m *MemoryStore) sweepLoop() {
 		case <-m.stop:
 			return
 		case <-t.C:
-			m.Sweep()
+			m.sweep()
 		}
 	}
 }

@@ -13,7 +13,7 @@ import (
 
 func TestMemoryStoreClaim(t *testing.T) {
 	clk := &clock{t: vecTime}
-	m := signature.NewMemoryStore(signature.MemoryClock(clk.Now), signature.SweepInterval(0))
+	m := mustMemory(t, signature.WithClock(clk.Now), signature.WithSweepInterval(0))
 	defer m.Close()
 	ctx := context.Background()
 	steps := []struct {
@@ -43,15 +43,17 @@ func TestMemoryStoreClaim(t *testing.T) {
 		t.Fatalf("Len = %d, want 2", n)
 	}
 	clk.Advance(time.Hour)
-	m.Sweep()
-	if n := m.Len(); n != 0 {
+	if _, err := m.Claim(ctx, "other", clk.Now().Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if n := m.Len(); n != 1 {
 		t.Fatalf("Len after sweep = %d, want 0", n)
 	}
 }
 
 func TestMemoryStoreBounded(t *testing.T) {
 	clk := &clock{t: vecTime}
-	m := signature.NewMemoryStore(signature.MemoryClock(clk.Now), signature.MaxEntries(3), signature.SweepInterval(0))
+	m := mustMemory(t, signature.WithClock(clk.Now), signature.WithMaxEntries(3), signature.WithSweepInterval(0))
 	defer m.Close()
 	ctx := context.Background()
 	for i := range 5 {
@@ -78,7 +80,7 @@ func TestMemoryStoreBounded(t *testing.T) {
 }
 
 func TestMemoryStoreConcurrent(t *testing.T) {
-	m := signature.NewMemoryStore(signature.SweepInterval(time.Millisecond))
+	m := mustMemory(t, signature.WithSweepInterval(time.Millisecond))
 	defer m.Close()
 	const goroutines, ids = 16, 200
 	var wins [ids]atomic.Int32
@@ -137,7 +139,7 @@ func TestVerifierConcurrentReplay(t *testing.T) {
 }
 
 func TestMemoryStoreClose(t *testing.T) {
-	m := signature.NewMemoryStore()
+	m := mustMemory(t)
 	for range 2 {
 		if err := m.Close(); err != nil {
 			t.Fatal(err)

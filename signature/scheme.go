@@ -30,6 +30,8 @@ type Scheme interface {
 	usesID() bool
 	// check reports a scheme that was configured wrongly.
 	check() error
+	// challenge is the WWW-Authenticate challenge of a 401.
+	challenge() string
 }
 
 // key is one HMAC-SHA256 key with a pool of ready MACs, so verifying does

@@ -17,27 +17,23 @@ type Signer struct {
 	scheme Scheme
 	keys   []*key
 	now    func() time.Time
-	newID  func() string
 }
 
 // NewSigner returns a signer for scheme that signs with every one of
 // secrets, written as the scheme writes them ("whsec_<base64>" for
 // [StandardWebhooks], the secret itself for [Stripe]).
-func NewSigner(scheme Scheme, secrets []string, opts ...SignOption) (*Signer, error) {
+//
+// The option that applies is [WithClock].
+func NewSigner(scheme Scheme, secrets []string, opts ...Option) (*Signer, error) {
 	keys, err := decodeKeys(scheme, secrets)
 	if err != nil {
 		return nil, err
 	}
-	c := signConfig{now: time.Now, newID: NewMessageID}
-	for _, o := range opts {
-		if o != nil {
-			o.applySign(&c)
-		}
+	c := newConfig()
+	if err := c.apply(forSigner, opts); err != nil {
+		return nil, err
 	}
-	if c.newID == nil {
-		c.newID = NewMessageID
-	}
-	return &Signer{scheme: scheme, keys: keys, now: c.now, newID: c.newID}, nil
+	return &Signer{scheme: scheme, keys: keys, now: c.now}, nil
 }
 
 // Sign sets the scheme's signature headers on h for a message with the
@@ -61,7 +57,8 @@ func (s *Signer) Sign(h http.Header, id string, ts time.Time, body []byte) error
 
 // SignRequest signs r with the signer's clock: it reads r.Body and puts
 // it back (r.Body, r.GetBody and r.ContentLength are replaced), takes the
-// message id from r's webhook-id header or makes a new one, and sets the
+// message id from r's webhook-id header ([HeaderWebhookID]) or makes a new
+// one with [NewMessageID], and sets the
 // signature headers. Keep the webhook-id of a message across delivery
 // attempts so the receiver can drop duplicates; each attempt gets a fresh
 // timestamp and signature.
@@ -80,7 +77,7 @@ func (s *Signer) SignRequest(r *http.Request) error {
 	if s.scheme.usesID() {
 		id = headerValue(r.Header, HeaderWebhookID)
 		if id == "" {
-			id = s.newID()
+			id = NewMessageID()
 		}
 	}
 	return s.Sign(r.Header, id, s.now(), body)
@@ -125,7 +122,7 @@ func NewMessageID() string {
 func NewSecret() string {
 	var b [32]byte
 	_, _ = rand.Read(b[:])
-	return SecretPrefix + base64.StdEncoding.EncodeToString(b[:])
+	return secretPrefix + base64.StdEncoding.EncodeToString(b[:])
 }
 
 // validID reports whether id can be signed: 1–256 visible ASCII characters

@@ -9,19 +9,18 @@ import (
 	"strings"
 )
 
-// The headers of the Standard Webhooks scheme, in canonical form. HTTP
-// header names are case-insensitive: on the wire they match the
-// specification's lower-case webhook-id, webhook-timestamp and
-// webhook-signature.
-const (
-	HeaderWebhookID        = "Webhook-Id"
-	HeaderWebhookTimestamp = "Webhook-Timestamp"
-	HeaderWebhookSignature = "Webhook-Signature"
-)
+// HeaderWebhookID is the Standard Webhooks message id header, in canonical
+// form (header names are case-insensitive: on the wire it matches the
+// specification's webhook-id). A sender sets it on a request to keep one
+// id across delivery attempts ([Signer.SignRequest]).
+const HeaderWebhookID = "Webhook-Id"
 
-// SecretPrefix starts a Standard Webhooks secret: whsec_ then the key in
-// standard base64.
-const SecretPrefix = "whsec_"
+// The other headers of the Standard Webhooks scheme, and its secret prefix.
+const (
+	headerWebhookTimestamp = "Webhook-Timestamp"
+	headerWebhookSignature = "Webhook-Signature"
+	secretPrefix           = "whsec_"
+)
 
 // StandardWebhooks returns the Standard Webhooks scheme
 // (https://www.standardwebhooks.com): three headers, webhook-id,
@@ -42,8 +41,11 @@ func (standardWebhooks) usesID() bool { return true }
 
 func (standardWebhooks) check() error { return nil }
 
+// challenge names the scheme in WWW-Authenticate: its signature header.
+func (standardWebhooks) challenge() string { return "Webhook-Signature" }
+
 func (standardWebhooks) decodeSecret(secret string) ([]byte, error) {
-	b, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, SecretPrefix))
+	b, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, secretPrefix))
 	if err != nil {
 		return nil, errors.New("signature: a standard-webhooks secret must be whsec_ followed by standard base64")
 	}
@@ -66,8 +68,8 @@ func (standardWebhooks) sign(h http.Header, id string, ts int64, body []byte, ke
 		b = enc.AppendEncode(b, sum[:])
 	}
 	h[HeaderWebhookID] = []string{id}
-	h[HeaderWebhookTimestamp] = []string{strconv.FormatInt(ts, 10)}
-	h[HeaderWebhookSignature] = []string{string(b)}
+	h[headerWebhookTimestamp] = []string{strconv.FormatInt(ts, 10)}
+	h[headerWebhookSignature] = []string{string(b)}
 }
 
 // sigB64Len is the length of a padded base64 HMAC-SHA256.
@@ -75,8 +77,8 @@ const sigB64Len = 44
 
 func (standardWebhooks) verify(h http.Header, body []byte, keys []*key) (string, int64, error) {
 	id := headerValue(h, HeaderWebhookID)
-	rawTS := headerValue(h, HeaderWebhookTimestamp)
-	sigs := h[HeaderWebhookSignature]
+	rawTS := headerValue(h, headerWebhookTimestamp)
+	sigs := h[headerWebhookSignature]
 	switch {
 	case id == "":
 		return "", 0, MissingSignature.New("The webhook-id header is missing")

@@ -39,29 +39,25 @@ type Verifier struct {
 // with any of secrets, written as the scheme writes them ("whsec_<base64>"
 // for [StandardWebhooks], the secret itself for [Stripe]). It fails when
 // secrets is empty or one of them cannot be decoded.
-func NewVerifier(scheme Scheme, secrets []string, opts ...VerifyOption) (*Verifier, error) {
+//
+// Options that apply: [WithClock], [WithTolerance], [WithMaxBodyBytes],
+// [WithReplayProtection] (with [WithMaxEntries] and [WithSweepInterval]),
+// [WithReplayStore] and [WithErrorWriter].
+func NewVerifier(scheme Scheme, secrets []string, opts ...Option) (*Verifier, error) {
 	keys, err := decodeKeys(scheme, secrets)
 	if err != nil {
 		return nil, err
 	}
-	c := verifyConfig{now: time.Now, tolerance: DefaultTolerance, maxBody: DefaultMaxBodyBytes}
-	for _, o := range opts {
-		if o != nil {
-			o.applyVerify(&c)
-		}
-	}
-	if c.err != nil {
-		return nil, c.err
+	c := newConfig()
+	if err := c.apply(forVerifier, opts); err != nil {
+		return nil, err
 	}
 	v := &Verifier{
 		scheme: scheme, keys: keys, now: c.now, tolerance: c.tolerance,
 		maxBody: c.maxBody, store: c.store, errWriter: c.errWriter,
 	}
-	if v.errWriter == nil {
-		v.errWriter = problem.Writer{}
-	}
 	if c.memory {
-		v.owned = NewMemoryStore(MemoryClock(c.now))
+		v.owned = newMemoryStore(c)
 		v.store = v.owned
 	}
 	return v, nil

@@ -172,7 +172,7 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 	rec.Handle("/", notFound(s.records))
 
 	meta := http.NewServeMux()
-	meta.Handle("POST /functions/v1/referrals", verifier.Middleware(idemMeta(http.HandlerFunc(s.createReferral))))
+	meta.Handle("POST /functions/v1/referrals", verifier.Handler(idemMeta(http.HandlerFunc(s.createReferral))))
 	meta.HandleFunc("GET /functions/v1/referrals/{id}", s.getReferral)
 	meta.Handle("/", notFound(s.meta))
 
