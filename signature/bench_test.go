@@ -149,7 +149,7 @@ func BenchmarkMemoryStoreClaim(b *testing.B) {
 		p := fmt.Sprintf("%p-", &i)
 		for pb.Next() {
 			i++
-			_, _ = m.Claim(context.Background(), p+fmt.Sprint(i), until)
+			_, _ = m.Reserve(context.Background(), p+fmt.Sprint(i), tok(), until)
 		}
 	})
 }

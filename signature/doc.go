@@ -21,6 +21,12 @@
 // auth/timestamp-out-of-tolerance, auth/replayed-request — that never
 // reveal the expected signature.
 //
+// With replay protection a message's id is held while the handler runs
+// and spent only when the handler accepts the request (a status below
+// 400); see [Verifier.Handler]. The records live in a [MemoryStore], or,
+// shared by every replica, in Redis (package sigredis) or PostgreSQL
+// (package sigpg); each keeps a fixed-size digest of the id, never the id.
+//
 // A [Signer] signs outbound requests ([Signer.SignRequest], or an
 // http.RoundTripper from [Signer.Transport]) so a service can deliver
 // webhooks.

@@ -291,17 +291,58 @@ func ExampleNewMemoryStore() {
 	// Output: 0
 }
 
-func ExampleMemoryStore_Claim() {
+func ExampleMemoryStore_Reserve() {
 	now := exTime
 	store, _ := signature.NewMemoryStore(signature.WithClock(func() time.Time { return now }), signature.WithSweepInterval(0))
 	defer store.Close()
 	ctx := context.Background()
-	first, _ := store.Claim(ctx, "msg_1", now.Add(5*time.Minute))
-	again, _ := store.Claim(ctx, "msg_1", now.Add(5*time.Minute))
+	until := now.Add(5 * time.Minute)
+	first, _ := store.Reserve(ctx, "key-1", "request-a", until)
+	repeated, _ := store.Reserve(ctx, "key-1", "request-a", until) // the same request, retried
+	other, _ := store.Reserve(ctx, "key-1", "request-b", until)
 	now = now.Add(6 * time.Minute)
-	expired, _ := store.Claim(ctx, "msg_1", now.Add(5*time.Minute))
-	fmt.Println(first, again, expired)
-	// Output: true false true
+	expired, _ := store.Reserve(ctx, "key-1", "request-c", now.Add(5*time.Minute))
+	fmt.Println(first, repeated, other, expired)
+	// Output: true true false true
+}
+
+func ExampleMemoryStore_Release() {
+	store, _ := signature.NewMemoryStore()
+	defer store.Close()
+	ctx := context.Background()
+	until := time.Now().Add(5 * time.Minute)
+	_, _ = store.Reserve(ctx, "key-1", "request-a", until)
+	_ = store.Release(ctx, "key-1", "request-b") // not the holder: nothing happens
+	held, _ := store.Reserve(ctx, "key-1", "request-c", until)
+	_ = store.Release(ctx, "key-1", "request-a")
+	free, _ := store.Reserve(ctx, "key-1", "request-c", until)
+	fmt.Println(held, free)
+	// Output: false true
+}
+
+func ExampleMemoryStore_Len() {
+	store, _ := signature.NewMemoryStore()
+	defer store.Close()
+	_, _ = store.Reserve(context.Background(), "key-1", "request-a", time.Now().Add(time.Minute))
+	fmt.Println(store.Len())
+	// Output: 1
+}
+
+func ExampleVerifier_Release() {
+	v, _ := signature.NewVerifier(signature.StandardWebhooks(), []string{exSecret},
+		signature.WithClock(exClock), signature.WithReplayProtection())
+	defer v.Close()
+	h := http.Header{}
+	h.Set("webhook-id", exID)
+	h.Set("webhook-timestamp", "1614265330")
+	h.Set("webhook-signature", "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
+	ctx := context.Background()
+	m, _ := v.Verify(ctx, h, []byte(exPayload))
+	// Processing failed: give the id back so the sender's retry is accepted.
+	_ = v.Release(ctx, m)
+	_, err := v.Verify(ctx, h, []byte(exPayload))
+	fmt.Println(err)
+	// Output: <nil>
 }
 
 func ExampleFromContext() {
@@ -339,4 +380,14 @@ func ExampleDefinitions() {
 	// 401 auth/invalid-signature https://api.example.com/errors/invalid-signature
 	// 401 auth/timestamp-out-of-tolerance https://api.example.com/errors/timestamp-out-of-tolerance
 	// 401 auth/replayed-request https://api.example.com/errors/replayed-request
+}
+
+func ExampleMemoryStore_Close() {
+	store, _ := signature.NewMemoryStore(signature.WithSweepInterval(time.Second))
+	fmt.Println(store.Close()) // stops the background sweep; the store keeps working
+	ok, _ := store.Reserve(context.Background(), "key-1", "request-a", time.Now().Add(time.Minute))
+	fmt.Println(ok)
+	// Output:
+	// <nil>
+	// true
 }

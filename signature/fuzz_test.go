@@ -2,8 +2,14 @@ package signature_test
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"net/http"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -93,6 +99,49 @@ func FuzzSecret(f *testing.F) {
 			if _, err := v.Verify(context.Background(), h, []byte("body")); err != nil {
 				t.Fatalf("%s: own signature rejected: %v", sc, err)
 			}
+		}
+	})
+}
+
+// FuzzTimestamp signs messages at any timestamp the header can hold and
+// checks that exactly those within the tolerance are accepted (issue: a
+// timestamp ~292 years or more ahead overflowed the age and passed).
+func FuzzTimestamp(f *testing.F) {
+	for _, ts := range []string{"1614265330", "0", "1", "100000000000", "999999999999999999", "-1", "-1614265330",
+		"9223372036", "9223372037", "1614265030", "1614265630", "1614265029", "1614265631", "+1614265330", " 1614265330", "01614265330"} {
+		f.Add(ts)
+	}
+	const tol = 5 * time.Minute
+	v := mustVerifier(f, signature.StandardWebhooks(), []string{vecSecret}, signature.WithClock(fixedClock(vecTime)))
+	sv := mustVerifier(f, signature.Stripe(""), []string{vecSecret}, signature.WithClock(fixedClock(vecTime)))
+	key, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(vecSecret, "whsec_"))
+	f.Fuzz(func(t *testing.T, ts string) {
+		body := []byte(vecPayload)
+		mac := hmac.New(sha256.New, key)
+		mac.Write([]byte(vecMsgID + "." + ts + "." + vecPayload))
+		h := http.Header{}
+		h.Set("webhook-id", vecMsgID)
+		h.Set("webhook-timestamp", ts)
+		h.Set("webhook-signature", "v1,"+base64.StdEncoding.EncodeToString(mac.Sum(nil)))
+		_, err := v.Verify(context.Background(), h, body)
+
+		smac := hmac.New(sha256.New, []byte(vecSecret))
+		smac.Write([]byte(ts + "." + vecPayload))
+		sh := http.Header{}
+		sh.Set("Stripe-Signature", "t="+ts+",v1="+hex.EncodeToString(smac.Sum(nil)))
+		_, serr := sv.Verify(context.Background(), sh, body)
+
+		n, perr := strconv.ParseInt(ts, 10, 64)
+		within := perr == nil && ts == strconv.FormatInt(n, 10) && n >= 0 &&
+			n >= vecTimestamp-int64(tol/time.Second) && n <= vecTimestamp+int64(tol/time.Second)
+		for _, e := range []error{err, serr} {
+			if within && e != nil {
+				t.Fatalf("timestamp %q within the tolerance rejected: %v", ts, e)
+			}
+			if !within && e == nil {
+				t.Fatalf("timestamp %q accepted", ts)
+			}
+			checkFuzzResult(t, e)
 		}
 	})
 }

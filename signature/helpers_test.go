@@ -1,6 +1,7 @@
 package signature_test
 
 import (
+	"crypto/rand"
 	"errors"
 	"strings"
 	"testing"
@@ -94,3 +95,6 @@ func mustMemory(t testing.TB, opts ...signature.Option) *signature.MemoryStore {
 	t.Cleanup(func() { _ = m.Close() })
 	return m
 }
+
+// tok returns a new replay store token.
+func tok() string { return rand.Text() }

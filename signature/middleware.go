@@ -17,6 +17,19 @@ import (
 // replay store fails. The answer never holds the expected signature or the
 // computed MAC. An accepted request reaches next with its body readable
 // again and the [Message] in its context ([FromContext]).
+//
+// With replay protection, a message's id is spent only when the request
+// is accepted: next answers with a status below 400 (a 2xx, a 3xx, or
+// nothing, which is a 200). While next runs the id is held, so a copy of
+// the message sent meanwhile is refused as replayed; when next answers
+// with a 4xx or a 5xx, or panics, the id is released ([Verifier.Release])
+// and the sender may deliver the message again, re-signed with the same
+// id or as it was while its timestamp is within the tolerance. An error
+// status means the message was not acted upon — a 503 or 429 from a later
+// middleware, a 400 or 409 from the handler — so letting it through again
+// lets a retry succeed and gives a replay nothing it did not already have.
+// A handler that acts on a message and then answers 4xx should answer 2xx
+// instead.
 func (v *Verifier) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		m, err := v.VerifyRequest(r)
@@ -24,8 +37,61 @@ func (v *Verifier) Handler(next http.Handler) http.Handler {
 			v.writeError(w, r, err)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), m)))
+		ctx := NewContext(r.Context(), m)
+		if m.key == "" {
+			next.ServeHTTP(w, r.WithContext(ctx))
+			return
+		}
+		sw := &statusWriter{ResponseWriter: w}
+		accepted := false
+		defer func() {
+			if !accepted {
+				// Even when the client has gone: the store call has its own
+				// deadline.
+				_ = v.Release(context.WithoutCancel(r.Context()), m)
+			}
+		}()
+		next.ServeHTTP(sw, r.WithContext(ctx))
+		accepted = sw.status() < 400
 	})
+}
+
+// statusWriter records the status of a response.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.code == 0 && code >= 200 {
+		s.code = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.code == 0 {
+		s.code = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+// Flush passes a flush on, so streaming handlers keep working.
+func (s *statusWriter) Flush() {
+	if s.code == 0 {
+		s.code = http.StatusOK
+	}
+	_ = http.NewResponseController(s.ResponseWriter).Flush()
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+func (s *statusWriter) status() int {
+	if s.code == 0 {
+		return http.StatusOK
+	}
+	return s.code
 }
 
 // writeError answers err; a 401 gets the scheme's WWW-Authenticate

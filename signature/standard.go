@@ -87,6 +87,10 @@ func (standardWebhooks) verify(h http.Header, body []byte, keys []*key) (string,
 	case blank(sigs):
 		return "", 0, MissingSignature.New("The webhook-signature header is missing")
 	}
+	if validID(id) != nil {
+		return "", 0, InvalidSignature.New("The webhook-id header is not a valid message id " +
+			"(1 to 256 visible ASCII characters other than '.' and ',')")
+	}
 	ts, ok := parseUnix(rawTS)
 	if !ok {
 		return "", 0, InvalidSignature.New("The webhook-timestamp header is not a Unix timestamp in seconds")

@@ -255,9 +255,11 @@ func TestSchemeString(t *testing.T) {
 
 type failingStore struct{}
 
-func (failingStore) Claim(context.Context, string, time.Time) (bool, error) {
+func (failingStore) Reserve(context.Context, string, string, time.Time) (bool, error) {
 	return false, errors.New("store down")
 }
+
+func (failingStore) Release(context.Context, string, string) error { return errors.New("store down") }
 
 func TestReplay(t *testing.T) {
 	schemes := []struct {
