@@ -1,10 +1,12 @@
-// Package signature signs and verifies HTTP requests and webhooks with
-// HMAC-SHA256, in two wire formats:
+// Package signature signs and verifies HTTP requests and webhooks in two
+// wire formats:
 //
 //   - [StandardWebhooks]: the webhook-id, webhook-timestamp and
-//     webhook-signature ("v1,<base64>" ...) headers over
-//     "id.timestamp.body", secrets written "whsec_<base64>";
-//     interoperable with the official Standard Webhooks libraries.
+//     webhook-signature headers over "id.timestamp.body": HMAC-SHA256
+//     signatures "v1,<base64>" with secrets written "whsec_<base64>"
+//     (interoperable with the official Standard Webhooks libraries), and
+//     Ed25519 signatures "v1a,<base64>" with key pairs written
+//     "whsk_<base64>" / "whpk_<base64>" ([NewKeyPair]).
 //   - [Stripe]: one header, such as X-ICP-Signature, holding
 //     "t=<unix>,v1=<hex>" over "timestamp.body".
 //

@@ -391,3 +391,16 @@ func ExampleMemoryStore_Close() {
 	// <nil>
 	// true
 }
+
+func ExampleNewKeyPair() {
+	// The sender keeps the private key; receivers get the public key.
+	secretKey, publicKey := signature.NewKeyPair()
+	signer, _ := signature.NewSigner(signature.StandardWebhooks(), []string{secretKey})
+	verifier, _ := signature.NewVerifier(signature.StandardWebhooks(), []string{publicKey})
+
+	h := http.Header{}
+	_ = signer.Sign(h, "msg_1", time.Now(), []byte(`{}`))
+	m, err := verifier.Verify(context.Background(), h, []byte(`{}`))
+	fmt.Println(secretKey[:5], publicKey[:5], h.Get("webhook-signature")[:4], m.ID, err)
+	// Output: whsk_ whpk_ v1a, msg_1 <nil>
+}

@@ -41,9 +41,10 @@ func FuzzStandardWebhooksHeaders(f *testing.F) {
 	f.Add("", "", "", []byte(nil))
 	f.Add("msg_1", "99999999999999999999", "v1,", []byte("{}"))
 	f.Add("m", "0", "v1a,xx v1,!!!! ,,, v1", []byte("x"))
-	v := mustVerifier(f, signature.StandardWebhooks(), []string{vecSecret, secretB},
+	f.Add(vecMsgID, "1614265330", v1aVecSig, []byte(vecPayload))
+	v := mustVerifier(f, signature.StandardWebhooks(), []string{vecSecret, secretB, v1aPublicKey},
 		signature.WithClock(fixedClock(vecTime)), signature.WithTolerance(30*24*time.Hour))
-	s := mustSigner(f, signature.StandardWebhooks(), []string{vecSecret})
+	s := mustSigner(f, signature.StandardWebhooks(), []string{vecSecret, v1aSecretKey})
 	f.Fuzz(func(t *testing.T, id, ts, sig string, body []byte) {
 		h := http.Header{}
 		h["Webhook-Id"] = []string{id}
@@ -82,6 +83,10 @@ func FuzzSecret(f *testing.F) {
 	f.Add("whsec_")
 	f.Add("whsec_====")
 	f.Add("not base64!")
+	f.Add(v1aSecretKey)
+	f.Add(v1aSeedKey)
+	f.Add(v1aPublicKey)
+	f.Add("whsk_AAAA")
 	f.Fuzz(func(t *testing.T, secret string) {
 		for _, sc := range []signature.Scheme{signature.StandardWebhooks(), signature.Stripe("")} {
 			v, err := signature.NewVerifier(sc, []string{secret})
@@ -89,6 +94,12 @@ func FuzzSecret(f *testing.F) {
 				continue
 			}
 			s, err := signature.NewSigner(sc, []string{secret})
+			if sc.String() == "standard-webhooks" && strings.HasPrefix(secret, "whpk_") {
+				if err == nil {
+					t.Fatal("NewSigner accepted a public key")
+				}
+				continue
+			}
 			if err != nil {
 				t.Fatalf("NewSigner rejects what NewVerifier accepts: %v", err)
 			}

@@ -1,6 +1,7 @@
 package signature
 
 import (
+	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -20,14 +21,20 @@ type Signer struct {
 }
 
 // NewSigner returns a signer for scheme that signs with every one of
-// secrets, written as the scheme writes them ("whsec_<base64>" for
-// [StandardWebhooks], the secret itself for [Stripe]).
+// secrets, written as the scheme writes them ("whsec_<base64>" or a
+// "whsk_<base64>" private key for [StandardWebhooks], the secret itself
+// for [Stripe]). A "whpk_" public key cannot sign.
 //
 // The option that applies is [WithClock].
 func NewSigner(scheme Scheme, secrets []string, opts ...Option) (*Signer, error) {
 	keys, err := decodeKeys(scheme, secrets)
 	if err != nil {
 		return nil, err
+	}
+	for i, k := range keys {
+		if !k.isHMAC() && k.priv == nil {
+			return nil, fmt.Errorf("signature: a whpk_ public key cannot sign; give the whsk_ private key (secret %d of %d)", i+1, len(keys))
+		}
 	}
 	c := newConfig()
 	if err := c.apply(forSigner, opts); err != nil {
@@ -123,6 +130,17 @@ func NewSecret() string {
 	var b [32]byte
 	_, _ = rand.Read(b[:])
 	return secretPrefix + base64.StdEncoding.EncodeToString(b[:])
+}
+
+// NewKeyPair returns a new Standard Webhooks key pair for the asymmetric
+// "v1a" signatures (Ed25519): the private key "whsk_<base64 of 64 bytes>",
+// which the sender keeps and signs with, and the public key
+// "whpk_<base64 of 32 bytes>", which receivers verify with and which need
+// not be kept secret.
+func NewKeyPair() (secretKey, publicKey string) {
+	pub, priv, _ := ed25519.GenerateKey(nil) // crypto/rand; never fails
+	return secretKeyPrefix + base64.StdEncoding.EncodeToString(priv),
+		publicKeyPrefix + base64.StdEncoding.EncodeToString(pub)
 }
 
 // validID reports whether id can be signed: 1–256 visible ASCII characters

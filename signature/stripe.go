@@ -49,11 +49,11 @@ func (s stripeScheme) String() string { return "stripe(" + s.header + ")" }
 
 func (stripeScheme) usesID() bool { return false }
 
-func (stripeScheme) decodeSecret(secret string) ([]byte, error) {
+func (stripeScheme) decodeKey(secret string) (*key, error) {
 	if secret == "" {
 		return nil, errors.New("signature: empty secret")
 	}
-	return []byte(secret), nil
+	return newKey([]byte(secret)), nil
 }
 
 func (s stripeScheme) sign(h http.Header, _ string, ts int64, body []byte, keys []*key) {

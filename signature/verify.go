@@ -42,7 +42,8 @@ type Verifier struct {
 
 // NewVerifier returns a verifier for scheme that accepts signatures made
 // with any of secrets, written as the scheme writes them ("whsec_<base64>"
-// for [StandardWebhooks], the secret itself for [Stripe]). It fails when
+// secrets, "whpk_<base64>" public keys or "whsk_<base64>" private keys for
+// [StandardWebhooks]; the secret itself for [Stripe]). It fails when
 // secrets is empty or one of them cannot be decoded.
 //
 // Options that apply: [WithClock], [WithTolerance], [WithMaxBodyBytes],
@@ -80,11 +81,11 @@ func decodeKeys(scheme Scheme, secrets []string) ([]*key, error) {
 	}
 	keys := make([]*key, len(secrets))
 	for i, s := range secrets {
-		b, err := scheme.decodeSecret(s)
+		k, err := scheme.decodeKey(s)
 		if err != nil {
 			return nil, fmt.Errorf("%w (secret %d of %d)", err, i+1, len(secrets))
 		}
-		keys[i] = newKey(b)
+		keys[i] = k
 	}
 	return keys, nil
 }
