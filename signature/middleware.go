@@ -94,14 +94,30 @@ func (s *statusWriter) status() int {
 	return s.code
 }
 
-// writeError answers err; a 401 gets the scheme's WWW-Authenticate
-// challenge (RFC 9110 §11.6.1), which every 401 must carry.
+// writeError answers err; a 401 carries the scheme's WWW-Authenticate
+// challenge (RFC 9110 §11.6.1), which every 401 must, in place of any
+// other challenge the error writer sets (such as a default "Bearer").
 func (v *Verifier) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if p := problem.From(err); p != nil && p.StatusCode() == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", v.scheme.challenge())
+		w = &challengeWriter{ResponseWriter: w, challenge: v.scheme.challenge()}
 	}
 	problem.WriteTo(v.errWriter, w, r, err)
 }
+
+// challengeWriter sets WWW-Authenticate as a 401 status is written.
+type challengeWriter struct {
+	http.ResponseWriter
+	challenge string
+}
+
+func (c *challengeWriter) WriteHeader(code int) {
+	if code == http.StatusUnauthorized {
+		c.Header().Set("WWW-Authenticate", c.challenge)
+	}
+	c.ResponseWriter.WriteHeader(code)
+}
+
+func (c *challengeWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
 
 type contextKey struct{}
 

@@ -239,6 +239,7 @@ func TestMiddlewareErrorWriterFromContext(t *testing.T) {
 	writer := func(name string) problem.ErrorWriter {
 		return problem.ErrorWriterFunc(func(w http.ResponseWriter, r *http.Request, err error) {
 			w.Header().Set("Writer", name)
+			w.Header().Set("WWW-Authenticate", "Bearer") // a writer's default challenge is replaced
 			w.WriteHeader(problem.From(err).StatusCode())
 		})
 	}
