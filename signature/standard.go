@@ -101,7 +101,15 @@ func (standardWebhooks) sign(h http.Header, id string, ts int64, body []byte, ke
 	var sum [sha256.Size]byte
 	var content []byte
 	enc := base64.StdEncoding
-	b := make([]byte, 0, len(keys)*(5+enc.EncodedLen(ed25519.SignatureSize)))
+	n := 0
+	for _, k := range keys {
+		if k.isHMAC() {
+			n += len("v1, ") + sigB64Len
+		} else {
+			n += len("v1a, ") + sigB64LenA
+		}
+	}
+	b := make([]byte, 0, n)
 	for i, k := range keys {
 		if i > 0 {
 			b = append(b, ' ')
