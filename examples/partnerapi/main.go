@@ -17,10 +17,11 @@
 //	-rate            requests per partner per window, N/DURATION (default 100/1m)
 //	-signing-secret  Standard Webhooks secret for POST /functions/v1/referrals
 //	                 (default DemoSigningSecret)
-//	-redis URL       keep idempotency keys and rate limits in Redis, so several
-//	                 replicas share them
-//	-postgres URL    keep idempotency keys in PostgreSQL (takes precedence over
-//	                 -redis for idempotency keys; rate limits stay in Redis or memory)
+//	-redis URL       keep idempotency keys, rate limits and the ids of accepted
+//	                 signed messages in Redis, so several replicas share them
+//	-postgres URL    keep idempotency keys and accepted message ids in PostgreSQL
+//	                 (takes precedence over -redis for both; rate limits stay in
+//	                 Redis or memory)
 //	-v1-deprecated   date from which GET /api/v1/patients is deprecated in favour
 //	                 of GET /v2/patients (default 2026-06-01)
 //	-v1-sunset       date from which GET /api/v1/patients answers 410 Gone

@@ -20,6 +20,8 @@ import (
 	"github.com/apikit-go/apikit/ratelimit"
 	rlredis "github.com/apikit-go/apikit/ratelimit/redisstore"
 	"github.com/apikit-go/apikit/signature"
+	"github.com/apikit-go/apikit/signature/sigpg"
+	"github.com/apikit-go/apikit/signature/sigredis"
 	"github.com/apikit-go/apikit/version"
 )
 
@@ -97,6 +99,7 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 	// Stores: in memory by default; Redis and PostgreSQL when asked.
 	var idemStore idempotency.Store
 	var rlStore ratelimit.Store
+	replay := signature.WithReplayProtection() // this process only
 	memRL := ratelimit.NewMemoryStore()
 	s.closers = append(s.closers, func() { memRL.Close() })
 	rlStore = memRL
@@ -109,6 +112,11 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 		client := redis.NewClient(opts)
 		s.closers = append(s.closers, func() { client.Close() })
 		idemStore = idemredis.New(client)
+		replayStore, err := sigredis.New(client)
+		if err != nil {
+			return nil, err
+		}
+		replay = signature.WithReplayStore(replayStore) // every replica
 		// Limits shared by every replica; while Redis fails, each replica
 		// falls back to its own memory store rather than refusing traffic.
 		shared, err := rlredis.New(client, rlredis.WithFallback(memRL))
@@ -132,6 +140,15 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 			return nil, fmt.Errorf("-postgres: migrate: %w", err)
 		}
 		idemStore = pg
+		replayStore, err := sigpg.New(pool)
+		if err != nil {
+			return nil, err
+		}
+		s.closers = append(s.closers, func() { replayStore.Close() })
+		if err := replayStore.Migrate(ctx); err != nil {
+			return nil, fmt.Errorf("-postgres: migrate: %w", err)
+		}
+		replay = signature.WithReplayStore(replayStore)
 	}
 	if idemStore == nil {
 		mem := idempotency.NewMemoryStore()
@@ -167,7 +184,7 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 	// Signed referral requests (Standard Webhooks headers), each message
 	// accepted once.
 	verifier, err := signature.NewVerifier(signature.StandardWebhooks(), []string{cfg.SigningSecret},
-		signature.WithReplayProtection(), signature.WithErrorWriter(s.meta))
+		replay, signature.WithErrorWriter(s.meta))
 	if err != nil {
 		return nil, fmt.Errorf("-signing-secret: %w", err)
 	}
@@ -213,7 +230,7 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 	rec.Handle("/", notFound(s.records))
 
 	meta := http.NewServeMux()
-	meta.Handle("POST /functions/v1/referrals", verifier.Middleware(idemMeta(http.HandlerFunc(s.createReferral))))
+	meta.Handle("POST /functions/v1/referrals", verifier.Handler(idemMeta(http.HandlerFunc(s.createReferral))))
 	meta.HandleFunc("GET /functions/v1/referrals/{id}", s.getReferral)
 	meta.Handle("/", notFound(s.meta))
 

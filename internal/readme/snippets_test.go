@@ -243,7 +243,7 @@ func Example_signature() {
 		log.Fatal(err)
 	}
 	defer verifier.Close()
-	mux.Handle("POST /referrals", verifier.Middleware(referrals)) // 401 auth/* problems
+	mux.Handle("POST /referrals", verifier.Handler(referrals)) // 401 auth/* problems
 
 	// Delivering webhooks signed the same way.
 	signer, err := signature.NewSigner(signature.StandardWebhooks(), []string{os.Getenv("WEBHOOK_SECRET")})
