@@ -2,6 +2,8 @@ package client
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 	"time"
@@ -10,6 +12,11 @@ import (
 // probeAfter is how long requests held without a known reset wait for an
 // answer carrying one before a single request is let through.
 const probeAfter = time.Second
+
+// ErrQuotaExhausted is returned, without sending the request, when the
+// rate limit the server reported has no quota left and resets only after
+// the request's context deadline.
+var ErrQuotaExhausted = errors.New("client: no rate-limit quota left before the context deadline")
 
 // pacer remembers, per pace key, the rate-limit state the server reported,
 // and holds requests while none of the quota remains.
@@ -29,8 +36,8 @@ type paceState struct {
 }
 
 // wait returns when a request for key may be sent, counting it against
-// the remaining quota. It never waits past the deadline: when the reset
-// is later, the request is sent at once and the server decides.
+// the remaining quota. It never waits past the deadline: when the reset is
+// later, it returns [ErrQuotaExhausted] at once.
 func (p *pacer) wait(ctx context.Context, key string, cfg *config, deadline time.Time, hasDeadline bool) error {
 	v, ok := p.states.Load(key)
 	if !ok {
@@ -53,7 +60,7 @@ func (p *pacer) wait(ctx context.Context, key string, cfg *config, deadline time
 			d := s.reset.Sub(now)
 			s.mu.Unlock()
 			if hasDeadline && now.Add(d).After(deadline) {
-				return nil
+				return fmt.Errorf("%w (resets in %v)", ErrQuotaExhausted, d.Round(time.Millisecond))
 			}
 			if err := cfg.sleep(ctx, d); err != nil {
 				return err
