@@ -110,7 +110,7 @@ func Call[T any](ctx context.Context, c *Client, method, path string, in any) (R
 	resp, oc, err := c.t.do(req)
 	out.Attempts = oc.attempts
 	if err != nil {
-		return out, fmt.Errorf("client: %s %s: %d attempts: %w", method, u.Redacted(), oc.attempts, err)
+		return out, fmt.Errorf("client: %s %s (attempts: %d): %w", method, u.Redacted(), oc.attempts, err)
 	}
 	out.Status = resp.StatusCode
 	out.Replayed = resp.Header.Get(headerReplayed) == "true"

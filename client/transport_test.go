@@ -90,7 +90,7 @@ func TestDialRefused(t *testing.T) {
 	}
 	_, err = client.Call[map[string]any](context.Background(), c, "GET", "http://"+dead+"/x", nil)
 	var op *net.OpError
-	if !errors.As(err, &op) || !strings.Contains(err.Error(), "3 attempts") {
+	if !errors.As(err, &op) || !strings.Contains(err.Error(), "(attempts: 3)") {
 		t.Fatalf("err = %v; want a dial error after 3 attempts", err)
 	}
 }
