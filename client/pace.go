@@ -45,9 +45,15 @@ func (p *pacer) wait(ctx context.Context, key string, cfg *config, deadline time
 	}
 	s := v.(*paceState)
 	probed := false
+	var sleptTo time.Time
 	for {
 		s.mu.Lock()
 		now := cfg.now()
+		if !sleptTo.IsZero() && s.reset.Equal(sleptTo) && now.Before(sleptTo) {
+			// The sleep returned before the clock reached the reset (an
+			// injected sleep or clock): take the reset as passed.
+			s.reset = now
+		}
 		s.refresh(now)
 		if !s.known || s.remaining > 0 || probed {
 			if s.known && s.remaining > 0 {
@@ -58,6 +64,7 @@ func (p *pacer) wait(ctx context.Context, key string, cfg *config, deadline time
 		}
 		if !s.reset.IsZero() {
 			d := s.reset.Sub(now)
+			sleptTo = s.reset
 			s.mu.Unlock()
 			if hasDeadline && now.Add(d).After(deadline) {
 				return fmt.Errorf("%w (resets in %v)", ErrQuotaExhausted, d.Round(time.Millisecond))
@@ -111,7 +118,7 @@ func (p *pacer) update(key string, resp *http.Response, now time.Time) {
 		if ra := now.Add(q.retryAfter); q.retryAfter > 0 && ra.After(q.reset) {
 			q.reset = ra
 		}
-	} else if q.remaining == 0 && q.reset.IsZero() && q.retryAfter == 0 {
+	} else if q.limit == 0 && q.remaining == 0 && q.reset.IsZero() {
 		return // a Retry-After alone on another status says nothing of the quota
 	}
 	v, ok := p.states.Load(key)
