@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/apikit-go/apikit/client"
+	"github.com/apikit-go/apikit/pagination"
 	"github.com/apikit-go/apikit/problem"
 )
 
@@ -70,5 +71,18 @@ func TestAllWalksPagesWithHeaderSetOnce(t *testing.T) {
 	}
 	if fmt.Sprint(ids) != "[p1 p2 p3]" || fmt.Sprint(auth) != "[Bearer acme Bearer acme]" {
 		t.Fatalf("ids %v, Authorization %v", ids, auth)
+	}
+
+	// The same through pagination's own fetcher and the Client's http.Client.
+	ids, auth = nil, nil
+	fetch := pagination.HTTPFetch(c.HTTPClient(), srv.URL+"/api/v1/patients?limit=2", "lastKey", pagination.DecodeStandard[patient])
+	for p, err := range pagination.All(context.Background(), fetch) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, p.PatientID)
+	}
+	if fmt.Sprint(ids) != "[p1 p2 p3]" || fmt.Sprint(auth) != "[Bearer acme Bearer acme]" {
+		t.Fatalf("pagination.HTTPFetch: ids %v, Authorization %v", ids, auth)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -28,14 +29,19 @@ func TestThroughFaultyNetwork(t *testing.T) {
 	}
 	api := startAPI(t)
 	proxy := newFaultyProxy(t, api)
-	const n = 12
+	const n = 60 // more than one page (the API's default page size is 50)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	fast := client.WithBackoff(10*time.Millisecond, 100*time.Millisecond)
+	// This network fails most attempts, far beyond what the default retry
+	// budget (10 + 20% of requests) is meant to absorb: raise it, and
+	// shorten the backoff to keep the test quick.
+	fast := func(opts ...client.Option) []client.Option {
+		return append(opts, client.WithBackoff(10*time.Millisecond, 100*time.Millisecond), client.WithRetryBudget(3, 10))
+	}
 	partner := "e2e-" + strings.ReplaceAll(time.Now().Format("150405.000000"), ".", "")
 
 	var out, errOut bytes.Buffer
-	if code := run(ctx, []string{"-base", proxy.URL, "-token", partner, "create", "12"}, &out, &errOut, fast); code != 0 {
+	if code := run(ctx, []string{"-base", proxy.URL, "-token", partner, "create", strconv.Itoa(n)}, &out, &errOut, fast()...); code != 0 {
 		t.Fatalf("create exited %d: %s", code, errOut.String())
 	}
 	created := strings.Fields(out.String())
@@ -62,7 +68,7 @@ func TestThroughFaultyNetwork(t *testing.T) {
 
 	// list through the faulty proxy too.
 	out.Reset()
-	if code := run(ctx, []string{"-base", proxy.URL, "-token", partner, "list"}, &out, &errOut, fast); code != 0 {
+	if code := run(ctx, []string{"-base", proxy.URL, "-token", partner, "list"}, &out, &errOut, fast()...); code != 0 {
 		t.Fatalf("list through the proxy exited %d: %s", code, errOut.String())
 	}
 	if got := strings.Fields(out.String()); len(got) != n {

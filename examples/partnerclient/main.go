@@ -105,7 +105,7 @@ func create(ctx context.Context, c *client.Client, n int, stdout io.Writer) erro
 
 // list prints every patient id, walking the lastKey cursor.
 func list(ctx context.Context, c *client.Client, stdout io.Writer) error {
-	for p, err := range client.All[patient](ctx, c, "/api/v1/patients?limit=100", "lastKey") {
+	for p, err := range client.All[patient](ctx, c, "/api/v1/patients", "lastKey") {
 		if err != nil {
 			return err
 		}
