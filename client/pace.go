@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"sync"
 	"time"
@@ -68,6 +69,10 @@ func (p *pacer) wait(ctx context.Context, key string, cfg *config, deadline time
 			s.mu.Unlock()
 			if hasDeadline && now.Add(d).After(deadline) {
 				return fmt.Errorf("%w (resets in %v)", ErrQuotaExhausted, d.Round(time.Millisecond))
+			}
+			if cfg.logger != nil && cfg.logger.Enabled(ctx, slog.LevelDebug) {
+				cfg.logger.LogAttrs(ctx, slog.LevelDebug, "client: holding for the rate-limit reset",
+					slog.String("key", key), slog.Duration("wait", d))
 			}
 			if err := cfg.sleep(ctx, d); err != nil {
 				return err

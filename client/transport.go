@@ -15,7 +15,8 @@ import (
 // Transport is an http.RoundTripper that sends each request through a base
 // transport and repeats it when that is safe and useful: see the package
 // documentation for the rules. Wrap it in any http.Client, or hand it to
-// another SDK. A Transport is safe for concurrent use; the rate-limit state
+// another SDK. Make one with [NewTransport]; the zero value is not
+// usable. A Transport is safe for concurrent use; the rate-limit state
 // and the retry budget are shared by every request it carries.
 type Transport struct {
 	base http.RoundTripper
