@@ -2,6 +2,8 @@ package client_test
 
 import (
 	"context"
+	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -103,5 +105,41 @@ func TestPacingManyGoroutines(t *testing.T) {
 	}
 	if lim.ok < 25 {
 		t.Fatalf("only %d requests succeeded in 3.5s at 10/s; pacing is too cautious", lim.ok)
+	}
+}
+
+// TestQuotaExhaustedReturnsLastAnswer: the server asks for a 1s wait, but
+// its quota resets only after the context deadline: the transport does
+// not send again, and the caller gets the 429 it was given.
+func TestQuotaExhaustedReturnsLastAnswer(t *testing.T) {
+	body := `{"title":"Too Many Requests","status":429}`
+	srv := script(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "1")
+		w.Header().Set("X-RateLimit-Limit", "10")
+		w.Header().Set("X-RateLimit-Remaining", "0")
+		w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Add(time.Minute).Unix(), 10))
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = w.Write([]byte(body))
+	})
+	tr, err := client.NewTransport(nil, client.WithSleep(func(ctx context.Context, d time.Duration) error { return ctx.Err() }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL, nil)
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatalf("err %v; want the 429", err)
+	}
+	defer resp.Body.Close()
+	got, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 429 || string(got) != body || len(srv.requests()) != 1 {
+		t.Fatalf("status %d body %q after %d requests; want the 429 after 1", resp.StatusCode, got, len(srv.requests()))
+	}
+	// A new request is not sent at all.
+	req, _ = http.NewRequestWithContext(ctx, "GET", srv.URL, nil)
+	if _, err := tr.RoundTrip(req); !errors.Is(err, client.ErrQuotaExhausted) || len(srv.requests()) != 1 {
+		t.Fatalf("err %v after %d requests; want ErrQuotaExhausted and no request", err, len(srv.requests()))
 	}
 }

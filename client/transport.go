@@ -135,6 +135,7 @@ func (t *Transport) do(req *http.Request) (*http.Response, outcome, error) {
 
 	paceKey := cfg.paceKey(r)
 	deadline, hasDeadline := ctx.Deadline()
+	var last *http.Response // the previous answer, kept in memory while waiting
 	for attempt := 1; ; attempt++ {
 		out.attempts = attempt
 		ar := r
@@ -150,6 +151,10 @@ func (t *Transport) do(req *http.Request) (*http.Response, outcome, error) {
 			if err := t.pace.wait(ctx, paceKey, cfg, deadline, hasDeadline); err != nil {
 				if ar.Body != nil {
 					_ = ar.Body.Close()
+				}
+				if last != nil && errors.Is(err, ErrQuotaExhausted) {
+					out.attempts--
+					return last, out, nil // no quota before the deadline: the last answer stands
 				}
 				return nil, out, err
 			}
@@ -184,9 +189,9 @@ func (t *Transport) do(req *http.Request) (*http.Response, outcome, error) {
 			}
 			return resp, out, err
 		}
+		last = nil
 		if resp != nil {
-			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // reuse the connection
-			_ = resp.Body.Close()
+			last = keep(resp)
 		}
 		if err := cfg.sleep(ctx, wait); err != nil {
 			return nil, out, err
@@ -264,4 +269,20 @@ func (t *Transport) report(ctx context.Context, r *http.Request, n int, resp *ht
 		}
 		cfg.logger.LogAttrs(ctx, slog.LevelDebug, "client: attempt", attrs...)
 	}
+}
+
+// keepBytes bounds the body of an answer kept while waiting to retry.
+const keepBytes = 64 << 10
+
+// keep reads resp's body into memory and closes it, so that the
+// connection is reused while the transport waits, and returns resp with
+// the body in memory; nil when the body is larger than keepBytes.
+func keep(resp *http.Response) *http.Response {
+	body, err := io.ReadAll(io.LimitReader(resp.Body, keepBytes+1))
+	_ = resp.Body.Close()
+	if err != nil || len(body) > keepBytes {
+		return nil
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	return resp
 }
