@@ -54,7 +54,9 @@
 // host or per key chosen with [WithPaceKey], and counts the requests it
 // sends against it. When nothing remains it holds new requests until the
 // reset, instead of sending them to be refused; all goroutines using the
-// transport share this state.
+// transport share this state. When the reset comes after the context's
+// deadline, a new request fails at once with [ErrQuotaExhausted] and a
+// retry returns the previous answer.
 //
 // # Observability
 //
