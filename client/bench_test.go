@@ -58,6 +58,11 @@ func BenchmarkOverhead(b *testing.B) {
 	canned := roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		return &http.Response{StatusCode: 200, Header: http.Header{}, Body: http.NoBody, Request: r}, nil
 	})
+	limited := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		h := http.Header{"Date": {"Tue, 01 Dec 2026 11:00:00 GMT"}, "X-Ratelimit-Limit": {"1000000"},
+			"X-Ratelimit-Remaining": {"999999"}, "X-Ratelimit-Reset": {"4102444800"}}
+		return &http.Response{StatusCode: 200, Header: h, Body: http.NoBody, Request: r}, nil
+	})
 	req, _ := http.NewRequest("GET", "http://api.example.com/api/v1/patients", nil)
 	for _, tc := range []struct {
 		name string
@@ -69,6 +74,10 @@ func BenchmarkOverhead(b *testing.B) {
 			t, _ := client.NewTransport(canned, client.WithHeader("Authorization", "Bearer acme"))
 			return t
 		}},
+		// The server reports its rate limit on every answer (the base
+		// builds that header map, as a real transport would).
+		{"transport=bare+ratelimit", func() http.RoundTripper { return limited }},
+		{"transport=client+ratelimit", func() http.RoundTripper { t, _ := client.NewTransport(limited); return t }},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			rt := tc.rt()

@@ -39,10 +39,10 @@ type paceState struct {
 // wait returns when a request for key may be sent, counting it against
 // the remaining quota. It never waits past the deadline: when the reset is
 // later, it returns [ErrQuotaExhausted] at once.
-func (p *pacer) wait(ctx context.Context, key string, cfg *config, deadline time.Time, hasDeadline bool) error {
+func (p *pacer) wait(ctx context.Context, key string, cfg *config, deadline time.Time, hasDeadline bool) (held bool, err error) {
 	v, ok := p.states.Load(key)
 	if !ok {
-		return nil
+		return false, nil
 	}
 	s := v.(*paceState)
 	probed := false
@@ -61,21 +61,22 @@ func (p *pacer) wait(ctx context.Context, key string, cfg *config, deadline time
 				s.remaining--
 			}
 			s.mu.Unlock()
-			return nil
+			return held, nil
 		}
 		if !s.reset.IsZero() {
 			d := s.reset.Sub(now)
 			sleptTo = s.reset
 			s.mu.Unlock()
 			if hasDeadline && now.Add(d).After(deadline) {
-				return fmt.Errorf("%w (resets in %v)", ErrQuotaExhausted, d.Round(time.Millisecond))
+				return held, fmt.Errorf("%w (resets in %v)", ErrQuotaExhausted, d.Round(time.Millisecond))
 			}
 			if cfg.logger != nil && cfg.logger.Enabled(ctx, slog.LevelDebug) {
 				cfg.logger.LogAttrs(ctx, slog.LevelDebug, "client: holding for the rate-limit reset",
 					slog.String("key", key), slog.Duration("wait", d))
 			}
+			held = true
 			if err := cfg.sleep(ctx, d); err != nil {
-				return err
+				return held, err
 			}
 			continue
 		}
@@ -86,6 +87,7 @@ func (p *pacer) wait(ctx context.Context, key string, cfg *config, deadline time
 		}
 		ch := s.changed
 		s.mu.Unlock()
+		held = true
 		timer := time.NewTimer(probeAfter)
 		select {
 		case <-ch:
@@ -93,7 +95,7 @@ func (p *pacer) wait(ctx context.Context, key string, cfg *config, deadline time
 			probed = true
 		case <-ctx.Done():
 			timer.Stop()
-			return ctx.Err()
+			return held, ctx.Err()
 		}
 		timer.Stop()
 	}

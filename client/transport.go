@@ -147,8 +147,10 @@ func (t *Transport) do(req *http.Request) (*http.Response, outcome, error) {
 			}
 			ar.Body = body
 		}
+		held := false
 		if paceKey != "" {
-			if err := t.pace.wait(ctx, paceKey, cfg, deadline, hasDeadline); err != nil {
+			var err error
+			if held, err = t.pace.wait(ctx, paceKey, cfg, deadline, hasDeadline); err != nil {
 				if ar.Body != nil {
 					_ = ar.Body.Close()
 				}
@@ -159,7 +161,10 @@ func (t *Transport) do(req *http.Request) (*http.Response, outcome, error) {
 				return nil, out, err
 			}
 		}
-		t0 := cfg.now()
+		t0 := start
+		if attempt > 1 || held {
+			t0 = cfg.now()
+		}
 		resp, err := t.base.RoundTrip(ar)
 		now := cfg.now()
 		if err == nil && paceKey != "" {
