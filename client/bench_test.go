@@ -64,26 +64,35 @@ func BenchmarkOverhead(b *testing.B) {
 		return &http.Response{StatusCode: 200, Header: h, Body: http.NoBody, Request: r}, nil
 	})
 	req, _ := http.NewRequest("GET", "http://api.example.com/api/v1/patients", nil)
+	post, _ := http.NewRequest("POST", "http://api.example.com/api/v1/patients", nil)
 	for _, tc := range []struct {
 		name string
 		rt   func() http.RoundTripper
+		post bool
 	}{
-		{"transport=bare", func() http.RoundTripper { return canned }},
-		{"transport=client", func() http.RoundTripper { t, _ := client.NewTransport(canned); return t }},
+		{"transport=bare", func() http.RoundTripper { return canned }, false},
+		{"transport=client", func() http.RoundTripper { t, _ := client.NewTransport(canned); return t }, false},
 		{"transport=client+header", func() http.RoundTripper {
 			t, _ := client.NewTransport(canned, client.WithHeader("Authorization", "Bearer acme"))
 			return t
-		}},
+		}, false},
 		// The server reports its rate limit on every answer (the base
 		// builds that header map, as a real transport would).
-		{"transport=bare+ratelimit", func() http.RoundTripper { return limited }},
-		{"transport=client+ratelimit", func() http.RoundTripper { t, _ := client.NewTransport(limited); return t }},
+		{"transport=bare+ratelimit", func() http.RoundTripper { return limited }, false},
+		{"transport=client+ratelimit", func() http.RoundTripper { t, _ := client.NewTransport(limited); return t }, false},
+		// A POST: an idempotency key is generated and added.
+		{"transport=bare+post", func() http.RoundTripper { return canned }, true},
+		{"transport=client+post", func() http.RoundTripper { t, _ := client.NewTransport(canned); return t }, true},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			rt := tc.rt()
+			r := req
+			if tc.post {
+				r = post
+			}
 			b.ReportAllocs()
 			for b.Loop() {
-				resp, err := rt.RoundTrip(req)
+				resp, err := rt.RoundTrip(r)
 				if err != nil {
 					b.Fatal(err)
 				}

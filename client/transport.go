@@ -220,7 +220,8 @@ func (t *Transport) prepare(req *http.Request) *http.Request {
 	if !needKey && !missing {
 		return req
 	}
-	r := shallow(req)
+	c := &prepared{r: *req} // one allocation for the copy and the key's slice
+	r := &c.r
 	r.Header = make(http.Header, len(req.Header)+len(cfg.header)+1)
 	for k, v := range req.Header {
 		r.Header[k] = v
@@ -231,9 +232,16 @@ func (t *Transport) prepare(req *http.Request) *http.Request {
 		}
 	}
 	if needKey {
-		r.Header[cfg.keyHeader] = []string{newKey()}
+		c.key[0] = newKey()
+		r.Header[cfg.keyHeader] = c.key[:]
 	}
 	return r
+}
+
+// prepared is a request copy with room for its idempotency key's value.
+type prepared struct {
+	r   http.Request
+	key [1]string
 }
 
 func shallow(req *http.Request) *http.Request {
