@@ -124,6 +124,7 @@ func (t *Transport) do(req *http.Request) (*http.Response, outcome, error) {
 				replay = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf)), nil }
 				r.Body, _ = replay()
 				r.GetBody = replay
+				r.ContentLength = int64(len(buf))
 			} else {
 				r.Body = struct {
 					io.Reader
