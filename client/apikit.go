@@ -64,7 +64,11 @@ func count(v []string) (int64, bool) {
 	if len(v) == 0 {
 		return 0, false
 	}
-	n, err := strconv.ParseInt(strings.TrimSpace(v[0]), 10, 64)
+	s := strings.TrimSpace(v[0])
+	if s == "" || len(s) > 19 {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
 	return n, err == nil && n >= 0
 }
 
