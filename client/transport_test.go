@@ -3,6 +3,7 @@ package client_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -368,5 +369,51 @@ func TestOptionsValidated(t *testing.T) {
 	}
 	if _, err := client.NewTransport(nil, client.WithBaseURL("http://x")); err == nil {
 		t.Error("NewTransport accepted WithBaseURL")
+	}
+}
+
+// TestStatusRules: which answers are retried, per method and key.
+func TestStatusRules(t *testing.T) {
+	tests := []struct {
+		status int
+		method string
+		keys   bool
+		retry  bool
+	}{
+		{408, "GET", false, true}, {408, "POST", false, false}, {408, "POST", true, true},
+		{429, "POST", false, true}, {503, "PATCH", false, true},
+		{500, "DELETE", false, true}, {502, "PUT", false, true}, {504, "POST", false, false}, {504, "PATCH", true, true},
+		{501, "GET", false, false}, // not a retryable problem
+		{400, "GET", true, false}, {401, "GET", true, false}, {404, "GET", true, false}, {409, "POST", true, false}, {422, "POST", true, false},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprintf("%d %s keys=%t", tc.status, tc.method, tc.keys), func(t *testing.T) {
+			srv := script(t, status(tc.status, ""), status(200, ""))
+			_, err := send(t, newTransport(t, newFakeClock(), client.WithIdempotencyKeys(tc.keys)), tc.method, srv.URL, "x")
+			if got := len(srv.requests()) == 2; err != nil || got != tc.retry {
+				t.Fatalf("retried %t (err %v); want %t", got, err, tc.retry)
+			}
+		})
+	}
+}
+
+// TestRequestNotModified: the caller's request keeps its header; the
+// added ones travel on a copy.
+func TestRequestNotModified(t *testing.T) {
+	srv := script(t, status(200, ""))
+	tr := newTransport(t, newFakeClock(), client.WithHeader("Authorization", "Bearer acme"))
+	req, _ := http.NewRequest("POST", srv.URL, strings.NewReader("x"))
+	req.Header.Set("X-Mine", "1")
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	got := srv.requests()[0].header
+	if got.Get("Authorization") != "Bearer acme" || got.Get("Idempotency-Key") == "" || got.Get("X-Mine") != "1" {
+		t.Fatalf("server got %v", got)
+	}
+	if len(req.Header) != 1 || req.Header.Get("X-Mine") != "1" {
+		t.Fatalf("caller's header changed: %v", req.Header)
 	}
 }
