@@ -118,7 +118,7 @@ func decode[T any](resp *http.Response) (T, decoded, error) {
 	v, info, err := envelope.Read[T](resp)
 	d := decoded{requestID: info.RequestID}
 	if pg := info.Page; pg != nil {
-		d.hasMore = pg.HasNext || pg.HasMore
+		d.hasMore = pg.HasNext
 		d.next = pg.NextCursor
 		if d.next == "" {
 			d.next = pg.LastID

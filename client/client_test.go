@@ -75,7 +75,11 @@ func TestAllWalksPagesWithHeaderSetOnce(t *testing.T) {
 
 	// The same through pagination's own fetcher and the Client's http.Client.
 	ids, auth = nil, nil
-	fetch := pagination.HTTPFetch(c.HTTPClient(), srv.URL+"/api/v1/patients?limit=2", "lastKey", pagination.DecodeStandard[patient])
+	req, err := http.NewRequest(http.MethodGet, srv.URL+"/api/v1/patients?limit=2", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fetch := pagination.HTTPFetch(c.HTTPClient(), req, pagination.DecodeStandard[patient])
 	for p, err := range pagination.All(context.Background(), fetch) {
 		if err != nil {
 			t.Fatal(err)
