@@ -10,7 +10,7 @@ import (
 // tables holds the quoted names of a store's tables and indexes.
 type tables struct {
 	messages, attempts, endpoints string
-	dueIdx, orderIdx               string
+	dueIdx, orderIdx              string
 }
 
 // maxTable leaves room for the longest derived name, <table>_endpoints_x.
