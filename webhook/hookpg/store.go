@@ -19,7 +19,7 @@ type Store struct {
 	t       tables
 	timeout time.Duration
 
-	enqueueSQL, leaseSQL, finishSQL, finishCheckSQL, releaseSQL, messageSQL,
+	enqueueSQL, leaseSQL, leaseOrderedSQL, finishSQL, finishCheckSQL, releaseSQL, messageSQL,
 	attemptsSQL, replaySQL, stateSQL, setEndpointSQL, endpointSQL string
 }
 
@@ -81,20 +81,26 @@ func (s *Store) prepare() {
 	m, a, e := s.t.messages, s.t.attempts, s.t.endpoints
 	s.enqueueSQL = `INSERT INTO ` + m + ` (id, endpoint, event_type, payload, created_at, next_at)
 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`
-	s.leaseSQL = `UPDATE ` + m + ` AS m SET next_at = $2, token = $3
+	// Two lease statements, rather than one with a flag, so that a cached
+	// generic plan never evaluates the ordering subquery it does not need.
+	lease := func(extra string) string {
+		return `UPDATE ` + m + ` AS m SET next_at = $2, token = $3
 FROM (
     SELECT c.id, c.next_at FROM ` + m + ` AS c
     WHERE c.state = 0 AND c.next_at <= $1
       AND c.endpoint <> ALL ($4::text[])
-      AND NOT EXISTS (SELECT 1 FROM ` + e + ` AS e WHERE e.url = c.endpoint AND e.disabled)
-      AND (NOT $5 OR NOT EXISTS (
-          SELECT 1 FROM ` + m + ` AS o WHERE o.endpoint = c.endpoint AND o.state = 0 AND o.seq < c.seq))
+      AND NOT EXISTS (SELECT 1 FROM ` + e + ` AS e WHERE e.url = c.endpoint AND e.disabled)` + extra + `
     ORDER BY c.next_at
     LIMIT 1
     FOR UPDATE SKIP LOCKED
 ) AS picked
 WHERE m.id = picked.id
 RETURNING m.id, m.endpoint, m.event_type, m.payload, m.attempts, m.failures, m.created_at, picked.next_at`
+	}
+	s.leaseSQL = lease("")
+	s.leaseOrderedSQL = lease(`
+      AND NOT EXISTS (
+          SELECT 1 FROM ` + m + ` AS o WHERE o.endpoint = c.endpoint AND o.state = 0 AND o.seq < c.seq)`)
 	s.finishSQL = `WITH m AS (
     UPDATE ` + m + ` SET attempts = $3, state = $4, next_at = $5, failures = $6
     WHERE id = $1 AND token = $2 AND attempts = $3 - 1 AND state = 0
@@ -157,8 +163,12 @@ func (s *Store) Lease(ctx context.Context, r webhook.LeaseRequest) (webhook.Mess
 	if skip == nil {
 		skip = []string{}
 	}
+	sql := s.leaseSQL
+	if r.Ordered {
+		sql = s.leaseOrderedSQL
+	}
 	var m webhook.Message
-	err := s.pool.QueryRow(ctx, s.leaseSQL, r.Now, r.Until, r.Token, skip, r.Ordered).
+	err := s.pool.QueryRow(ctx, sql, r.Now, r.Until, r.Token, skip).
 		Scan(&m.ID, &m.Endpoint, &m.Type, &m.Payload, &m.Attempts, &m.Failures, &m.CreatedAt, &m.NextAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return webhook.Message{}, false, nil
