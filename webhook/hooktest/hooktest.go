@@ -277,25 +277,27 @@ func testOrdered(t *testing.T, s webhook.Store) {
 	enqueue(t, s, first)
 	enqueue(t, s, second)
 	other := msg("https://example.com/other")
+	other.NextAt = base.Add(time.Millisecond) // after first: the lease order is by due time
 	enqueue(t, s, other)
+	now := other.NextAt
 	req := func(tok string, now time.Time) webhook.LeaseRequest {
 		return webhook.LeaseRequest{Now: now, Until: now.Add(time.Minute), Token: tok, Ordered: true}
 	}
-	got, ok := lease(t, s, req("t1", base))
+	got, ok := lease(t, s, req("t1", now))
 	if !ok || got.ID != first.ID {
 		t.Fatalf("ordered Lease = %s, %v; want the first enqueued", got.ID, ok)
 	}
-	got, ok = lease(t, s, req("t2", base))
+	got, ok = lease(t, s, req("t2", now))
 	if !ok || got.ID != other.ID {
 		t.Fatalf("ordered Lease = %s, %v; want the other endpoint's message", got.ID, ok)
 	}
-	if _, ok = lease(t, s, req("t3", base)); ok {
+	if _, ok = lease(t, s, req("t3", now)); ok {
 		t.Fatal("ordered Lease took a message behind a pending one")
 	}
 	if err := s.Finish(ctx(t), first.ID, "t1", delivered(1, base)); err != nil {
 		t.Fatal(err)
 	}
-	got, ok = lease(t, s, req("t4", base))
+	got, ok = lease(t, s, req("t4", now))
 	if !ok || got.ID != second.ID {
 		t.Fatalf("ordered Lease after the first was delivered = %s, %v", got.ID, ok)
 	}
