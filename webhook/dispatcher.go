@@ -87,7 +87,7 @@ func (d *Dispatcher) Enqueue(ctx context.Context, m Message) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, d.c.storeTimeout)
 	defer cancel()
 	if _, err := d.store.Enqueue(ctx, m); err != nil {
-		return "", fmt.Errorf("webhook: enqueue: %w", err)
+		return "", err
 	}
 	d.notify()
 	return m.ID, nil
