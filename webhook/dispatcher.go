@@ -37,6 +37,11 @@ type Dispatcher struct {
 // secrets ("whsec_<base64>" Standard Webhooks secrets by default; the
 // secret's own bytes with WithSignatureHeader). It fails on a nil store, a
 // bad secret or an invalid option.
+//
+// Every Dispatcher over one store may attempt any of its messages, so
+// Dispatchers that share a store must be configured alike (secrets,
+// signature format, schedule, WithOrdered): give each configuration its
+// own store (hookpg.WithTable, hookredis.WithPrefix).
 func New(store Store, secrets []string, opts ...Option) (*Dispatcher, error) {
 	if store == nil {
 		return nil, errors.New("webhook: nil store")
