@@ -47,6 +47,13 @@ func refusedAddr(ip netip.Addr) string {
 	return ""
 }
 
+// CheckEndpoint reports whether Enqueue would accept endpoint: nil, or an
+// *EndpointError (a problem.Problem of type EndpointRefused through
+// errors.As). Check a partner-supplied URL with it when the partner
+// registers it; the address it resolves to is checked again at every
+// delivery.
+func (d *Dispatcher) CheckEndpoint(endpoint string) error { return d.checkEndpoint(endpoint) }
+
 // checkEndpoint validates an endpoint URL before it is enqueued: an
 // absolute http or https URL with a host and, unless allowed, not a
 // literal internal address or localhost. Names are checked again, after

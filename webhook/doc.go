@@ -45,7 +45,9 @@
 // link-local or other internal address is refused, when enqueued (literal
 // addresses) and every time a connection is dialled (names, so DNS
 // rebinding is refused too). WithAllowedURLs lets operator-configured URLs
-// reach such addresses.
+// reach such addresses. Dispatcher.CheckEndpoint checks a partner's URL
+// when it is registered; a refusal is an *EndpointError that is also a 422
+// problem, webhooks/endpoint-refused (seed 004's webhooks/* class).
 //
 // Operations: Dispatcher.Attempts lists a message's attempts (time,
 // status, latency, error), Dispatcher.Replay sends a dead letter again,

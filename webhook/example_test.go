@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/apikit-go/apikit/problem"
 	"github.com/apikit-go/apikit/signature"
 	"github.com/apikit-go/apikit/webhook"
 )
@@ -217,4 +218,18 @@ func ExampleNewMemoryStore() {
 	// Output:
 	// <nil>
 	// webhook: store full
+}
+
+// CheckEndpoint validates a partner-supplied URL when it is registered;
+// the refusal is a 422 problem any error writer can answer with.
+func ExampleDispatcher_CheckEndpoint() {
+	store, _ := webhook.NewMemoryStore()
+	d, _ := webhook.New(store, []string{secret})
+	err := d.CheckEndpoint("http://10.0.0.7/hooks")
+	p := problem.From(err)
+	fmt.Println(p.Status, p.Code, p.Detail)
+	fmt.Println(d.CheckEndpoint("https://partner.example.com/hooks"))
+	// Output:
+	// 422 webhooks/endpoint-refused The endpoint URL is refused: private address 10.0.0.7
+	// <nil>
 }
