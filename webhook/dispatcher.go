@@ -214,7 +214,7 @@ func (d *Dispatcher) process(m Message, token string, until time.Time) {
 	default:
 	}
 	a, res, pause := d.attempt(m)
-	if res.State == Pending && a.Status == 0 && d.attemptC.Err() != nil {
+	if a.Status == 0 && d.attemptC.Err() != nil {
 		// Cancelled by Shutdown: no answer, so no attempt to count.
 		d.eps.done(m.Endpoint, d.c.now(), false, false, 0)
 		d.release(m, token, d.c.now())
