@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -72,8 +73,8 @@ func (d *Dispatcher) checkEndpoint(endpoint string) error {
 	if d.mayBeInternal(endpoint) {
 		return nil
 	}
-	host := u.Hostname()
-	if host == "localhost" || len(host) > len(".localhost") && host[len(host)-len(".localhost"):] == ".localhost" {
+	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
 		return &EndpointError{Endpoint: endpoint, Reason: "loopback host " + host}
 	}
 	if ip, err := netip.ParseAddr(host); err == nil {

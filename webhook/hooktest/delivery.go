@@ -327,7 +327,7 @@ func testInternalRefused(t *testing.T, s webhook.Store) {
 	rc := newReceiver(t, nil)
 	d := newDispatcher(t, s)
 	for _, ep := range []string{
-		rc.url("/"), "http://localhost:1/", "http://10.0.0.1/", "http://[::1]/", "http://169.254.169.254/latest/meta-data",
+		rc.url("/"), "http://localhost:1/", "http://LocalHost.:1/", "http://10.0.0.1/", "http://[::1]/", "http://169.254.169.254/latest/meta-data",
 		"http://[::ffff:127.0.0.1]/", "ftp://example.com/", "/relative",
 	} {
 		_, err := d.Enqueue(context.Background(), webhook.Message{Endpoint: ep, Payload: []byte(`{}`)})
