@@ -29,6 +29,7 @@
 // lease is the row's due time pushed to the lease's end plus a token that
 // Finish and Release must present. Finish records the attempt, moves the
 // message and disables its endpoint in one statement. Times are the
-// dispatcher's, not the database's. Nothing is deleted: delete delivered
-// rows older than your retention yourself (see [Store.Schema]).
+// dispatcher's, not the database's. Delivered messages are kept until
+// [Store.DeleteDelivered] removes them (run it from a periodic job);
+// pending messages and dead letters are never deleted.
 package hookpg
