@@ -65,14 +65,16 @@ type config struct {
 	errs []error
 }
 
-// standardSchedule is the Standard Webhooks retry schedule.
-var standardSchedule = [...]time.Duration{0, 5 * time.Second, 5 * time.Minute, 30 * time.Minute,
-	2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour}
+// standardSchedule returns the Standard Webhooks retry schedule.
+func standardSchedule() []time.Duration {
+	return []time.Duration{0, 5 * time.Second, 5 * time.Minute, 30 * time.Minute,
+		2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour}
+}
 
 func newConfig(t target, opts []Option) (*config, error) {
 	c := &config{
 		workers:         4,
-		schedule:        standardSchedule[:],
+		schedule:        standardSchedule(),
 		jitter:          0.2,
 		timeout:         15 * time.Second,
 		lease:           time.Minute,
