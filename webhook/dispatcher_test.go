@@ -447,3 +447,52 @@ func TestMemoryStoreBounded(t *testing.T) {
 		t.Fatalf("Len = %d", s.Len())
 	}
 }
+
+// The default schedule is Standard Webhooks': after the first failure the
+// next attempt is 5 s later, after the second 5 min; time comes from the
+// injected clock.
+func TestDefaultScheduleWithClock(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	defer srv.Close()
+	var mu sync.Mutex
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	d, err := webhook.New(newMemory(t), []string{secret}, webhook.WithClock(clock), webhook.WithJitter(0),
+		webhook.WithAllowPrivateNetworks(), webhook.WithPollInterval(5*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer d.Shutdown(context.Background())
+	id := enqueue(t, d, srv.URL, `{}`)
+	waitAttempts := func(n int) webhook.Message {
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			m, _ := d.Message(context.Background(), id)
+			if m.Attempts == n {
+				return m
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("attempts = %d; want %d", m.Attempts, n)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	start := clock()
+	if m := waitAttempts(1); !m.NextAt.Equal(start.Add(5 * time.Second)) {
+		t.Fatalf("after the first failure NextAt = %v; want +5s", m.NextAt.Sub(start))
+	}
+	time.Sleep(50 * time.Millisecond)
+	if m, _ := d.Message(context.Background(), id); m.Attempts != 1 {
+		t.Fatalf("attempted again before the clock moved: %d", m.Attempts)
+	}
+	advance(5 * time.Second)
+	if m := waitAttempts(2); !m.NextAt.Equal(start.Add(5*time.Second + 5*time.Minute)) {
+		t.Fatalf("after the second failure NextAt = %v; want +5s+5m", m.NextAt.Sub(start))
+	}
+}
