@@ -52,7 +52,7 @@ func TestDecode(t *testing.T) {
 		{name: "nested wrong type", body: `{"address":{"postcode":20001}}`, status: 422, field: "address.postcode", fieldCode: problem.FieldInvalidType, notEchoed: "20001"},
 		{name: "out of range", body: `{"age":300}`, status: 422, field: "age", fieldCode: problem.FieldInvalidType, notEchoed: "300"},
 		{name: "array of wrong type", body: `{"tags":[1]}`, status: 422, field: "tags", fieldCode: problem.FieldInvalidType},
-		{name: "unknown field", body: `{"family_name":"Smith","nickname":"Smithy"}`, status: 422, field: "nickname", fieldCode: problem.FieldUnknown, notEchoed: "Smithy"},
+		{name: "unknown field", body: `{"family_name":"Smith","nickname":"Smithy"}`, status: 422, field: "nickname", fieldCode: problem.FieldUnknownField, notEchoed: "Smithy"},
 		{name: "not an object", body: `[1,2]`, status: 422, field: "$", fieldCode: problem.FieldInvalidType},
 		{name: "bad time", body: `{"born":"yesterday-ish"}`, status: 422, notEchoed: "yesterday"},
 	}
@@ -62,9 +62,9 @@ func TestDecode(t *testing.T) {
 			if tc.contentType != "" {
 				req.Header.Set("Content-Type", tc.contentType)
 			}
-			var opts []envelope.DecodeOption
+			var opts []envelope.Option
 			if tc.max > 0 {
-				opts = append(opts, envelope.MaxBodyBytes(tc.max))
+				opts = append(opts, envelope.WithMaxBodyBytes(tc.max))
 			}
 			_, err := envelope.Decode[newPatient](req, opts...)
 			if tc.status == 0 {
@@ -110,7 +110,7 @@ func TestDecodeRecordsAckRequestID(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := httptest.NewRecorder()
-			wr.RequestID(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			wr.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if _, err := envelope.Decode[prescription](r); err != nil {
 					wr.WriteError(w, r, err)
 					return
@@ -131,7 +131,7 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body string) {
 		req := httptest.NewRequest("POST", "/", strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
-		_, err := envelope.Decode[newPatient](req, envelope.MaxBodyBytes(4096))
+		_, err := envelope.Decode[newPatient](req, envelope.WithMaxBodyBytes(4096))
 		if err == nil {
 			return
 		}

@@ -4,40 +4,30 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"unsafe"
 
 	"github.com/apikit-go/apikit/problem"
 )
 
-// Problem turns err into a problem as the writer's [WriteError] does: with
-// the catalog's sentinel mappings when the writer has a catalog, else with
-// [problem.From]. A nil err gives nil.
-func (wr *Writer) Problem(err error) *problem.Problem {
-	if err == nil {
-		return nil
-	}
-	if p, ok := err.(*problem.Problem); ok && p != nil { // the common case, without errors.As
-		return p
-	}
-	if wr.catalog != nil {
-		return wr.catalog.From(err)
-	}
-	return problem.From(err)
-}
-
 // WriteError writes err as an error response in the writer's dialect; it
-// implements [problem.ErrorWriter]. Any Go error is accepted: problems and
-// definitions keep their status and code, anything else becomes a 500
-// whose body never shows the error's text. 5xx errors are logged with
-// their cause. Retry-After is set when the problem carries one.
+// implements [problem.ErrorWriter]. Errors are mapped by the writer's
+// catalog ([problem.Catalog.From], which is [problem.From] without a
+// catalog): problems and definitions keep their status and code, anything
+// else becomes a 500 whose body never shows the error's text. 5xx errors
+// are logged with their cause. Retry-After and the problem's own headers
+// (WWW-Authenticate, Allow, …) are set.
 func (wr *Writer) WriteError(w http.ResponseWriter, r *http.Request, err error) {
-	p := wr.Problem(err)
-	if p == nil {
-		p = problem.InternalError.New(problem.DetailInternal)
+	p, ok := err.(*problem.Problem) // the common case, without errors.As
+	if !ok || p == nil {
+		p = wr.catalog.From(err)
 	}
-	st := wr.pool.Get().(*state)
-	st.reply = Reply{}
+	if p == nil {
+		p = problem.From(errNilError)
+	}
+	st := wr.state()
 	rep := &st.reply
-	rep.Status, rep.Problem, rep.BaseURI, rep.Request, rep.st = p.StatusCode(), p, wr.base, r, st
+	rep.Status, rep.Problem, rep.Request, rep.st = p.StatusCode(), p, r, st
 	rep.RequestID, rep.Echo, rep.Time = wr.identify(w, r)
 	body, encErr := wr.dialect.AppendError(st.buf[:0], rep)
 	if encErr != nil {
@@ -63,8 +53,50 @@ func (wr *Writer) WriteError(w http.ResponseWriter, r *http.Request, err error) 
 		}
 		wr.log.LogAttrs(requestContext(r), slog.LevelError, "envelope: request failed", attrs...)
 	}
-	wr.emit(w, r, rep.Status, wr.dialect.ErrorContentType(), rep.RequestID, p.RetryAfterSeconds(), body)
-	wr.release(st, body)
+	wr.emit(w, r, rep.Status, p, rep.RequestID, body)
+	wr.pool.put(st, body)
+}
+
+type nilError struct{}
+
+func (nilError) Error() string { return "envelope: WriteError called with a nil error" }
+
+var errNilError error = nilError{}
+
+// headerValues holds the header values of one response in one
+// allocation: Content-Length (formatted into digits, no separate string),
+// the request ID, the content type and nosniff. No value slice is shared
+// between responses.
+type headerValues struct {
+	vals   [4]string
+	digits [20]byte
+}
+
+// emit sets the headers, the status and, unless the request is HEAD, the
+// body. p is the problem of an error response, nil for a success.
+func (wr *Writer) emit(w http.ResponseWriter, r *http.Request, status int, p *problem.Problem, requestID string, body []byte) {
+	h := w.Header()
+	hv := new(headerValues)
+	digits := strconv.AppendInt(hv.digits[:0], int64(len(body)), 10)
+	hv.vals[0] = unsafe.String(&digits[0], len(digits))
+	h["Content-Length"] = hv.vals[0:1:1]
+	if _, ok := h[HeaderRequestID]; !ok {
+		hv.vals[1] = requestID
+		h[HeaderRequestID] = hv.vals[1:2:2]
+	}
+	hv.vals[2] = contentType
+	if p != nil {
+		hv.vals[2] = wr.dialect.ErrorContentType()
+		hv.vals[3] = "nosniff"
+		h["X-Content-Type-Options"] = hv.vals[3:4:4]
+		problem.SetHeaders(h, p)
+	}
+	h["Content-Type"] = hv.vals[2:3:3]
+	w.WriteHeader(status)
+	if r != nil && r.Method == http.MethodHead {
+		return
+	}
+	_, _ = w.Write(body)
 }
 
 func requestContext(r *http.Request) context.Context {
