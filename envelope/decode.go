@@ -41,6 +41,10 @@ func WithMaxBodyBytes(n int64) Option {
 //   - malformed or truncated JSON: 400 naming the (zero-based) byte offset
 //     of the offending byte;
 //   - data after the JSON value: 400 naming its byte offset;
+//   - a member that appears twice in one object (encoding/json would keep
+//     the last) or a string that is not valid UTF-8 (encoding/json would
+//     replace it with U+FFFD): 400 with a validation entry naming the
+//     member's path (codes DUPLICATE_FIELD and INVALID_FORMAT);
 //   - a member of the wrong type, an out-of-range number or a member T
 //     does not have: 422 with a validation entry naming the field path
 //     (codes INVALID_TYPE and UNKNOWN_FIELD);
@@ -86,6 +90,9 @@ func Decode[T any](r *http.Request, opts ...Option) (T, error) {
 func decodeBytes(body []byte, v any) error {
 	if len(bytes.TrimLeft(body, " \t\r\n")) == 0 {
 		return problem.InvalidRequest.New("The request body is empty; a JSON value is required")
+	}
+	if p := strictCheck(body); p != nil {
+		return p
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()

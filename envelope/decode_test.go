@@ -144,3 +144,51 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestDecodeStrictDuplicatesAndUTF8(t *testing.T) {
+	many := `{`
+	for i := range 40 {
+		many += `"k` + strings.Repeat("x", i) + `":1,`
+	}
+	tests := []struct {
+		name  string
+		body  string
+		field string // "" means accepted
+		code  string
+	}{
+		{"duplicate at the top", `{"family_name":"a","family_name":"b"}`, "family_name", problem.FieldDuplicateField},
+		{"duplicate nested", `{"address":{"postcode":"1","postcode":"2"}}`, "address.postcode", problem.FieldDuplicateField},
+		{"duplicate in an array element", `{"items":[{"a":1},{"b":1,"b":2}]}`, "items[1].b", problem.FieldDuplicateField},
+		{"duplicate by escape", `{"a":1,"\u0061":2}`, "a", problem.FieldDuplicateField},
+		{"duplicate among many members", many + `"z":1,"kxx":2}`, "kxx", problem.FieldDuplicateField},
+		{"same key in sibling objects", `{"x":{"a":1},"y":{"a":1}}`, "", ""},
+		{"same key at two depths", `{"a":{"a":{"a":1}}}`, "", ""},
+		{"many distinct members", many + `"z":1}`, "", ""},
+		{"invalid UTF-8 in a value", "{\"address\":{\"postcode\":\"20\xff0\"}}", "address.postcode", problem.FieldInvalidFormat},
+		{"invalid UTF-8 in an array", "{\"tags\":[\"ok\",\"\xc3\"]}", "tags[1]", problem.FieldInvalidFormat},
+		{"invalid UTF-8 in a key", "{\"ok\":1,\"b\xffd\":1}", "b\ufffdd", problem.FieldInvalidFormat},
+		{"invalid UTF-8 at the root", "\"\xff\"", "$", problem.FieldInvalidFormat},
+		{"valid UTF-8", `{"family_name":"Müller ✓"}`, "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var v map[string]any
+			req := httptest.NewRequest("POST", "/", strings.NewReader(tc.body))
+			v, err := envelope.Decode[map[string]any](req)
+			if tc.field == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			var p *problem.Problem
+			if !errors.As(err, &p) || p.Status != 400 || len(p.Fields) != 1 {
+				t.Fatalf("err = %v (decoded %v), want a 400 naming %q", err, v, tc.field)
+			}
+			got := p.Fields[0]
+			if got.Field != tc.field && strings.ToValidUTF8(got.Field, "\ufffd") != tc.field || got.Code != tc.code {
+				t.Errorf("field = %+v, want %q %s", got, tc.field, tc.code)
+			}
+		})
+	}
+}

@@ -243,9 +243,11 @@ func ExampleDecode() {
 	}
 	do(h, "POST", `{"item":"pen","quantity":"two"}`)
 	do(h, "POST", `{"item":"pen",`)
+	do(h, "POST", `{"item":"pen","item":"ink"}`)
 	// Output:
 	// 422 {"success":false,"statusCode":422,"error":{"type":"https://api.example.com/errors/validation-error","title":"Validation failed","detail":"There were some problems with your input.","validation":[{"field":"quantity","message":"must be a number","code":"INVALID_TYPE"}]},"timestamp":"2024-01-15T10:30:00.000Z","requestId":"req_1705312200000_abc123"}
 	// 400 {"success":false,"statusCode":400,"error":{"type":"https://api.example.com/errors/invalid-request","title":"Invalid request","detail":"The request body is not valid JSON: it ends unexpectedly at byte offset 14"},"timestamp":"2024-01-15T10:30:00.000Z","requestId":"req_1705312200000_abc123"}
+	// 400 {"success":false,"statusCode":400,"error":{"type":"https://api.example.com/errors/invalid-request","title":"Invalid request","detail":"The request body has a member that appears more than once","validation":[{"field":"item","message":"appears more than once","code":"DUPLICATE_FIELD"}]},"timestamp":"2024-01-15T10:30:00.000Z","requestId":"req_1705312200000_abc123"}
 }
 
 func ExampleWithMaxBodyBytes() {

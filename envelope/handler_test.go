@@ -297,3 +297,25 @@ func TestAckEchoIsCapped(t *testing.T) {
 		t.Fatalf("a 100 KiB id is echoed: %d bytes", rec.Body.Len())
 	}
 }
+
+// TestEchoIsCappedInEachDialect: a 100 KiB id in the path is echoed by a
+// handler in the detail and the instance, and by a field error; no
+// dialect sends it back whole.
+func TestEchoIsCappedInEachDialect(t *testing.T) {
+	long := strings.Repeat("9", 100<<10)
+	for _, dc := range allDialects {
+		t.Run(dc.name, func(t *testing.T) {
+			wr, _ := newTestWriter(dc.d)
+			rec := httptest.NewRecorder()
+			p := problem.ResourceNotFound.New("Order with ID '" + long + "' does not exist").WithInstance("/orders/" + long).
+				WithFields(problem.FieldError{Field: "items[" + long + "]", Message: long})
+			wr.WriteError(rec, httptest.NewRequest("GET", "/orders/x", nil), p)
+			if rec.Code != 404 || rec.Body.Len() > 4<<10 {
+				t.Fatalf("status %d, %d bytes: the id is echoed whole", rec.Code, rec.Body.Len())
+			}
+			if !json.Valid(rec.Body.Bytes()) {
+				t.Fatalf("invalid JSON: %.300s", rec.Body)
+			}
+		})
+	}
+}

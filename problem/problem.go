@@ -85,6 +85,9 @@ const (
 	// FieldUnknownField is the code of a field the request type does not
 	// have.
 	FieldUnknownField = "UNKNOWN_FIELD"
+	// FieldDuplicateField is the code of a member that appears more than
+	// once in one JSON object.
+	FieldDuplicateField = "DUPLICATE_FIELD"
 )
 
 // Error returns a one-line description for logs: code, status, detail and
