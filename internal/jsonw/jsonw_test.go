@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -78,5 +79,17 @@ func TestCut(t *testing.T) {
 		if got := Cut(tc.s, tc.n); got != tc.want {
 			t.Errorf("Cut(%q, %d) = %q, want %q", tc.s, tc.n, got, tc.want)
 		}
+	}
+}
+
+func BenchmarkString(b *testing.B) {
+	for _, s := range []string{"Patient with ID 'pat_invalid123' does not exist", "short", "héllo wörld, ünïcode text with <html> & quotes \""} {
+		b.Run(strconv.Itoa(len(s)), func(b *testing.B) {
+			buf := make([]byte, 0, 256)
+			b.ReportAllocs()
+			for b.Loop() {
+				buf = String(buf[:0], s)
+			}
+		})
 	}
 }
