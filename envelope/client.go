@@ -68,7 +68,7 @@ type AckInfo struct {
 // and closes resp.Body.
 func Read[T any](resp *http.Response) (T, Info, error) {
 	var v T
-	info := Info{Status: resp.StatusCode, RequestID: resp.Header.Get(HeaderRequestID),
+	info := Info{Status: resp.StatusCode, RequestID: resp.Header.Get(headerRequestID),
 		Replayed: resp.Header.Get("Idempotent-Replayed") == "true"}
 	if resp.StatusCode >= 400 {
 		p := problem.Parse(resp)

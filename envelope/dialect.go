@@ -79,7 +79,7 @@ type Reply struct {
 // there is no type or no base.
 func (r *Reply) ProblemType() string {
 	if r.Problem == nil {
-		return problem.AboutBlank
+		return "about:blank"
 	}
 	if r.st != nil && r.st.wr != nil {
 		return r.st.wr.types.resolve(r.st.wr.catalog, r.Problem.Type)

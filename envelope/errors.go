@@ -80,9 +80,9 @@ func (wr *Writer) emit(w http.ResponseWriter, r *http.Request, status int, p *pr
 	digits := strconv.AppendInt(hv.digits[:0], int64(len(body)), 10)
 	hv.vals[0] = unsafe.String(&digits[0], len(digits))
 	h["Content-Length"] = hv.vals[0:1:1]
-	if _, ok := h[HeaderRequestID]; !ok {
+	if _, ok := h[headerRequestID]; !ok {
 		hv.vals[1] = requestID
-		h[HeaderRequestID] = hv.vals[1:2:2]
+		h[headerRequestID] = hv.vals[1:2:2]
 	}
 	hv.vals[2] = contentType
 	if p != nil {

@@ -45,11 +45,11 @@ func (wr *Writer) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		if infoFrom(ctx) == nil { // an outer Handler already gave the request its ID
-			id := r.Header.Get(HeaderRequestID)
+			id := r.Header.Get(headerRequestID)
 			if !validRequestID(id) {
 				id = wr.newID(wr.now())
 			}
-			w.Header().Set(HeaderRequestID, id)
+			w.Header().Set(headerRequestID, id)
 			ctx = context.WithValue(ctx, ctxKey{}, &requestInfo{id: id})
 		}
 		r = r.WithContext(problem.ContextWithWriter(ctx, wr))

@@ -9,9 +9,9 @@ import (
 	"github.com/oklog/ulid/v2"
 )
 
-// HeaderRequestID is the header that carries the request ID, inbound and
+// headerRequestID is the header that carries the request ID, inbound and
 // outbound.
-const HeaderRequestID = "X-Request-Id"
+const headerRequestID = "X-Request-Id"
 
 // maxRequestIDLen is the longest inbound request ID that is accepted, and
 // the longest request ID echoed from a request body.

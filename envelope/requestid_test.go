@@ -77,7 +77,7 @@ func TestRequestIDMiddleware(t *testing.T) {
 			}))
 			req := httptest.NewRequest("GET", "/", nil)
 			if tc.inbound != "" {
-				req.Header[envelope.HeaderRequestID] = []string{tc.inbound}
+				req.Header["X-Request-Id"] = []string{tc.inbound}
 			}
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
@@ -110,7 +110,7 @@ func FuzzValidRequestID(f *testing.F) {
 		}
 		var got string
 		req := httptest.NewRequest("GET", "/", nil)
-		req.Header[envelope.HeaderRequestID] = []string{id}
+		req.Header["X-Request-Id"] = []string{id}
 		rec := httptest.NewRecorder()
 		wr.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			got, _ = envelope.RequestIDFrom(r.Context())

@@ -200,8 +200,8 @@ func (wr *Writer) send(w http.ResponseWriter, r *http.Request, st *state, status
 	}
 	rep.RequestID, rep.Echo, rep.Time = wr.identify(w, r)
 	if !bodyAllowed(status) {
-		if h := w.Header(); h.Get(HeaderRequestID) == "" {
-			h.Set(HeaderRequestID, rep.RequestID)
+		if h := w.Header(); h.Get(headerRequestID) == "" {
+			h.Set(headerRequestID, rep.RequestID)
 		}
 		wr.pool.put(st, nil)
 		w.WriteHeader(status)
@@ -243,7 +243,7 @@ func (wr *Writer) identify(w http.ResponseWriter, r *http.Request) (id, echo str
 			return info.id, info.echo, now
 		}
 	}
-	if id = w.Header().Get(HeaderRequestID); id != "" && validRequestID(id) {
+	if id = w.Header().Get(headerRequestID); id != "" && validRequestID(id) {
 		return id, "", now
 	}
 	return wr.newID(now), "", now

@@ -187,11 +187,11 @@ func (c *Catalog) ResolveType(t string) string {
 func resolveType(base, t string) string {
 	switch {
 	case t == "":
-		return AboutBlank
+		return aboutBlank
 	case isAbsolute(t):
 		return t
 	case base == "":
-		return AboutBlank
+		return aboutBlank
 	case strings.HasSuffix(base, "/"):
 		return base + t
 	default:
@@ -203,7 +203,7 @@ func resolveType(base, t string) string {
 // (an exact code), then by the slug after the base URI or the last path
 // segment.
 func (c *Catalog) lookupType(t string) (Definition, bool) {
-	if t == "" || t == AboutBlank {
+	if t == "" || t == aboutBlank {
 		return Definition{}, false
 	}
 	c.mu.RLock()

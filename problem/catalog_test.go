@@ -52,14 +52,14 @@ func TestCatalogBase(t *testing.T) {
 
 func TestResolveType(t *testing.T) {
 	tests := []struct{ base, typ, want string }{
-		{"", "", AboutBlank},
-		{"", "validation-error", AboutBlank},
+		{"", "", aboutBlank},
+		{"", "validation-error", aboutBlank},
 		{"https://x/errors/", "validation-error", "https://x/errors/validation-error"},
 		{"https://x/errors", "validation-error", "https://x/errors/validation-error"},
 		{"https://x/errors/", "referrals/unknown-patient", "https://x/errors/referrals/unknown-patient"},
 		{"https://x/errors/", "https://other/t", "https://other/t"},
 		{"https://x/errors/", "urn:problem:x", "urn:problem:x"},
-		{"https://x/errors/", AboutBlank, AboutBlank},
+		{"https://x/errors/", aboutBlank, aboutBlank},
 	}
 	for _, tt := range tests {
 		if got := resolveType(tt.base, tt.typ); got != tt.want {

@@ -9,9 +9,9 @@ import (
 	"strings"
 )
 
-// AboutBlank is the problem type of a problem with no semantics beyond its
+// aboutBlank is the problem type of a problem with no semantics beyond its
 // HTTP status (RFC 9457 §4.2.1).
-const AboutBlank = "about:blank"
+const aboutBlank = "about:blank"
 
 // Definition is a problem type: a code, an HTTP status, a title, a type URI
 // and whether a retry may succeed. It is an immutable value: define it once,

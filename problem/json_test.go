@@ -86,7 +86,7 @@ func TestJSONRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := *in
-	want.Type = AboutBlank // no base URI: the relative type is not rendered
+	want.Type = aboutBlank // no base URI: the relative type is not rendered
 	if diff := cmp.Diff(&want, &out, cmpopts.IgnoreUnexported(Problem{})); diff != "" {
 		t.Fatalf("round trip (-want +got):\n%s", diff)
 	}

@@ -164,7 +164,7 @@ func lookupType(c *Catalog, t string) (Definition, bool) {
 	if c != nil {
 		return c.lookupType(t)
 	}
-	if t == "" || t == AboutBlank {
+	if t == "" || t == aboutBlank {
 		return Definition{}, false
 	}
 	slug := typeSlug(t)

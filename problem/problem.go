@@ -155,7 +155,7 @@ func sameKind(codeA, typeA, codeB, typeB string) bool {
 	if codeA != "" && codeB != "" {
 		return codeA == codeB
 	}
-	if typeA == "" || typeB == "" || typeA == AboutBlank || typeB == AboutBlank {
+	if typeA == "" || typeB == "" || typeA == aboutBlank || typeB == aboutBlank {
 		return false
 	}
 	return typeA == typeB || typeSlug(typeA) == typeSlug(typeB)
@@ -173,13 +173,6 @@ func typeSlug(t string) string {
 func (p *Problem) clone() *Problem {
 	c := *p
 	return &c
-}
-
-// WithDetail returns a copy with Detail set.
-func (p *Problem) WithDetail(detail string) *Problem {
-	c := p.clone()
-	c.Detail = detail
-	return c
 }
 
 // WithInstance returns a copy with Instance set.
@@ -209,14 +202,6 @@ func (p *Problem) WithExtension(name string, v any) *Problem {
 		c.Extensions = make(map[string]any, 1)
 	}
 	c.Extensions[name] = v
-	return c
-}
-
-// WithCause returns a copy that wraps err: kept for logs and errors.Is,
-// never rendered.
-func (p *Problem) WithCause(err error) *Problem {
-	c := p.clone()
-	c.cause = err
 	return c
 }
 

@@ -138,7 +138,7 @@ func TestIsMatchesByCode(t *testing.T) {
 		{"definition vs definition", patientNotFound, patientNotFound, true},
 		{"parsed without code, same type slug", &Problem{Type: "https://parchment.health/errors/patient-not-found"}, patientNotFound, true},
 		{"parsed without code, other type", &Problem{Type: "https://x/errors/invalid-token"}, patientNotFound, false},
-		{"about:blank never matches by type", &Problem{Type: AboutBlank}, &Problem{Type: AboutBlank}, false},
+		{"about:blank never matches by type", &Problem{Type: aboutBlank}, &Problem{Type: aboutBlank}, false},
 		{"plain error", errors.New("x"), patientNotFound, false},
 	}
 	for _, tt := range tests {
@@ -155,7 +155,7 @@ func TestWithMethodsCopy(t *testing.T) {
 		WithFields(FieldError{Field: "a", Message: "m", Code: FieldValidationError}).
 		WithExtension("k", "v")
 	// Derive two problems from one base: neither may see the other's changes.
-	a := base.WithFields(FieldError{Field: "b"}).WithExtension("k", "a").WithDetail("a")
+	a := base.WithFields(FieldError{Field: "b"}).WithExtension("k", "a").WithInstance("a")
 	b := base.WithFields(FieldError{Field: "c"}).WithExtension("k", "b").WithInstance("/b")
 	if len(base.Fields) != 1 || base.Extensions["k"] != "v" || base.Detail != "There were some problems with your input." || base.Instance != "" {
 		t.Fatalf("base changed: %+v", base)
@@ -170,9 +170,9 @@ func TestWithMethodsCopy(t *testing.T) {
 		t.Fatal("a reserved member name was accepted as an extension")
 	}
 	cause := errors.New("db: connection refused")
-	c := base.WithCause(cause).WithRetryAfter(1500 * time.Millisecond)
+	c := InternalError.Wrap(cause, "").WithRetryAfter(1500 * time.Millisecond)
 	if base.Unwrap() != nil || !errors.Is(c, cause) {
-		t.Fatal("WithCause must set the cause on the copy only")
+		t.Fatal("Wrap must keep the cause, through the With copies")
 	}
 	if c.RetryAfterSeconds() != 2 {
 		t.Fatalf("RetryAfterSeconds = %d, want 2", c.RetryAfterSeconds())
