@@ -173,8 +173,7 @@ func List[T any](wr *Writer, w http.ResponseWriter, r *http.Request, items []T, 
 // sent, so an encoding failure becomes the dialect's 500 (logged), never a
 // broken 200.
 func (wr *Writer) Write(w http.ResponseWriter, r *http.Request, status int, data any, opts ...ReplyOption) {
-	st := wr.state()
-	st.reply = Reply{}
+	st := wr.state() // its reply is zero: put clears it
 	wr.send(w, r, st, status, data, opts)
 }
 
@@ -243,8 +242,8 @@ func (wr *Writer) identify(w http.ResponseWriter, r *http.Request) (id, echo str
 			return info.id, info.echo, now
 		}
 	}
-	if id = w.Header().Get(headerRequestID); id != "" && validRequestID(id) {
-		return id, "", now
+	if v := w.Header()[headerRequestID]; len(v) > 0 && validRequestID(v[0]) { // canonical key: no Get
+		return v[0], "", now
 	}
 	return wr.newID(now), "", now
 }
