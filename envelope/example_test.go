@@ -449,3 +449,27 @@ func ExampleWithLogger() {
 	// Output:
 	// level=ERROR msg="envelope: request failed" status=500 code=internal/error request_id=req_1 cause="disk full"
 }
+
+// terse is a dialect that renders errors as {"code":…,"fields":[…],…}
+// with the helpers on Reply.
+type terse struct{ wrapped }
+
+func (terse) AppendError(dst []byte, r *envelope.Reply) ([]byte, error) {
+	dst = append(dst, `{"code":`...)
+	dst, _ = r.AppendValue(dst, r.Problem.Code)
+	dst = append(dst, `,"fields":`...)
+	dst = r.AppendFields(dst)
+	dst, err := r.AppendMembers(dst, func(name string) bool { return name == "code" || name == "fields" })
+	return append(dst, '}'), err
+}
+
+func ExampleReply() {
+	wr := exampleWriter(terse{})
+	do(func(w http.ResponseWriter, r *http.Request) {
+		wr.WriteError(w, r, problem.ValidationFailed.New("Bad input").
+			WithFields(problem.FieldError{Field: "qty", Message: "must be positive", Code: problem.FieldInvalidFormat}).
+			WithExtension("code", "ignored").WithExtension("traceId", "t-1"))
+	}, "POST", "")
+	// Output:
+	// 422 {"code":"validation/failed","fields":[{"field":"qty","message":"must be positive","code":"INVALID_FORMAT"}],"traceId":"t-1"}
+}

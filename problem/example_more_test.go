@@ -101,3 +101,15 @@ func ExampleWithType() {
 	// https://example.com/probs/declined -> https://example.com/probs/declined
 	// billing/expired -> https://api.example.com/errors/billing/expired
 }
+
+func ExampleCatalog_ResolveType() {
+	cat, _ := problem.NewCatalog("https://api.example.com/errors/")
+	fmt.Println(cat.ResolveType("validation-error"))
+	fmt.Println(cat.ResolveType("https://example.com/probs/declined"))
+	var none *problem.Catalog // no catalog: relative types have no URI
+	fmt.Println(none.ResolveType("validation-error"))
+	// Output:
+	// https://api.example.com/errors/validation-error
+	// https://example.com/probs/declined
+	// about:blank
+}
