@@ -151,6 +151,7 @@ func benchCases() []benchCase {
 		envelope.WithRequestIDs(func(time.Time) string { return benchRequestID }))
 	notFound := problem.MustDefine("patients/not-found", 404, "Patient not found")
 	bl := &baseline{}
+	prebuilt := notFound.New("Patient with ID 'pat_invalid123' does not exist").WithInstance("/patients/pat_invalid123")
 	list := benchList(10_000)
 	page := pagination.Page{Count: len(list), Limit: 10_000, HasNext: true, NextCursor: "eyJrIjoxfQ"}
 	return []benchCase{
@@ -170,6 +171,16 @@ func benchCases() []benchCase {
 			func(w http.ResponseWriter, r *http.Request) {
 				plain.WriteError(w, r, notFound.New("Patient with ID 'pat_invalid123' does not exist").WithInstance("/patients/pat_invalid123"))
 			}},
+		// The same problem made once, outside the handler: the writer's own
+		// cost, without the allocation of the problem value itself.
+		{"problem-prebuilt",
+			func(w http.ResponseWriter, r *http.Request) {
+				bl.write(w, 404, "application/problem+json", baseProblem{
+					Type: "about:blank", Title: "Patient not found", Status: 404,
+					Detail: "Patient with ID 'pat_invalid123' does not exist", Instance: "/patients/pat_invalid123",
+					Code: "patients/not-found"})
+			},
+			func(w http.ResponseWriter, r *http.Request) { plain.WriteError(w, r, prebuilt) }},
 		{"list10k",
 			func(w http.ResponseWriter, r *http.Request) {
 				key := page.NextCursor
