@@ -44,16 +44,12 @@ type Info struct {
 	// object (NextCursor is its lastKey) or the records style (HasMore,
 	// FirstID, LastID, Count). Nil when the body is not a list.
 	Page *pagination.Page
-	// Ack holds the ack dialect's fields; nil for other dialects.
-	Ack *AckInfo
-}
-
-// AckInfo is the metadata of an ack body.
-type AckInfo struct {
-	RequestID    string  // the echoed requestID
-	ReferenceID  string  // metadata.referenceID
-	ResponseType AckType // metadata.responseType
-	ResponseID   string  // metadata.responseID
+	// ReferenceID, ResponseType and ResponseID are the ack dialect's
+	// metadata (its echoed requestID is BodyRequestID); empty for other
+	// dialects.
+	ReferenceID  string
+	ResponseType AckType
+	ResponseID   string
 }
 
 // Read decodes the response resp of any dialect. A success (status below
@@ -137,8 +133,8 @@ func Read[T any](resp *http.Response) (T, Info, error) {
 			ResponseTimestamp string  `json:"responseTimestamp"`
 		}
 		_ = json.Unmarshal(m["metadata"], &md)
-		info.Ack = &AckInfo{RequestID: str(m["requestID"]), ReferenceID: md.ReferenceID, ResponseType: md.ResponseType, ResponseID: md.ResponseID}
-		info.BodyRequestID = info.Ack.RequestID
+		info.BodyRequestID = str(m["requestID"])
+		info.ReferenceID, info.ResponseType, info.ResponseID = md.ReferenceID, md.ResponseType, md.ResponseID
 		info.Timestamp = parseTime(md.ResponseTimestamp)
 		if md.ResponseType == AckError {
 			p := problem.Parse(&http.Response{StatusCode: http.StatusUnprocessableEntity,

@@ -81,9 +81,9 @@ func TestReadAck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := envelope.AckInfo{RequestID: "phil_1", ReferenceID: "ref_1", ResponseType: envelope.AckReceived, ResponseID: "req_fixed"}
-	if info.Ack == nil || *info.Ack != want || !info.Timestamp.Equal(testNow) {
-		t.Errorf("info = %+v, ack %+v", info, info.Ack)
+	if info.BodyRequestID != "phil_1" || info.ReferenceID != "ref_1" || info.ResponseType != envelope.AckReceived ||
+		info.ResponseID != "req_fixed" || !info.Timestamp.Equal(testNow) {
+		t.Errorf("info = %+v", info)
 	}
 }
 
@@ -115,7 +115,7 @@ func TestReadErrors(t *testing.T) {
 			wr.OK(w, r, envelope.Acknowledgement{Error: problem.ResourceNotFound.New("No such order")})
 		})
 		_, info, err := envelope.Read[struct{}](resp)
-		if !errors.Is(err, problem.ResourceNotFound) || info.Ack == nil || info.Ack.ResponseType != envelope.AckError {
+		if !errors.Is(err, problem.ResourceNotFound) || info.ResponseType != envelope.AckError {
 			t.Fatalf("err = %v, info = %+v", err, info)
 		}
 		if p := err.(*problem.Problem); p.Status != 404 {
