@@ -192,3 +192,12 @@ func TestDecodeStrictDuplicatesAndUTF8(t *testing.T) {
 		})
 	}
 }
+
+func TestDecodeDeepNestingIsRefusedNotCrashing(t *testing.T) {
+	deep := strings.Repeat("[", 200000) + strings.Repeat("]", 200000)
+	_, err := envelope.Decode[any](httptest.NewRequest("POST", "/", strings.NewReader(deep)))
+	var p *problem.Problem
+	if !errors.As(err, &p) || p.Status >= 500 {
+		t.Fatalf("err = %v, want a 4xx problem", err)
+	}
+}

@@ -61,7 +61,12 @@ type scanner struct {
 	found     *problem.Problem
 }
 
-const maxLinearKeys = 16
+const (
+	maxLinearKeys = 16
+	// maxDepth bounds the scanner's recursion at encoding/json's own
+	// nesting limit.
+	maxDepth = 10000
+)
 
 func (s *scanner) ws() {
 	for s.i < len(s.body) {
@@ -82,9 +87,13 @@ func (s *scanner) value() bool {
 		return false
 	}
 	switch s.body[s.i] {
-	case '{':
-		return s.object()
-	case '[':
+	case '{', '[':
+		if len(s.frames) >= maxDepth {
+			return false // encoding/json refuses this depth itself
+		}
+		if s.body[s.i] == '{' {
+			return s.object()
+		}
 		return s.array()
 	case '"':
 		_, _, ok := s.str()
