@@ -3,6 +3,7 @@ package problem
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -260,5 +261,17 @@ func TestEchoedTextIsCapped(t *testing.T) {
 	}
 	if !strings.Contains(string(b), "xx…") {
 		t.Fatalf("cut text is not marked: %.200s", b)
+	}
+}
+
+func TestSetHeadersDoesNotShareTheDefinitionsValues(t *testing.T) {
+	h := http.Header{}
+	SetHeaders(h, InvalidToken.New("x"))
+	h["Www-Authenticate"][0] = "changed"
+	h.Add("Www-Authenticate", "added")
+	h2 := http.Header{}
+	SetHeaders(h2, InvalidToken.New("y"))
+	if got := h2.Values("Www-Authenticate"); len(got) != 1 || got[0] != `Bearer error="invalid_token"` {
+		t.Fatalf("a response changed the definition's header: %q", got)
 	}
 }

@@ -110,7 +110,9 @@ func SetHeaders(h http.Header, p *Problem) {
 		case "Content-Type", "Content-Length", "X-Content-Type-Options", "X-Request-Id":
 			continue
 		}
-		h[http.CanonicalHeaderKey(k)] = vs
+		// A copy: the values may be shared with the Definition, and the
+		// response's header map is the handler's to change.
+		h[http.CanonicalHeaderKey(k)] = append([]string(nil), vs...)
 	}
 	if p.StatusCode() == http.StatusUnauthorized && h.Get("WWW-Authenticate") == "" {
 		h.Set("WWW-Authenticate", "Bearer")
