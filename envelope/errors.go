@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"unsafe"
 
 	"github.com/apikit-go/apikit/problem"
@@ -63,35 +64,71 @@ func (nilError) Error() string { return "envelope: WriteError called with a nil 
 
 var errNilError error = nilError{}
 
-// headerValues holds the header values of one response in one
-// allocation: Content-Length (formatted into digits, no separate string),
-// the request ID, the content type and nosniff. No value slice is shared
-// between responses.
-type headerValues struct {
-	vals   [4]string
+// tableLengths bounds the body lengths whose Content-Length value comes
+// from the shared table.
+const tableLengths = 4096
+
+// headerTable holds one-element header value slices shared by every
+// response: the Content-Length of bodies under tableLengths bytes and the
+// fixed values. It is built once and never changed; each slice has
+// len == cap == 1, so Header().Add copies instead of writing into it, and
+// net/http never changes a header value in place.
+type headerTable struct {
+	length                     [tableLengths][1]string
+	json, problemJSON, nosniff [1]string
+}
+
+var sharedHeaders = sync.OnceValue(func() *headerTable {
+	t := &headerTable{}
+	digits := make([]byte, 0, tableLengths*4)
+	for n := range tableLengths {
+		start := len(digits)
+		digits = strconv.AppendInt(digits, int64(n), 10)
+		t.length[n][0] = unsafe.String(&digits[start], len(digits)-start)
+	}
+	t.json[0], t.problemJSON[0], t.nosniff[0] = contentType, problem.ContentType, "nosniff"
+	return t
+})
+
+// lengthValue holds the Content-Length of a longer body: the digits and
+// the string over them in one allocation.
+type lengthValue struct {
+	val    [1]string
 	digits [20]byte
 }
 
 // emit sets the headers, the status and, unless the request is HEAD, the
-// body. p is the problem of an error response, nil for a success.
+// body. p is the problem of an error response, nil for a success. Behind
+// [Writer.Handler] (X-Request-Id already set) and for bodies under 4 KiB
+// it allocates nothing.
 func (wr *Writer) emit(w http.ResponseWriter, r *http.Request, status int, p *problem.Problem, requestID string, body []byte) {
 	h := w.Header()
-	hv := new(headerValues)
-	digits := strconv.AppendInt(hv.digits[:0], int64(len(body)), 10)
-	hv.vals[0] = unsafe.String(&digits[0], len(digits))
-	h["Content-Length"] = hv.vals[0:1:1]
-	if _, ok := h[headerRequestID]; !ok {
-		hv.vals[1] = requestID
-		h[headerRequestID] = hv.vals[1:2:2]
+	t := sharedHeaders()
+	if n := len(body); n < tableLengths {
+		h["Content-Length"] = t.length[n][:]
+	} else {
+		lv := new(lengthValue)
+		digits := strconv.AppendInt(lv.digits[:0], int64(n), 10)
+		lv.val[0] = unsafe.String(&digits[0], len(digits))
+		h["Content-Length"] = lv.val[:]
 	}
-	hv.vals[2] = contentType
-	if p != nil {
-		hv.vals[2] = wr.dialect.ErrorContentType()
-		hv.vals[3] = "nosniff"
-		h["X-Content-Type-Options"] = hv.vals[3:4:4]
+	if _, ok := h[headerRequestID]; !ok {
+		h[headerRequestID] = []string{requestID}
+	}
+	if p == nil {
+		h["Content-Type"] = t.json[:]
+	} else {
+		switch ct := wr.dialect.ErrorContentType(); ct {
+		case contentType:
+			h["Content-Type"] = t.json[:]
+		case problem.ContentType:
+			h["Content-Type"] = t.problemJSON[:]
+		default:
+			h["Content-Type"] = []string{ct}
+		}
+		h["X-Content-Type-Options"] = t.nosniff[:]
 		problem.SetHeaders(h, p)
 	}
-	h["Content-Type"] = hv.vals[2:3:3]
 	w.WriteHeader(status)
 	if r != nil && r.Method == http.MethodHead {
 		return
