@@ -116,7 +116,10 @@ type decoded struct {
 // type ERROR) gives a *problem.Problem. It consumes and closes resp.Body.
 func decode[T any](resp *http.Response) (T, decoded, error) {
 	v, info, err := envelope.Read[T](resp)
-	d := decoded{requestID: info.RequestID}
+	d := decoded{requestID: info.BodyRequestID}
+	if d.requestID == "" {
+		d.requestID = info.RequestID
+	}
 	if pg := info.Page; pg != nil {
 		d.hasMore = pg.HasNext
 		d.next = pg.NextCursor

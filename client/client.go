@@ -124,7 +124,7 @@ func Call[T any](ctx context.Context, c *Client, method, path string, in any) (R
 				p = p.WithExtension("requestId", d.requestID)
 			}
 			if oc.notReplayable {
-				p = p.WithCause(ErrBodyNotReplayable)
+				return out, notReplayableError{p}
 			}
 			return out, p
 		}
@@ -172,3 +172,14 @@ func (c *Client) resolve(path string) (*url.URL, error) {
 	}
 	return u, nil
 }
+
+// notReplayableError is the problem of a request that was not retried
+// because its body could not be sent again: errors.As finds the problem and
+// errors.Is finds [ErrBodyNotReplayable].
+type notReplayableError struct{ p *problem.Problem }
+
+func (e notReplayableError) Error() string {
+	return e.p.Error() + " (" + ErrBodyNotReplayable.Error() + ")"
+}
+
+func (e notReplayableError) Unwrap() []error { return []error{e.p, ErrBodyNotReplayable} }

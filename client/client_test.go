@@ -38,13 +38,16 @@ func TestCallDecodesAndFails(t *testing.T) {
 	}
 	_, err = client.Call[patient](ctx, c, "GET", "/api/v1/patients/pat_x", nil)
 	var p *problem.Problem
-	if !errors.As(err, &p) || !errors.Is(err, problem.PatientNotFound) {
+	if !errors.As(err, &p) || !errors.Is(err, patientNotFound) {
 		t.Fatalf("err = %v; want a PatientNotFound problem", err)
 	}
 	if p.Status != 404 || p.Extensions["requestId"] != "req_body" || p.Extensions["attempts"] != 2 || p.Extensions["replayed"] != false {
 		t.Fatalf("problem %+v", p)
 	}
 }
+
+// patientNotFound is the API's own definition of the 404 the server sends.
+var patientNotFound = problem.MustDefine("patients/not-found", 404, "Patient not found", problem.WithType("patient-not-found"))
 
 func TestAllWalksPagesWithHeaderSetOnce(t *testing.T) {
 	var auth []string

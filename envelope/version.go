@@ -24,7 +24,7 @@ type versionConfig struct {
 // [WithResponseMeta] is set. When fn returns "" the dialect's own default
 // applies. Default: none (meta.version is the version given to [Meta]).
 func WithVersion(fn func(r *http.Request) string) Option {
-	return func(w *Writer) { w.vers.of = fn }
+	return func(o *options) { o.vers.of = fn }
 }
 
 // WithResponseMeta makes the standard dialect end every response, success
@@ -33,13 +33,13 @@ func WithVersion(fn func(r *http.Request) string) Option {
 //	"meta":{"apiVersion":"2025-06-01","responseTime":42}
 //
 // apiVersion is the request's version ([WithVersion]); responseTime is the
-// whole milliseconds between the moment the request-ID middleware
-// ([Writer.RequestID]) saw the request and the response, by the writer's
+// whole milliseconds between the moment the envelope middleware
+// ([Writer.Handler]) saw the request and the response, by the writer's
 // clock. A member that is unknown (no version, no middleware) is left out,
 // and so is the object when both are. Other dialects ignore it. Default:
 // off, so the standard dialect is seeds/001 byte for byte.
 func WithResponseMeta() Option {
-	return func(w *Writer) { w.vers.responseMeta = true }
+	return func(o *options) { o.vers.responseMeta = true }
 }
 
 // newInfo returns the request information the request-ID middleware puts

@@ -37,8 +37,8 @@ func ExampleWithResponseMeta() {
 	wr := envelope.New(envelope.Standard(), envelope.WithResponseMeta(),
 		envelope.WithVersion(func(*http.Request) string { return "2025-06-01" }),
 		envelope.WithClock(clock))
-	h := wr.RequestID(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		wr.OK(w, r, Patient{"pat_1", "Smith"})
+	h := wr.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		wr.OK(w, r, Order{"ord_1", "open"})
 	}))
 	r := httptest.NewRequest("GET", "/patients/pat_1", nil)
 	r.Header.Set("X-Request-Id", "req_1705312200000_abc123")
@@ -46,5 +46,5 @@ func ExampleWithResponseMeta() {
 	h.ServeHTTP(rec, r)
 	fmt.Println(rec.Body.String())
 	// Output:
-	// {"success":true,"statusCode":200,"message":"Success","data":{"patient_id":"pat_1","family_name":"Smith"},"timestamp":"2024-01-15T10:30:00.000Z","requestId":"req_1705312200000_abc123","meta":{"apiVersion":"2025-06-01","responseTime":7}}
+	// {"success":true,"statusCode":200,"message":"Success","data":{"order_id":"ord_1","status":"open"},"timestamp":"2024-01-15T10:30:00.000Z","requestId":"req_1705312200000_abc123","meta":{"apiVersion":"2025-06-01","responseTime":7}}
 }

@@ -43,7 +43,7 @@ func serveVersioned(wr *envelope.Writer, apiVersion, id string, handle func(w ht
 		req.Header.Set("API-Version", apiVersion)
 	}
 	rec := httptest.NewRecorder()
-	wr.RequestID(http.HandlerFunc(handle)).ServeHTTP(rec, req)
+	wr.Handler(http.HandlerFunc(handle)).ServeHTTP(rec, req)
 	return rec
 }
 
@@ -126,7 +126,7 @@ func TestStandardResponseMeta(t *testing.T) {
 	}
 	notFound := func(wr *envelope.Writer) func(w http.ResponseWriter, r *http.Request) {
 		return func(w http.ResponseWriter, r *http.Request) {
-			wr.WriteError(w, r, problem.PatientNotFound.Newf("Patient with ID '%s' does not exist", "pat_invalid123").WithInstance("/patients/pat_invalid123"))
+			wr.WriteError(w, r, patientNotFound.Newf("Patient with ID '%s' does not exist", "pat_invalid123").WithInstance("/patients/pat_invalid123"))
 		}
 	}
 	listPatients := func(wr *envelope.Writer) func(w http.ResponseWriter, r *http.Request) {
@@ -163,7 +163,7 @@ func TestStandardResponseMeta(t *testing.T) {
 			}
 			opts := append([]envelope.Option{
 				envelope.WithClock(clock),
-				envelope.WithCatalog(problem.MustNewCatalog(parchment)), envelope.WithLogger(quiet),
+				envelope.WithCatalog(mustCatalog(parchment)), envelope.WithLogger(quiet),
 			}, tc.opts...)
 			wr := envelope.New(envelope.Standard(), opts...)
 			rec := serveVersioned(wr, tc.version, tc.id, tc.handle(wr))
@@ -178,7 +178,7 @@ func TestStandardResponseMetaNothingKnown(t *testing.T) {
 	wr := envelope.New(envelope.Standard(), envelope.WithResponseMeta(),
 		envelope.WithClock(func() time.Time { return time.Date(2024, 1, 15, 10, 30, 0, 0, time.UTC) }),
 		envelope.WithRequestIDs(func(time.Time) string { return "req_1705312200000_mno345" }),
-		envelope.WithCatalog(problem.MustNewCatalog(parchment)), envelope.WithLogger(quiet))
+		envelope.WithCatalog(mustCatalog(parchment)), envelope.WithLogger(quiet))
 	rec := httptest.NewRecorder()
 	wr.WriteError(rec, httptest.NewRequest(http.MethodGet, "/", nil), problem.AuthenticationRequired.New("Valid authentication token is required"))
 	checkGolden(t, "standard_unauthorized", rec.Body.Bytes())

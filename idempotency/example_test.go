@@ -152,7 +152,7 @@ func ExampleWithScope() {
 }
 
 func ExampleDefinitions() {
-	catalog := problem.MustNewCatalog("https://api.example.com/problems/")
+	catalog, _ := problem.NewCatalog("https://api.example.com/problems/")
 	if err := catalog.Register(idempotency.Definitions()...); err != nil {
 		fmt.Println(err)
 	}

@@ -367,7 +367,7 @@ func ExampleNewContext() {
 }
 
 func ExampleDefinitions() {
-	catalog := problem.MustNewCatalog("https://api.example.com/errors/")
+	catalog, _ := problem.NewCatalog("https://api.example.com/errors/")
 	if err := catalog.Register(signature.Definitions()...); err != nil {
 		fmt.Println(err)
 		return

@@ -37,9 +37,7 @@ func get(h http.Handler, path string, show []string, headers ...string) {
 // error writer in the request context, where the version middleware finds
 // it.
 func withAPI(wr *envelope.Writer, h http.Handler) http.Handler {
-	return wr.RequestID(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeHTTP(w, r.WithContext(problem.ContextWithWriter(r.Context(), wr)))
-	}))
+	return wr.Handler(h)
 }
 
 func fixed(s string) func() time.Time {
@@ -229,7 +227,7 @@ func ExampleDeprecation_Handler() {
 // Past the sunset the route answers 410 in the API's dialect.
 func ExampleWithSunset() {
 	wr := envelope.New(envelope.Standard(), envelope.WithClock(fixed("2024-01-15T10:30:00Z")),
-		envelope.WithCatalog(problem.MustNewCatalog("https://parchment.health/errors/")))
+		envelope.WithCatalog(catalog("https://parchment.health/errors/")))
 	dep, _ := version.NewDeprecation(day("2026-06-01"), version.WithSunset(day("2027-06-30")),
 		version.WithSuccessor("/v2/patients"), version.WithClock(fixed("2027-06-30T00:00:00Z")))
 	get(withAPI(wr, dep.Handler(http.NotFoundHandler())), "/api/v1/patients", []string{"Sunset"}, "X-Request-Id", "req_1")
@@ -318,4 +316,12 @@ func ExampleConfigError() {
 	var ce *version.ConfigError
 	fmt.Println(errors.As(err, &ce), ce.Option, "|", err)
 	// Output: true WithDefault | version: WithDefault: applies to a Negotiator only
+}
+
+func catalog(base string) *problem.Catalog {
+	c, err := problem.NewCatalog(base)
+	if err != nil {
+		panic(err)
+	}
+	return c
 }

@@ -7,7 +7,7 @@ import "github.com/apikit-go/apikit/problem"
 // webhooks/endpoint-refused, with the reason as its detail. A service that
 // lets partners register endpoint URLs can answer with it directly.
 var EndpointRefused = problem.MustDefine("webhooks/endpoint-refused", 422, "Endpoint refused",
-	problem.TypeURI("endpoint-refused"))
+	problem.WithType("endpoint-refused"))
 
 // Definitions returns the problem definitions of this package, in a new
 // slice, for registering in a problem.Catalog.

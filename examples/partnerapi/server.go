@@ -83,8 +83,11 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 
 	// Problems: the standard catalog plus the demo's own, with the type
 	// URIs of seeds/001.
-	catalog := problem.MustNewCatalog("https://parchment.health/errors/")
-	if err := catalog.Register(UnknownPatient, ReferralNotFound, InvalidPrescription); err != nil {
+	catalog, err := problem.NewCatalog("https://parchment.health/errors/")
+	if err != nil {
+		return nil, err
+	}
+	if err := catalog.Register(PatientNotFound, PartnerPatientIDConflict, UnknownPatient, ReferralNotFound, InvalidPrescription); err != nil {
 		return nil, err
 	}
 	writer := func(d envelope.Dialect, opts ...envelope.Option) *envelope.Writer {
@@ -223,42 +226,41 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 	std.Handle("GET /api/v1/patients", v1List.Handler(http.HandlerFunc(s.listPatients)))
 	std.HandleFunc("GET /api/v1/patients/{id}", s.getPatient)
 	std.HandleFunc("DELETE /api/v1/patients/{id}", s.deletePatient)
-	std.Handle("/", notFound(s.std))
 
 	rec := http.NewServeMux()
 	rec.HandleFunc("GET /v2/patients", s.listPatientRecords)
-	rec.Handle("/", notFound(s.records))
 
 	meta := http.NewServeMux()
 	meta.Handle("POST /functions/v1/referrals", verifier.Handler(idemMeta(http.HandlerFunc(s.createReferral))))
 	meta.HandleFunc("GET /functions/v1/referrals/{id}", s.getReferral)
-	meta.Handle("/", notFound(s.meta))
 
 	ack := http.NewServeMux()
 	ack.HandleFunc("POST /partner/prescriptions", s.createPrescription)
-	ack.Handle("/", notFound(s.ack))
 
-	// Every group: panics become the dialect's 500, then the partner is
-	// authenticated and rate limited, all answering in the group's dialect.
+	// Every group: the group's writer in the context (every error, also
+	// from middleware, in the group's dialect), panics as the dialect's
+	// 500, then the partner is authenticated and rate limited. Unknown
+	// routes are 404s and known paths with the wrong method 405s with
+	// Allow, in the group's dialect (Routes).
 	group := func(wr *envelope.Writer, h http.Handler) http.Handler {
 		limited := ratelimit.Middleware(limiter,
 			ratelimit.Key(func(r *http.Request) string { return partnerOf(r.Context()) }),
 			ratelimit.ErrorWriter(wr))(h)
-		return wr.Recover(authenticate(wr, limited))
+		return wr.Handler(authenticate(wr, limited))
 	}
 	root := http.NewServeMux()
 	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		s.std.OK(w, r, map[string]string{"status": "ok"})
 	})
-	root.Handle("/api/v1/", group(s.std, std))
-	root.Handle("/v2/", group(s.records, rec))
-	root.Handle("/functions/v1/", group(s.meta, negotiator.Handler(meta)))
-	root.Handle("/partner/", group(s.ack, ack))
-	root.Handle("/", s.std.Recover(notFound(s.std)))
+	root.Handle("/api/v1/", group(s.std, s.std.Routes(std)))
+	root.Handle("/v2/", group(s.records, s.records.Routes(rec)))
+	root.Handle("/functions/v1/", group(s.meta, negotiator.Handler(s.meta.Routes(meta))))
+	root.Handle("/partner/", group(s.ack, s.ack.Routes(ack)))
 
 	// Outermost: every response gets an X-Request-Id, every request a log
-	// line carrying it.
-	s.Handler = s.std.RequestID(logRequests(cfg.Logger, root))
+	// line carrying it; anything outside the groups answers in the
+	// standard dialect.
+	s.Handler = s.std.Handler(logRequests(cfg.Logger, s.std.Routes(root)))
 	ok = true
 	return s, nil
 }
@@ -272,8 +274,3 @@ func (s *server) Close() {
 }
 
 // notFound answers every request with a 404 in wr's dialect.
-func notFound(wr *envelope.Writer) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		wr.WriteError(w, r, problem.ResourceNotFound.New("No such route").WithInstance(r.URL.Path))
-	})
-}

@@ -58,29 +58,33 @@ func tenantOf(r *http.Request) string { return r.Header.Get("X-Tenant") }
 func Example_problem() {
 	// snippet: problem
 	// Define each kind of error once; codes are class/reason.
-	var UnknownPatient = problem.MustDefine("referrals/unknown-patient", 422, "Unknown patient")
+	var UnknownAccount = problem.MustDefine("billing/unknown-account", 422, "Unknown account")
 
-	mux.HandleFunc("POST /referrals", func(w http.ResponseWriter, r *http.Request) {
-		err := UnknownPatient.Newf("Patient %q does not exist", "pat_1").WithInstance(r.URL.Path)
-		problem.Write(w, r, err) // application/problem+json, status 422
+	mux.HandleFunc("POST /invoices", func(w http.ResponseWriter, r *http.Request) {
+		err := UnknownAccount.Newf("Account %q does not exist", "acc_1").WithInstance(r.URL.Path)
+		problem.Write(w, r, err) // the API's dialect behind wr.Handler, else application/problem+json
 	})
 
 	// Any Go error becomes a problem; 5xx never show the error's text.
 	p := problem.From(fmt.Errorf("query: %w", context.DeadlineExceeded)) // 504 internal/timeout
 
 	// Client side: any dialect's error body back into a *problem.Problem.
-	resp, err := http.Get("https://api.example.com/patients/pat_404")
+	resp, err := http.Get("https://api.example.com/orders/ord_404")
 	if err == nil && resp.StatusCode >= 400 {
 		p = problem.Parse(resp)
-		fmt.Println(errors.Is(p, problem.PatientNotFound), p.Code, p.Detail)
+		fmt.Println(errors.Is(p, problem.ResourceNotFound), p.Code, p.Detail)
 	}
 	// end snippet
 }
 
 func Example_envelope() {
 	// snippet: envelope
+	catalog, err := problem.NewCatalog("https://api.example.com/errors/")
+	if err != nil {
+		log.Fatal(err)
+	}
 	wr := envelope.New(envelope.Standard(), // or Meta("2025-01-01"), Ack(), Records(), Plain()
-		envelope.WithCatalog(problem.MustNewCatalog("https://parchment.health/errors/")))
+		envelope.WithCatalog(catalog))
 
 	mux.HandleFunc("POST /patients", func(w http.ResponseWriter, r *http.Request) {
 		in, err := envelope.Decode[CreatePatient](r) // 400, 413, 415 or 422 naming the field
@@ -93,12 +97,15 @@ func Example_envelope() {
 			wr.WriteError(w, r, err) // any Go error, in the dialect's error format
 			return
 		}
-		wr.Created(w, r, "/patients/"+p.ID, p, envelope.Message("Patient created successfully"))
+		wr.Created(w, r, "/patients/"+p.ID, p, envelope.WithMessage("Patient created"))
 	})
 	mux.Handle("GET /patients/{id}", envelope.Handle(wr, func(r *http.Request) (Patient, error) {
 		return store.Get(r.Context(), r.PathValue("id"))
 	}))
-	handler := wr.RequestID(wr.Recover(mux)) // X-Request-Id on every response; panics become 500s
+	// Request IDs, the writer in every request's context (so middleware
+	// errors use the dialect), panics as 500s, unknown routes as 404s and
+	// wrong methods as 405s with Allow: one middleware.
+	handler := wr.Handler(mux)
 	// end snippet
 	_ = handler
 }
