@@ -28,8 +28,13 @@ func (wr *Writer) Problem(err error) *problem.Problem {
 // implements [problem.ErrorWriter]. Any Go error is accepted: problems and
 // definitions keep their status and code, anything else becomes a 500
 // whose body never shows the error's text. 5xx errors are logged with
-// their cause. Retry-After is set when the problem carries one.
+// their cause. A request its own client cancelled is answered 499
+// ([problem.ClientClosed]) and not logged. Retry-After is set when the
+// problem carries one.
 func (wr *Writer) WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	if cc := problem.ClientClosed(r, err); cc != nil {
+		err = cc // 499, not logged: not a server failure
+	}
 	p := wr.Problem(err)
 	if p == nil {
 		p = problem.InternalError.New(problem.DetailInternal)

@@ -98,7 +98,9 @@ type client struct {
 // start runs the server as main does, on a free port, until the test ends.
 func start(t *testing.T, cfg config) *client {
 	t.Helper()
-	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := newServer(ctx, cfg)
 	if err != nil {
