@@ -110,7 +110,7 @@ func start(t *testing.T, cfg config) *client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 5 * time.Second}
+	hs := newHTTPServer(srv, cfg.Logger)
 	done := make(chan error, 1)
 	go func() { done <- hs.Serve(ln) }()
 	t.Cleanup(func() {

@@ -14,6 +14,11 @@ var (
 	UnknownPatient      = problem.MustDefine("referrals/unknown-patient", http.StatusUnprocessableEntity, "Unknown patient")
 	ReferralNotFound    = problem.MustDefine("referrals/not-found", http.StatusNotFound, "Referral not found")
 	InvalidPrescription = problem.MustDefine("prescriptions/invalid", http.StatusUnprocessableEntity, "Invalid prescription")
+	// A partner that keeps as many patients (referrals) as the demo holds
+	// per partner must delete some first: 409, a conflict with the state
+	// of its collection that the caller can resolve, not a server failure.
+	PatientLimitReached  = problem.MustDefine("patients/limit-reached", http.StatusConflict, "Patient limit reached")
+	ReferralLimitReached = problem.MustDefine("referrals/limit-reached", http.StatusConflict, "Referral limit reached")
 )
 
 // createdPatient is the data of a 201 from POST /api/v1/patients.
@@ -41,6 +46,12 @@ func (s *server) createPatient(w http.ResponseWriter, r *http.Request) {
 	if errors.Is(err, errPartnerIDConflict) {
 		s.std.WriteError(w, r, problem.PartnerPatientIDConflict.Newf(
 			"Partner patient ID '%s' is already in use by another patient. Please use a unique identifier.", in.PartnerPatientID))
+		return
+	}
+	if errors.Is(err, errPatientLimit) {
+		s.std.WriteError(w, r, PatientLimitReached.Newf(
+			"This partner already has %d patients, the most this API keeps; delete some before creating more.", s.store.maxPatients).
+			WithExtension("limit", s.store.maxPatients))
 		return
 	}
 	if err != nil {
@@ -97,6 +108,12 @@ func (s *server) createReferral(w http.ResponseWriter, r *http.Request) {
 			WithExtension("patientId", in.PatientID))
 		return
 	}
+	if errors.Is(err, errReferralLimit) {
+		s.meta.WriteError(w, r, ReferralLimitReached.Newf(
+			"This partner already has %d referrals, the most this API keeps.", s.store.maxReferrals).
+			WithExtension("limit", s.store.maxReferrals))
+		return
+	}
 	if err != nil {
 		s.meta.WriteError(w, r, err)
 		return
@@ -147,6 +164,14 @@ func (s *server) createPrescription(w http.ResponseWriter, r *http.Request) {
 			problem.FieldError{Field: "metadata.requestID", Message: "Request ID is required", Code: problem.FieldRequired}))
 		return
 	}
+	if errs := appendTooLong(nil,
+		tooLong("metadata.requestID", "Request ID", in.Metadata.RequestID, maxRequestIDLen),
+		tooLong("metadata.requestTimestamp", "Request timestamp", in.Metadata.RequestTimestamp, maxTimestampLen),
+		tooLong("metadata.responseTimestamp", "Response timestamp", in.Metadata.ResponseTimestamp, maxTimestampLen),
+	); len(errs) > 0 {
+		s.ack.WriteError(w, r, problem.InvalidRequest.New("The request metadata is invalid").WithFields(errs...))
+		return
+	}
 	if errs := in.Prescription.validate(); len(errs) > 0 {
 		s.ack.OK(w, r, envelope.Acknowledgement{
 			Type:  envelope.AckError,
@@ -178,7 +203,10 @@ func (p *prescription) validate() []problem.FieldError {
 	if p.Quantity < 1 || p.Quantity > 1000 {
 		errs = append(errs, problem.FieldError{Field: "prescription.quantity", Message: "Quantity must be between 1 and 1000", Code: problem.FieldInvalidFormat})
 	}
-	return errs
+	return appendTooLong(errs,
+		tooLong("prescription.patient_id", "Patient ID", p.PatientID, maxIDLen),
+		tooLong("prescription.medication", "Medication", p.Medication, maxMedicationLen),
+		tooLong("prescription.instructions", "Instructions", p.Instructions, maxInstructionsLen))
 }
 
 // absoluteURL returns path on the host the request came to.

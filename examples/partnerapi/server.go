@@ -25,10 +25,13 @@ import (
 	"github.com/apikit-go/apikit/version"
 )
 
-// The v1 patient list's deprecation and sunset dates, unless flags say otherwise.
+// The v1 patient list's deprecation and sunset dates, and how many patients
+// and referrals each partner may keep, unless flags say otherwise.
 const (
 	defaultV1Deprecated = "2026-06-01"
 	defaultV1Sunset     = "2027-06-30"
+	defaultMaxPatients  = 10_000
+	defaultMaxReferrals = 10_000
 )
 
 // config is what the flags set.
@@ -40,8 +43,13 @@ type config struct {
 	PostgresURL   string
 	V1Deprecated  time.Time // the v1 patient list is deprecated from then on
 	V1Sunset      time.Time // and answers 410 from then on
-	Logger        *slog.Logger
-	Now           func() time.Time // nil means time.Now
+	// MaxPatients and MaxReferrals bound what each partner keeps in
+	// memory; 0 means defaultMaxPatients, defaultMaxReferrals. A create
+	// beyond them is a 409 patients/limit-reached or referrals/limit-reached.
+	MaxPatients  int
+	MaxReferrals int
+	Logger       *slog.Logger
+	Now          func() time.Time // nil means time.Now
 }
 
 // server is the demo API: one http.Handler over every route, and the
@@ -61,7 +69,16 @@ type server struct {
 
 // newServer builds the API from cfg: writers, stores, middleware, routes.
 func newServer(ctx context.Context, cfg config) (*server, error) {
-	s := &server{now: cfg.Now, store: newStore()}
+	if cfg.MaxPatients == 0 {
+		cfg.MaxPatients = defaultMaxPatients
+	}
+	if cfg.MaxReferrals == 0 {
+		cfg.MaxReferrals = defaultMaxReferrals
+	}
+	if cfg.MaxPatients < 0 || cfg.MaxReferrals < 0 {
+		return nil, fmt.Errorf("-max-patients %d, -max-referrals %d: want a positive number", cfg.MaxPatients, cfg.MaxReferrals)
+	}
+	s := &server{now: cfg.Now, store: newStore(cfg.MaxPatients, cfg.MaxReferrals)}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -84,7 +101,7 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 	// Problems: the standard catalog plus the demo's own, with the type
 	// URIs of seeds/001.
 	catalog := problem.MustNewCatalog("https://parchment.health/errors/")
-	if err := catalog.Register(UnknownPatient, ReferralNotFound, InvalidPrescription); err != nil {
+	if err := catalog.Register(UnknownPatient, ReferralNotFound, InvalidPrescription, PatientLimitReached, ReferralLimitReached); err != nil {
 		return nil, err
 	}
 	writer := func(d envelope.Dialect, opts ...envelope.Option) *envelope.Writer {
