@@ -21,7 +21,9 @@ var (
 	ReferralLimitReached = problem.MustDefine("referrals/limit-reached", http.StatusConflict, "Referral limit reached")
 )
 
-// createdPatient is the data of a 201 from POST /api/v1/patients.
+// createdPatient is the data of a 201 from POST /api/v1/patients. URL is
+// the patient's address under -base-url, or relative without it: never
+// built from the request's Host header, which the caller controls.
 type createdPatient struct {
 	PatientID        string `json:"patient_id"`
 	PartnerPatientID string `json:"partner_patient_id"`
@@ -60,7 +62,7 @@ func (s *server) createPatient(w http.ResponseWriter, r *http.Request) {
 	}
 	location := "/api/v1/patients/" + p.PatientID
 	s.std.Created(w, r, location, createdPatient{
-		PatientID: p.PatientID, PartnerPatientID: p.PartnerPatientID, URL: absoluteURL(r, location),
+		PatientID: p.PatientID, PartnerPatientID: p.PartnerPatientID, URL: s.baseURL + location,
 	}, envelope.Message("Patient created successfully"))
 }
 
@@ -207,13 +209,4 @@ func (p *prescription) validate() []problem.FieldError {
 		tooLong("prescription.patient_id", "Patient ID", p.PatientID, maxIDLen),
 		tooLong("prescription.medication", "Medication", p.Medication, maxMedicationLen),
 		tooLong("prescription.instructions", "Instructions", p.Instructions, maxInstructionsLen))
-}
-
-// absoluteURL returns path on the host the request came to.
-func absoluteURL(r *http.Request, path string) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host + path
 }

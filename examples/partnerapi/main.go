@@ -14,6 +14,11 @@
 // Flags:
 //
 //	-addr            listen address (default 127.0.0.1:8080)
+//	-base-url URL    the API's public address, such as https://api.example.com:
+//	                 the url of a created patient and the Link headers of lists
+//	                 are absolute under it; without it (the default) they are
+//	                 relative ("/api/v1/patients/pat_…"). The Host header is
+//	                 never used: the caller controls it.
 //	-rate            requests per partner per window, N/DURATION (default 100/1m)
 //	-signing-secret  Standard Webhooks secret for POST /functions/v1/referrals
 //	                 (default DemoSigningSecret)
@@ -74,6 +79,7 @@ func run(args []string) error {
 	fs := flag.NewFlagSet("partnerapi", flag.ContinueOnError)
 	var cfg config
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "listen address")
+	fs.StringVar(&cfg.BaseURL, "base-url", "", "public base URL of absolute links, e.g. https://api.example.com (default: relative links)")
 	fs.StringVar(&cfg.Rate, "rate", "100/1m", "requests per partner per window, N/DURATION")
 	fs.StringVar(&cfg.SigningSecret, "signing-secret", DemoSigningSecret, "Standard Webhooks secret (whsec_…) for signed referral requests")
 	fs.StringVar(&cfg.RedisURL, "redis", "", "Redis URL for idempotency keys and rate limits (optional)")

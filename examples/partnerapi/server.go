@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -37,6 +40,7 @@ const (
 // config is what the flags set.
 type config struct {
 	Addr          string
+	BaseURL       string // absolute URLs (url, Link) start with it; "" writes relative ones
 	Rate          string // N/DURATION
 	SigningSecret string // whsec_…
 	RedisURL      string
@@ -56,8 +60,9 @@ type config struct {
 // resources to release on shutdown.
 type server struct {
 	http.Handler
-	now   func() time.Time
-	store *store
+	now     func() time.Time
+	store   *store
+	baseURL string // "" or scheme://host[/prefix] without a trailing slash
 
 	// One envelope.Writer per wire style: it decides what every response,
 	// success or error, of its routes looks like.
@@ -78,7 +83,11 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 	if cfg.MaxPatients < 0 || cfg.MaxReferrals < 0 {
 		return nil, fmt.Errorf("-max-patients %d, -max-referrals %d: want a positive number", cfg.MaxPatients, cfg.MaxReferrals)
 	}
-	s := &server{now: cfg.Now, store: newStore(cfg.MaxPatients, cfg.MaxReferrals)}
+	baseURL, err := parseBaseURL(cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	s := &server{now: cfg.Now, store: newStore(cfg.MaxPatients, cfg.MaxReferrals), baseURL: baseURL}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -191,10 +200,16 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 		return nil, err
 	}
 	scope := pagination.WithScope(func(r *http.Request) string { return partnerOf(r.Context()) })
-	if s.pager, err = pagination.New(keys, scope, pagination.WithLimits(50, 100), pagination.WithOffset(1_000_000)); err != nil {
+	// Link headers: relative, or under -base-url; never from the Host header.
+	common := []pagination.Option{scope}
+	if s.baseURL != "" {
+		common = append(common, pagination.WithBaseURL(s.baseURL))
+	}
+	common = slices.Clip(common)
+	if s.pager, err = pagination.New(keys, append(common, pagination.WithLimits(50, 100), pagination.WithOffset(1_000_000))...); err != nil {
 		return nil, err
 	}
-	if s.recordsPager, err = pagination.New(keys, scope, pagination.WithStyle(pagination.RecordsStyle), pagination.WithLimits(10, 100)); err != nil {
+	if s.recordsPager, err = pagination.New(keys, append(common, pagination.WithStyle(pagination.RecordsStyle), pagination.WithLimits(10, 100))...); err != nil {
 		return nil, err
 	}
 
@@ -293,4 +308,19 @@ func notFound(wr *envelope.Writer) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		wr.WriteError(w, r, problem.ResourceNotFound.New("No such route").WithInstance(r.URL.Path))
 	})
+}
+
+// parseBaseURL checks -base-url: empty, or an http or https URL with a
+// host and an optional path prefix, no user info, query or fragment. It
+// returns it without a trailing slash.
+func parseBaseURL(base string) (string, error) {
+	if base == "" {
+		return "", nil
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.Opaque != "" {
+		return "", fmt.Errorf("-base-url %q: want an http or https URL such as https://api.example.com, without query or fragment", base)
+	}
+	return u.Scheme + "://" + u.Host + strings.TrimSuffix(u.EscapedPath(), "/"), nil
 }
