@@ -16,9 +16,13 @@ import (
 // catalog ([problem.Catalog.From], which is [problem.From] without a
 // catalog): problems and definitions keep their status and code, anything
 // else becomes a 500 whose body never shows the error's text. 5xx errors
-// are logged with their cause. Retry-After and the problem's own headers
+// are logged with their cause. A request its own client cancelled is
+// answered 499 ([problem.ClientClosed]) and not logged. Retry-After and the problem's own headers
 // (WWW-Authenticate, Allow, …) are set.
 func (wr *Writer) WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	if cc := problem.ClientClosed(r, err); cc != nil {
+		err = cc // 499, not logged: not a server failure
+	}
 	p, ok := err.(*problem.Problem) // the common case, without errors.As
 	if !ok || p == nil {
 		p = wr.catalog.From(err)

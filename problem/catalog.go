@@ -36,6 +36,11 @@ var (
 	Timeout              = MustDefine("internal/timeout", 504, "Gateway timeout", WithType("timeout"))
 	MethodNotAllowed     = MustDefine("validation/method-not-allowed", 405, "Method not allowed", WithType("method-not-allowed"))
 	UnsupportedMediaType = MustDefine("validation/unsupported-media-type", 415, "Unsupported media type", WithType("unsupported-media-type"))
+	// ClientClosedRequest (499, the status nginx logs for it) answers a
+	// request whose own client cancelled it: net/http cancels a request's
+	// context when its connection closes or is half-closed. It is not a
+	// server failure, so it is never logged as one.
+	ClientClosedRequest = MustDefine("internal/client-closed-request", 499, "Client closed request", WithType("client-closed-request"))
 )
 
 // standard returns the definitions of the standard catalog, in a new slice.
@@ -45,7 +50,7 @@ func standard() []Definition {
 		AuthenticationRequired, InvalidToken, TokenExpired, InsufficientScope, AccessDenied,
 		ResourceNotFound, ResourceConflict,
 		BusinessRuleViolation, RateLimitExceeded, InternalError, ServiceUnavailable,
-		RequestTooLarge, Timeout, MethodNotAllowed, UnsupportedMediaType,
+		RequestTooLarge, Timeout, MethodNotAllowed, UnsupportedMediaType, ClientClosedRequest,
 	}
 }
 

@@ -57,7 +57,7 @@ func ExampleNewCatalog() {
 	// <nil>
 	// true https://api.example.com/errors/resource-not-found
 	// problem: base URI "errors/" is not absolute
-	// 19 about:blank
+	// 20 about:blank
 }
 
 func ExampleWithRetryable() {

@@ -99,8 +99,8 @@ func TestStandardCatalogStatuses(t *testing.T) {
 			t.Errorf("standard code %q: %v", d.Code(), err)
 		}
 	}
-	if len(got) != len(want)+4 { // + request-too-large, timeout, method-not-allowed, unsupported-media-type
-		t.Errorf("standard catalog has %d types, want %d: a type was added or removed", len(got), len(want)+4)
+	if len(got) != len(want)+5 { // + request-too-large, timeout, method-not-allowed, unsupported-media-type, client-closed-request
+		t.Errorf("standard catalog has %d types, want %d: a type was added or removed", len(got), len(want)+5)
 	}
 	for _, demo := range []string{"patient-not-found", "partner-patient-id-conflict"} {
 		if _, ok := got[demo]; ok {

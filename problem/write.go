@@ -2,6 +2,7 @@ package problem
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -52,6 +53,9 @@ func Write(w http.ResponseWriter, r *http.Request, err error) {
 // is left out for HEAD requests. Should an extension member fail to encode,
 // the problem is written without its extensions rather than not at all.
 func (pw Writer) WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	if cc := ClientClosed(r, err); cc != nil {
+		err = cc // 499, not logged: not a server failure
+	}
 	p := pw.Catalog.From(err)
 	if p == nil {
 		p = InternalError.New(detailInternal)
@@ -117,4 +121,18 @@ func SetHeaders(h http.Header, p *Problem) {
 	if p.StatusCode() == http.StatusUnauthorized && h.Get("WWW-Authenticate") == "" {
 		h.Set("WWW-Authenticate", "Bearer")
 	}
+}
+
+// ClientClosed returns a [ClientClosedRequest] problem wrapping err when
+// err is the failure of a request that its own client cancelled, else nil:
+// r's context is canceled (net/http cancels it when the connection closes
+// or is half-closed) and err is or wraps [context.Canceled], such as the
+// error of a store call made with r's context, even inside a 5xx problem.
+// [Writer] and envelope.Writer answer such a request with it (499) rather
+// than as a server failure, so it is never logged as one.
+func ClientClosed(r *http.Request, err error) *Problem {
+	if r == nil || !errors.Is(r.Context().Err(), context.Canceled) || !errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return ClientClosedRequest.Wrap(err, "The client closed the request before it was answered")
 }

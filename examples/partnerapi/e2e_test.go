@@ -99,7 +99,9 @@ type client struct {
 // start runs the server as main does, on a free port, until the test ends.
 func start(t *testing.T, cfg config) *client {
 	t.Helper()
-	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := newServer(ctx, cfg)
 	if err != nil {
@@ -109,7 +111,7 @@ func start(t *testing.T, cfg config) *client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 5 * time.Second}
+	hs := newHTTPServer(srv, cfg.Logger)
 	done := make(chan error, 1)
 	go func() { done <- hs.Serve(ln) }()
 	t.Cleanup(func() {

@@ -18,9 +18,16 @@ var (
 	UnknownPatient      = problem.MustDefine("referrals/unknown-patient", http.StatusUnprocessableEntity, "Unknown patient")
 	ReferralNotFound    = problem.MustDefine("referrals/not-found", http.StatusNotFound, "Referral not found")
 	InvalidPrescription = problem.MustDefine("prescriptions/invalid", http.StatusUnprocessableEntity, "Invalid prescription")
+	// A partner that keeps as many patients (referrals) as the demo holds
+	// per partner must delete some first: 409, a conflict with the state
+	// of its collection that the caller can resolve, not a server failure.
+	PatientLimitReached  = problem.MustDefine("patients/limit-reached", http.StatusConflict, "Patient limit reached")
+	ReferralLimitReached = problem.MustDefine("referrals/limit-reached", http.StatusConflict, "Referral limit reached")
 )
 
-// createdPatient is the data of a 201 from POST /api/v1/patients.
+// createdPatient is the data of a 201 from POST /api/v1/patients. URL is
+// the patient's address under -base-url, or relative without it: never
+// built from the request's Host header, which the caller controls.
 type createdPatient struct {
 	PatientID        string `json:"patient_id"`
 	PartnerPatientID string `json:"partner_patient_id"`
@@ -47,13 +54,19 @@ func (s *server) createPatient(w http.ResponseWriter, r *http.Request) {
 			"Partner patient ID '%s' is already in use by another patient. Please use a unique identifier.", in.PartnerPatientID))
 		return
 	}
+	if errors.Is(err, errPatientLimit) {
+		s.std.WriteError(w, r, PatientLimitReached.Newf(
+			"This partner already has %d patients, the most this API keeps; delete some before creating more.", s.store.maxPatients).
+			WithExtension("limit", s.store.maxPatients))
+		return
+	}
 	if err != nil {
 		s.std.WriteError(w, r, err)
 		return
 	}
 	location := "/api/v1/patients/" + p.PatientID
 	s.std.Created(w, r, location, createdPatient{
-		PatientID: p.PatientID, PartnerPatientID: p.PartnerPatientID, URL: absoluteURL(r, location),
+		PatientID: p.PatientID, PartnerPatientID: p.PartnerPatientID, URL: s.baseURL + location,
 	}, envelope.WithMessage("Patient created successfully"))
 }
 
@@ -99,6 +112,12 @@ func (s *server) createReferral(w http.ResponseWriter, r *http.Request) {
 	if errors.Is(err, errNotFound) {
 		s.meta.WriteError(w, r, UnknownPatient.Newf("Patient '%s' does not exist", in.PatientID).
 			WithExtension("patientId", in.PatientID))
+		return
+	}
+	if errors.Is(err, errReferralLimit) {
+		s.meta.WriteError(w, r, ReferralLimitReached.Newf(
+			"This partner already has %d referrals, the most this API keeps.", s.store.maxReferrals).
+			WithExtension("limit", s.store.maxReferrals))
 		return
 	}
 	if err != nil {
@@ -151,6 +170,14 @@ func (s *server) createPrescription(w http.ResponseWriter, r *http.Request) {
 			problem.FieldError{Field: "metadata.requestID", Message: "Request ID is required", Code: problem.FieldValidationError}))
 		return
 	}
+	if errs := appendTooLong(nil,
+		tooLong("metadata.requestID", "Request ID", in.Metadata.RequestID, maxRequestIDLen),
+		tooLong("metadata.requestTimestamp", "Request timestamp", in.Metadata.RequestTimestamp, maxTimestampLen),
+		tooLong("metadata.responseTimestamp", "Response timestamp", in.Metadata.ResponseTimestamp, maxTimestampLen),
+	); len(errs) > 0 {
+		s.ack.WriteError(w, r, problem.InvalidRequest.New("The request metadata is invalid").WithFields(errs...))
+		return
+	}
 	if errs := in.Prescription.validate(); len(errs) > 0 {
 		s.ack.OK(w, r, envelope.Acknowledgement{
 			Type:  envelope.AckError,
@@ -182,14 +209,8 @@ func (p *prescription) validate() []problem.FieldError {
 	if p.Quantity < 1 || p.Quantity > 1000 {
 		errs = append(errs, problem.FieldError{Field: "prescription.quantity", Message: "Quantity must be between 1 and 1000", Code: problem.FieldInvalidFormat})
 	}
-	return errs
-}
-
-// absoluteURL returns path on the host the request came to.
-func absoluteURL(r *http.Request, path string) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host + path
+	return appendTooLong(errs,
+		tooLong("prescription.patient_id", "Patient ID", p.PatientID, maxIDLen),
+		tooLong("prescription.medication", "Medication", p.Medication, maxMedicationLen),
+		tooLong("prescription.instructions", "Instructions", p.Instructions, maxInstructionsLen))
 }

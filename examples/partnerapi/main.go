@@ -14,6 +14,11 @@
 // Flags:
 //
 //	-addr            listen address (default 127.0.0.1:8080)
+//	-base-url URL    the API's public address, such as https://api.example.com:
+//	                 the url of a created patient and the Link headers of lists
+//	                 are absolute under it; without it (the default) they are
+//	                 relative ("/api/v1/patients/pat_…"). The Host header is
+//	                 never used: the caller controls it.
 //	-rate            requests per partner per window, N/DURATION (default 100/1m)
 //	-signing-secret  Standard Webhooks secret for POST /functions/v1/referrals
 //	                 (default DemoSigningSecret)
@@ -26,6 +31,15 @@
 //	                 of GET /v2/patients (default 2026-06-01)
 //	-v1-sunset       date from which GET /api/v1/patients answers 410 Gone
 //	                 (default 2027-06-30)
+//	-max-patients    patients each partner may keep (default 10000); one more
+//	                 is a 409 patients/limit-reached until some are deleted
+//	-max-referrals   referrals each partner may keep (default 10000); one more
+//	                 is a 409 referrals/limit-reached
+//
+// Every free-text field is bounded (names 100 characters, reasons and
+// instructions 1000, ids 64 or 128): a longer one is a 422 validation
+// failure naming the field. Request bodies are limited to 1 MiB (413) and
+// request headers to 32 KiB (431).
 //
 // Referrals negotiate their API version: an API-Version request header of
 // 2025-01-01 (the default) or 2025-06-01, echoed in the response header and
@@ -65,12 +79,15 @@ func run(args []string) error {
 	fs := flag.NewFlagSet("partnerapi", flag.ContinueOnError)
 	var cfg config
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "listen address")
+	fs.StringVar(&cfg.BaseURL, "base-url", "", "public base URL of absolute links, e.g. https://api.example.com (default: relative links)")
 	fs.StringVar(&cfg.Rate, "rate", "100/1m", "requests per partner per window, N/DURATION")
 	fs.StringVar(&cfg.SigningSecret, "signing-secret", DemoSigningSecret, "Standard Webhooks secret (whsec_…) for signed referral requests")
 	fs.StringVar(&cfg.RedisURL, "redis", "", "Redis URL for idempotency keys and rate limits (optional)")
 	fs.StringVar(&cfg.PostgresURL, "postgres", "", "PostgreSQL URL for idempotency keys (optional)")
 	v1Deprecated := fs.String("v1-deprecated", defaultV1Deprecated, "date (YYYY-MM-DD) from which GET /api/v1/patients is deprecated")
 	v1Sunset := fs.String("v1-sunset", defaultV1Sunset, "date (YYYY-MM-DD) from which GET /api/v1/patients answers 410 Gone")
+	fs.IntVar(&cfg.MaxPatients, "max-patients", defaultMaxPatients, "patients each partner may keep in memory")
+	fs.IntVar(&cfg.MaxReferrals, "max-referrals", defaultMaxReferrals, "referrals each partner may keep in memory")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -96,14 +113,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{
-		Handler:           srv,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
-	}
+	hs := newHTTPServer(srv, cfg.Logger)
 	cfg.Logger.Info("partnerapi listening", "addr", ln.Addr().String())
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
@@ -123,4 +133,24 @@ func run(args []string) error {
 		return err
 	}
 	return nil
+}
+
+// maxHeaderBytes bounds the request line and headers the server reads
+// (net/http allows 4 KiB more); a bigger request is a 431. The demo's
+// largest headers (a bearer token, signatures, an idempotency key) need
+// well under 2 KiB.
+const maxHeaderBytes = 32 << 10
+
+// newHTTPServer returns the server that serves h: timeouts for slow
+// clients and bounded headers.
+func newHTTPServer(h http.Handler, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
 }

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -25,31 +28,41 @@ import (
 	"github.com/apikit-go/apikit/version"
 )
 
-// The v1 patient list's deprecation and sunset dates, unless flags say otherwise.
+// The v1 patient list's deprecation and sunset dates, and how many patients
+// and referrals each partner may keep, unless flags say otherwise.
 const (
 	defaultV1Deprecated = "2026-06-01"
 	defaultV1Sunset     = "2027-06-30"
+	defaultMaxPatients  = 10_000
+	defaultMaxReferrals = 10_000
 )
 
 // config is what the flags set.
 type config struct {
 	Addr          string
+	BaseURL       string // absolute URLs (url, Link) start with it; "" writes relative ones
 	Rate          string // N/DURATION
 	SigningSecret string // whsec_…
 	RedisURL      string
 	PostgresURL   string
 	V1Deprecated  time.Time // the v1 patient list is deprecated from then on
 	V1Sunset      time.Time // and answers 410 from then on
-	Logger        *slog.Logger
-	Now           func() time.Time // nil means time.Now
+	// MaxPatients and MaxReferrals bound what each partner keeps in
+	// memory; 0 means defaultMaxPatients, defaultMaxReferrals. A create
+	// beyond them is a 409 patients/limit-reached or referrals/limit-reached.
+	MaxPatients  int
+	MaxReferrals int
+	Logger       *slog.Logger
+	Now          func() time.Time // nil means time.Now
 }
 
 // server is the demo API: one http.Handler over every route, and the
 // resources to release on shutdown.
 type server struct {
 	http.Handler
-	now   func() time.Time
-	store *store
+	now     func() time.Time
+	store   *store
+	baseURL string // "" or scheme://host[/prefix] without a trailing slash
 
 	// One envelope.Writer per wire style: it decides what every response,
 	// success or error, of its routes looks like.
@@ -61,7 +74,20 @@ type server struct {
 
 // newServer builds the API from cfg: writers, stores, middleware, routes.
 func newServer(ctx context.Context, cfg config) (*server, error) {
-	s := &server{now: cfg.Now, store: newStore()}
+	if cfg.MaxPatients == 0 {
+		cfg.MaxPatients = defaultMaxPatients
+	}
+	if cfg.MaxReferrals == 0 {
+		cfg.MaxReferrals = defaultMaxReferrals
+	}
+	if cfg.MaxPatients < 0 || cfg.MaxReferrals < 0 {
+		return nil, fmt.Errorf("-max-patients %d, -max-referrals %d: want a positive number", cfg.MaxPatients, cfg.MaxReferrals)
+	}
+	baseURL, err := parseBaseURL(cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	s := &server{now: cfg.Now, store: newStore(cfg.MaxPatients, cfg.MaxReferrals), baseURL: baseURL}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -87,7 +113,7 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := catalog.Register(PatientNotFound, PartnerPatientIDConflict, UnknownPatient, ReferralNotFound, InvalidPrescription); err != nil {
+	if err := catalog.Register(PatientNotFound, PartnerPatientIDConflict, UnknownPatient, ReferralNotFound, InvalidPrescription, PatientLimitReached, ReferralLimitReached); err != nil {
 		return nil, err
 	}
 	writer := func(d envelope.Dialect, opts ...envelope.Option) *envelope.Writer {
@@ -177,10 +203,16 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 		return nil, err
 	}
 	scope := pagination.WithScope(func(r *http.Request) string { return partnerOf(r.Context()) })
-	if s.pager, err = pagination.New(keys, scope, pagination.WithLimits(50, 100), pagination.WithOffset(1_000_000)); err != nil {
+	// Link headers: relative, or under -base-url; never from the Host header.
+	common := []pagination.Option{scope}
+	if s.baseURL != "" {
+		common = append(common, pagination.WithBaseURL(s.baseURL))
+	}
+	common = slices.Clip(common)
+	if s.pager, err = pagination.New(keys, append(common, pagination.WithLimits(50, 100), pagination.WithOffset(1_000_000))...); err != nil {
 		return nil, err
 	}
-	if s.recordsPager, err = pagination.New(keys, scope, pagination.WithStyle(pagination.RecordsStyle), pagination.WithLimits(10, 100)); err != nil {
+	if s.recordsPager, err = pagination.New(keys, append(common, pagination.WithStyle(pagination.RecordsStyle), pagination.WithLimits(10, 100))...); err != nil {
 		return nil, err
 	}
 
@@ -273,4 +305,17 @@ func (s *server) Close() {
 	s.closers = nil
 }
 
-// notFound answers every request with a 404 in wr's dialect.
+// parseBaseURL checks -base-url: empty, or an http or https URL with a
+// host and an optional path prefix, no user info, query or fragment. It
+// returns it without a trailing slash.
+func parseBaseURL(base string) (string, error) {
+	if base == "" {
+		return "", nil
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.Opaque != "" {
+		return "", fmt.Errorf("-base-url %q: want an http or https URL such as https://api.example.com, without query or fragment", base)
+	}
+	return u.Scheme + "://" + u.Host + strings.TrimSuffix(u.EscapedPath(), "/"), nil
+}

@@ -35,13 +35,18 @@ type Referral struct {
 var (
 	errNotFound          = errors.New("partnerapi: not found")
 	errPartnerIDConflict = errors.New("partnerapi: partner patient id in use")
+	errPatientLimit      = errors.New("partnerapi: patient limit reached")
+	errReferralLimit     = errors.New("partnerapi: referral limit reached")
 )
 
 // store keeps every partner's data in memory. Each partner sees only its
-// own patients and referrals.
+// own patients and referrals, and keeps at most maxPatients patients and
+// maxReferrals referrals, so no partner can fill the memory the others
+// need.
 type store struct {
-	mu       sync.RWMutex
-	partners map[string]*partnerData
+	mu                        sync.RWMutex
+	partners                  map[string]*partnerData
+	maxPatients, maxReferrals int
 }
 
 type partnerData struct {
@@ -51,7 +56,9 @@ type partnerData struct {
 	referrals map[string]*Referral
 }
 
-func newStore() *store { return &store{partners: map[string]*partnerData{}} }
+func newStore(maxPatients, maxReferrals int) *store {
+	return &store{partners: map[string]*partnerData{}, maxPatients: maxPatients, maxReferrals: maxReferrals}
+}
 
 func (s *store) partner(name string) *partnerData {
 	d := s.partners[name]
@@ -63,7 +70,8 @@ func (s *store) partner(name string) *partnerData {
 }
 
 // createPatient stores p with a new id, unless its partner_patient_id is
-// already used by another of the partner's patients.
+// already used by another of the partner's patients or the partner has
+// maxPatients patients already.
 func (s *store) createPatient(partner string, p Patient, now time.Time) (Patient, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -72,6 +80,9 @@ func (s *store) createPatient(partner string, p Patient, now time.Time) (Patient
 		if _, dup := d.byPartner[p.PartnerPatientID]; dup {
 			return Patient{}, errPartnerIDConflict
 		}
+	}
+	if len(d.patients) >= s.maxPatients {
+		return Patient{}, errPatientLimit
 	}
 	p.PatientID = newID("pat_")
 	p.CreatedAt = now
@@ -157,9 +168,12 @@ func (s *store) listPatients(partner string, boundary []any, backward bool, offs
 func (s *store) createReferral(partner string, r Referral) (Referral, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	d := s.partner(partner)
-	if d.byID[r.PatientID] == nil {
+	d := s.partners[partner]
+	if d == nil || d.byID[r.PatientID] == nil {
 		return Referral{}, errNotFound
+	}
+	if len(d.referrals) >= s.maxReferrals {
+		return Referral{}, errReferralLimit
 	}
 	r.ReferralID = newID("ref_")
 	d.referrals[r.ReferralID] = &r

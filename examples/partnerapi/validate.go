@@ -1,10 +1,45 @@
 package main
 
 import (
+	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/apikit-go/apikit/problem"
 )
+
+// The longest value of each free-text field, in characters. The demo keeps
+// what it accepts in memory, so every string it stores or echoes is
+// bounded; a longer one is a validation failure naming the field.
+const (
+	maxNameLen         = 100 // family_name, given_name
+	maxPartnerIDLen    = 128 // partner_patient_id
+	maxIDLen           = 64  // patient_id in referrals and prescriptions
+	maxReasonLen       = 1000
+	maxMedicationLen   = 200
+	maxInstructionsLen = 1000
+	maxRequestIDLen    = 128 // metadata.requestID, echoed in every ack
+	maxTimestampLen    = 64  // metadata.requestTimestamp, responseTimestamp
+)
+
+// tooLong returns the validation error of a field longer than max
+// characters, or nil. label starts the message ("Family name").
+func tooLong(field, label, value string, max int) *problem.FieldError {
+	if len(value) <= max || utf8.RuneCountInString(value) <= max {
+		return nil
+	}
+	return &problem.FieldError{Field: field, Message: label + " must be at most " + strconv.Itoa(max) + " characters", Code: problem.FieldInvalidFormat}
+}
+
+// appendTooLong appends the errors of the fields that are too long.
+func appendTooLong(errs []problem.FieldError, checks ...*problem.FieldError) []problem.FieldError {
+	for _, e := range checks {
+		if e != nil {
+			errs = append(errs, *e)
+		}
+	}
+	return errs
+}
 
 // createPatientRequest is the body of POST /api/v1/patients.
 type createPatientRequest struct {
@@ -32,8 +67,12 @@ func (c createPatientRequest) validate(today time.Time) []problem.FieldError {
 	invalid := func(field, message string) {
 		errs = append(errs, problem.FieldError{Field: field, Message: message, Code: problem.FieldInvalidFormat})
 	}
-	required("family_name", c.FamilyName, "Family name is required")
-	required("given_name", c.GivenName, "Given name is required")
+	if required("family_name", c.FamilyName, "Family name is required") {
+		errs = appendTooLong(errs, tooLong("family_name", "Family name", c.FamilyName, maxNameLen))
+	}
+	if required("given_name", c.GivenName, "Given name is required") {
+		errs = appendTooLong(errs, tooLong("given_name", "Given name", c.GivenName, maxNameLen))
+	}
 	if required("date_of_birth", c.DateOfBirth, "Date of birth is required") {
 		dob, err := time.Parse(time.DateOnly, c.DateOfBirth)
 		switch {
@@ -50,9 +89,7 @@ func (c createPatientRequest) validate(today time.Time) []problem.FieldError {
 			invalid("sex", "Sex must be one of M, F, X, U")
 		}
 	}
-	if len(c.PartnerPatientID) > 128 {
-		invalid("partner_patient_id", "Partner patient ID must be at most 128 characters")
-	}
+	errs = appendTooLong(errs, tooLong("partner_patient_id", "Partner patient ID", c.PartnerPatientID, maxPartnerIDLen))
 	if c.IHINumber != "" && !digits(c.IHINumber, 16) {
 		invalid("ihi_number", "IHI number must be 16 digits")
 	}
@@ -90,6 +127,9 @@ func (c createReferralRequest) validate() []problem.FieldError {
 	if c.Reason == "" {
 		errs = append(errs, problem.FieldError{Field: "reason", Message: "Reason is required", Code: problem.FieldValidationError})
 	}
+	errs = appendTooLong(errs,
+		tooLong("patient_id", "Patient ID", c.PatientID, maxIDLen),
+		tooLong("reason", "Reason", c.Reason, maxReasonLen))
 	switch c.Urgency {
 	case "routine", "urgent", "emergency":
 	case "":
