@@ -202,13 +202,13 @@ func logDelivery(log *slog.Logger) func(webhook.Event) {
 // final acknowledgement will carry, after queueing that final ack (final)
 // for delivery to -callback-url. The callback is the ack dialect's body
 // with the request's requestID and the same referenceID; its webhook-id is
-// "cb_" + the reference. If the queue fails the answer is a 503: nothing
+// "msg_" + the reference. If the queue fails the answer is a 503: nothing
 // was received, and the caller sends the request again.
 func (s *server) acknowledgeLater(w http.ResponseWriter, r *http.Request, final envelope.Acknowledgement) {
 	if final.ReferenceID == "" { // an ERROR ack carries the reference too
 		final.ReferenceID = newID("rx_")
 	}
-	id := "cb_" + final.ReferenceID
+	id := "msg_" + final.ReferenceID
 	final.ResponseID = id
 	body, err := render(s.ack, r, final)
 	if err == nil {

@@ -418,8 +418,8 @@ func (d delivery) checkCallback(t *testing.T, requestID, ref, responseType strin
 	if d.header.Get("Webhook-Signature") == "" || d.header.Get("X-ICP-Signature") != "" {
 		t.Fatalf("want Standard Webhooks headers only, got %v", d.header)
 	}
-	if got := d.header.Get("Webhook-Id"); got != "cb_"+ref {
-		t.Fatalf("webhook-id %q, want %q", got, "cb_"+ref)
+	if got := d.header.Get("Webhook-Id"); got != "msg_"+ref {
+		t.Fatalf("webhook-id %q, want %q", got, "msg_"+ref)
 	}
 	if got := d.header.Get("Webhook-Event"); got != eventPrescription {
 		t.Fatalf("Webhook-Event %q", got)
@@ -432,7 +432,7 @@ func (d delivery) checkCallback(t *testing.T, requestID, ref, responseType strin
 		{"requestID", m["requestID"], requestID},
 		{"referenceID", get(m, "metadata", "referenceID"), ref},
 		{"responseType", get(m, "metadata", "responseType"), responseType},
-		{"responseID", get(m, "metadata", "responseID"), "cb_" + ref},
+		{"responseID", get(m, "metadata", "responseID"), "msg_" + ref},
 	} {
 		if c.got != c.want {
 			t.Fatalf("callback %s = %#v, want %#v in %s", c.what, c.got, c.want, d.body)

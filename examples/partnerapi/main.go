@@ -47,6 +47,8 @@
 // memory; queued messages survive a restart with the first two. Every
 // attempt is logged ("delivery", with its outcome); on shutdown the attempts
 // in flight finish, or after 10 s are released for the next start.
+// examples/partnerapi/receiver plays the partner's side: it verifies and
+// prints every delivery.
 //
 // Referrals negotiate their API version: an API-Version request header of
 // 2025-01-01 (the default) or 2025-06-01, echoed in the response header and
