@@ -142,7 +142,8 @@ type prescription struct {
 
 // POST /partner/prescriptions. A request the API cannot read is a 4xx; a
 // prescription it can read but rejects is an HTTP 200 ERROR ack, as the ack
-// protocol expects.
+// protocol expects. With -callback-url, a request it can read is answered
+// RECEIVED and the CONFIRMED or ERROR ack follows by callback.
 func (s *server) createPrescription(w http.ResponseWriter, r *http.Request) {
 	in, err := envelope.Decode[prescriptionRequest](r)
 	if err != nil {

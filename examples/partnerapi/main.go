@@ -36,15 +36,17 @@
 //	                 with X-ICP-Signature (t=…,v1=…) under -signing-secret
 //	-delivery-schedule WAITS
 //	                 comma-separated waits before each delivery attempt, such
-//	                 as 0s,1s,2s (default 0s,5s,5m,30m,2h,5h,10h,10h, with
-//	                 jitter); then the message is a dead letter
+//	                 as 0s,1s,2s (default 0s,5s,5m,30m,2h,5h,10h,10h); each
+//	                 non-zero wait varies by ±20 %; a message whose last
+//	                 attempt fails is a dead letter
 //
 // Without -callback-url, prescriptions are answered CONFIRMED (or ERROR) at
 // once. The callback and webhook URLs are the operator's, so they may be on
 // loopback or a private network. Each has its own queue: in PostgreSQL with
 // -postgres (tables partnerapi_callbacks and partnerapi_webhooks), in Redis
 // with -redis (keys partnerapi:callbacks: and partnerapi:webhooks:), else in
-// memory; queued messages survive a restart with the first two. Every
+// memory (PostgreSQL when both are given); queued messages survive a
+// restart with the first two. Every
 // attempt is logged ("delivery", with its outcome); on shutdown the attempts
 // in flight finish, or after 10 s are released for the next start.
 // examples/partnerapi/receiver plays the partner's side: it verifies and
