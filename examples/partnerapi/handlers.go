@@ -124,6 +124,13 @@ func (s *server) createReferral(w http.ResponseWriter, r *http.Request) {
 		s.meta.WriteError(w, r, err)
 		return
 	}
+	if s.hooks.referrals != nil {
+		// -webhook-url: a referral status webhook.
+		if err := s.notifyReferral(r, ref); err != nil {
+			s.meta.WriteError(w, r, err)
+			return
+		}
+	}
 	s.meta.Created(w, r, "/functions/v1/referrals/"+ref.ReferralID, ref)
 }
 
@@ -158,7 +165,8 @@ type prescription struct {
 
 // POST /partner/prescriptions. A request the API cannot read is a 4xx; a
 // prescription it can read but rejects is an HTTP 200 ERROR ack, as the ack
-// protocol expects.
+// protocol expects. With -callback-url, a request it can read is answered
+// RECEIVED and the CONFIRMED or ERROR ack follows by callback.
 func (s *server) createPrescription(w http.ResponseWriter, r *http.Request) {
 	in, err := envelope.Decode[prescriptionRequest](r)
 	if err != nil {
@@ -178,21 +186,31 @@ func (s *server) createPrescription(w http.ResponseWriter, r *http.Request) {
 		s.ack.WriteError(w, r, problem.InvalidRequest.New("The request metadata is invalid").WithFields(errs...))
 		return
 	}
-	if errs := in.Prescription.validate(); len(errs) > 0 {
-		s.ack.OK(w, r, envelope.Acknowledgement{
+	final := s.prescribe(r, in.Prescription)
+	if s.hooks.callbacks != nil {
+		// -callback-url: RECEIVED now, the final ack by callback.
+		s.acknowledgeLater(w, r, final)
+		return
+	}
+	s.ack.OK(w, r, final)
+}
+
+// prescribe processes a prescription and returns the final
+// acknowledgement: CONFIRMED with a new reference, or ERROR.
+func (s *server) prescribe(r *http.Request, p *prescription) envelope.Acknowledgement {
+	if errs := p.validate(); len(errs) > 0 {
+		return envelope.Acknowledgement{
 			Type:  envelope.AckError,
 			Error: InvalidPrescription.New("The prescription cannot be dispensed").WithFields(errs...),
-		})
-		return
+		}
 	}
-	if _, err := s.store.patient(partnerOf(r.Context()), in.Prescription.PatientID); err != nil {
-		s.ack.OK(w, r, envelope.Acknowledgement{
+	if _, err := s.store.patient(partnerOf(r.Context()), p.PatientID); err != nil {
+		return envelope.Acknowledgement{
 			Type:  envelope.AckError,
 			Error: InvalidPrescription.New("The prescription names an unknown patient"),
-		})
-		return
+		}
 	}
-	s.ack.OK(w, r, envelope.Acknowledgement{ReferenceID: newID("rx_"), Type: envelope.AckConfirmed})
+	return envelope.Acknowledgement{ReferenceID: newID("rx_"), Type: envelope.AckConfirmed}
 }
 
 func (p *prescription) validate() []problem.FieldError {

@@ -35,11 +35,36 @@
 //	                 is a 409 patients/limit-reached until some are deleted
 //	-max-referrals   referrals each partner may keep (default 10000); one more
 //	                 is a 409 referrals/limit-reached
+//	-callback-url URL
+//	                 answer POST /partner/prescriptions RECEIVED at once and
+//	                 deliver the final CONFIRMED or ERROR acknowledgement (same
+//	                 requestID and referenceID) to URL, signed with Standard
+//	                 Webhooks headers under -signing-secret
+//	-webhook-url URL deliver a referral status webhook for each created
+//	                 referral to URL: the event in the meta envelope, signed
+//	                 with X-ICP-Signature (t=…,v1=…) under -signing-secret
+//	-delivery-schedule WAITS
+//	                 comma-separated waits before each delivery attempt, such
+//	                 as 0s,1s,2s (default 0s,5s,5m,30m,2h,5h,10h,10h); each
+//	                 non-zero wait varies by ±20 %; a message whose last
+//	                 attempt fails is a dead letter
 //
 // Every free-text field is bounded (names 100 characters, reasons and
 // instructions 1000, ids 64 or 128): a longer one is a 422 validation
 // failure naming the field. Request bodies are limited to 1 MiB (413) and
 // request headers to 32 KiB (431).
+//
+// Without -callback-url, prescriptions are answered CONFIRMED (or ERROR) at
+// once. The callback and webhook URLs are the operator's, so they may be on
+// loopback or a private network. Each has its own queue: in PostgreSQL with
+// -postgres (tables partnerapi_callbacks and partnerapi_webhooks), in Redis
+// with -redis (keys partnerapi:callbacks: and partnerapi:webhooks:), else in
+// memory (PostgreSQL when both are given); queued messages survive a
+// restart with the first two. Every
+// attempt is logged ("delivery", with its outcome); on shutdown the attempts
+// in flight finish, or after 10 s are released for the next start.
+// examples/partnerapi/receiver plays the partner's side: it verifies and
+// prints every delivery.
 //
 // Referrals negotiate their API version: an API-Version request header of
 // 2025-01-01 (the default) or 2025-06-01, echoed in the response header and
@@ -84,6 +109,9 @@ func run(args []string) error {
 	fs.StringVar(&cfg.SigningSecret, "signing-secret", DemoSigningSecret, "Standard Webhooks secret (whsec_…) for signed referral requests")
 	fs.StringVar(&cfg.RedisURL, "redis", "", "Redis URL for idempotency keys and rate limits (optional)")
 	fs.StringVar(&cfg.PostgresURL, "postgres", "", "PostgreSQL URL for idempotency keys (optional)")
+	fs.StringVar(&cfg.CallbackURL, "callback-url", "", "deliver final prescription acknowledgements to this URL; answer RECEIVED at once (optional)")
+	fs.StringVar(&cfg.WebhookURL, "webhook-url", "", "deliver referral status webhooks to this URL (optional)")
+	fs.StringVar(&cfg.DeliverySchedule, "delivery-schedule", "", "comma-separated waits before each delivery attempt, such as 0s,1s,2s (default: the Standard Webhooks schedule)")
 	v1Deprecated := fs.String("v1-deprecated", defaultV1Deprecated, "date (YYYY-MM-DD) from which GET /api/v1/patients is deprecated")
 	v1Sunset := fs.String("v1-sunset", defaultV1Sunset, "date (YYYY-MM-DD) from which GET /api/v1/patients answers 410 Gone")
 	fs.IntVar(&cfg.MaxPatients, "max-patients", defaultMaxPatients, "patients each partner may keep in memory")

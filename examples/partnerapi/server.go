@@ -54,6 +54,7 @@ type config struct {
 	MaxReferrals int
 	Logger       *slog.Logger
 	Now          func() time.Time // nil means time.Now
+	hookConfig                    // callbacks.go
 }
 
 // server is the demo API: one http.Handler over every route, and the
@@ -69,6 +70,7 @@ type server struct {
 	std, records, meta, ack *envelope.Writer
 
 	pager, recordsPager *pagination.Paginator
+	hooks               hooks // callbacks.go
 	closers             []func()
 }
 
@@ -128,6 +130,8 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 	// Stores: in memory by default; Redis and PostgreSQL when asked.
 	var idemStore idempotency.Store
 	var rlStore ratelimit.Store
+	// The webhook queues use the same connections (callbacks.go).
+	var shared sharedStores
 	replay := signature.WithReplayProtection() // this process only
 	memRL := ratelimit.NewMemoryStore()
 	s.closers = append(s.closers, func() { memRL.Close() })
@@ -139,6 +143,7 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 		}
 		opts.ContextTimeoutEnabled = true // honour per-call deadlines
 		client := redis.NewClient(opts)
+		shared.redis = client
 		s.closers = append(s.closers, func() { client.Close() })
 		idemStore = idemredis.New(client)
 		replayStore, err := sigredis.New(client)
@@ -160,6 +165,7 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 			return nil, fmt.Errorf("-postgres: %w", err)
 		}
 		s.closers = append(s.closers, pool.Close)
+		shared.pool = pool
 		pg, err := pgstore.New(pool, pgstore.WithCleanup(time.Minute, 1000))
 		if err != nil {
 			return nil, err
@@ -183,6 +189,12 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 		mem := idempotency.NewMemoryStore()
 		s.closers = append(s.closers, func() { mem.Close() })
 		idemStore = mem
+	}
+
+	// Callbacks and webhooks, delivered in the background (-callback-url,
+	// -webhook-url). Their dispatchers stop before the stores close.
+	if err := s.startHooks(ctx, cfg, shared); err != nil {
+		return nil, err
 	}
 
 	// Rate limits: one policy per partner over every authenticated route.
