@@ -28,9 +28,9 @@ func benchHandler() http.Handler {
 // request (claim, run, store), "replay" the same key (claim, replay). All
 // three build the same request, so the differences are the middleware's.
 func BenchmarkMiddleware(b *testing.B) {
-	store := idempotency.NewMemoryStore(idempotency.MemoryMaxEntries(1<<30), idempotency.MemoryMaxBytes(1<<40))
+	store := newMemoryStore(idempotency.WithMaxEntries(1<<30), idempotency.WithMaxBytes(1<<40))
 	defer store.Close()
-	mw := idempotency.New(store)
+	mw := mustNew(store)
 	cases := []struct {
 		name  string
 		h     http.Handler

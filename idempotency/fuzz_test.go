@@ -37,7 +37,7 @@ func FuzzParseKey(f *testing.F) {
 }
 
 func FuzzRecord(f *testing.F) {
-	names := DefaultReplayHeaders()
+	names := defaultConfig().replayHeaders
 	f.Add([]byte{1, 0, 201, 1, 0}, 201, "application/json", "body", false)
 	f.Add([]byte{}, 500, "", "", true)
 	f.Fuzz(func(t *testing.T, raw []byte, status int, ctype, body string, notStored bool) {

@@ -13,8 +13,8 @@ import (
 
 	"github.com/apikit-go/apikit/envelope"
 	"github.com/apikit-go/apikit/idempotency"
-	"github.com/apikit-go/apikit/idempotency/pgstore"
-	idemredis "github.com/apikit-go/apikit/idempotency/redisstore"
+	"github.com/apikit-go/apikit/idempotency/idempg"
+	"github.com/apikit-go/apikit/idempotency/idemredis"
 	"github.com/apikit-go/apikit/pagination"
 	"github.com/apikit-go/apikit/problem"
 	"github.com/apikit-go/apikit/ratelimit"
@@ -92,7 +92,10 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 		opts.ContextTimeoutEnabled = true // honour per-call deadlines
 		client := redis.NewClient(opts)
 		s.closers = append(s.closers, func() { client.Close() })
-		idemStore = idemredis.New(client)
+		idemStore, err = idemredis.New(client)
+		if err != nil {
+			return nil, err
+		}
 		// Limits shared by every replica; while Redis fails, each replica
 		// falls back to its own memory store rather than refusing traffic.
 		shared, err := rlredis.New(client, rlredis.WithFallback(memRL))
@@ -107,7 +110,7 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 			return nil, fmt.Errorf("-postgres: %w", err)
 		}
 		s.closers = append(s.closers, pool.Close)
-		pg, err := pgstore.New(pool, pgstore.WithCleanup(time.Minute, 1000))
+		pg, err := idempg.New(pool, idempg.WithCleanup(time.Minute, 1000))
 		if err != nil {
 			return nil, err
 		}
@@ -118,7 +121,10 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 		idemStore = pg
 	}
 	if idemStore == nil {
-		mem := idempotency.NewMemoryStore()
+		mem, err := idempotency.NewMemoryStore()
+		if err != nil {
+			return nil, err
+		}
 		s.closers = append(s.closers, func() { mem.Close() })
 		idemStore = mem
 	}
@@ -155,13 +161,19 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 
 	// Idempotency keys, scoped per partner (and per route by default).
 	partnerScope := idempotency.WithScope(func(r *http.Request) (string, error) { return partnerOf(r.Context()), nil })
-	idemStd := idempotency.New(idemStore, partnerScope, idempotency.WithErrorWriter(s.std))
-	idemMeta := idempotency.New(idemStore, partnerScope, idempotency.WithErrorWriter(s.meta),
-		idempotency.RequireKey(), idempotency.WithValidator(idempotency.ValidateUUIDv4))
+	idemStd, err := idempotency.New(idemStore, partnerScope, idempotency.WithErrorWriter(s.std))
+	if err != nil {
+		return nil, err
+	}
+	idemMeta, err := idempotency.New(idemStore, partnerScope, idempotency.WithErrorWriter(s.meta),
+		idempotency.WithRequireKey(), idempotency.WithValidator(idempotency.ValidateUUIDv4))
+	if err != nil {
+		return nil, err
+	}
 
 	// Routes, one mux per wire style.
 	std := http.NewServeMux()
-	std.Handle("POST /api/v1/patients", idemStd(http.HandlerFunc(s.createPatient)))
+	std.Handle("POST /api/v1/patients", idemStd.Handler(http.HandlerFunc(s.createPatient)))
 	std.HandleFunc("GET /api/v1/patients", s.listPatients)
 	std.HandleFunc("GET /api/v1/patients/{id}", s.getPatient)
 	std.HandleFunc("DELETE /api/v1/patients/{id}", s.deletePatient)
@@ -172,7 +184,7 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 	rec.Handle("/", notFound(s.records))
 
 	meta := http.NewServeMux()
-	meta.Handle("POST /functions/v1/referrals", verifier.Middleware(idemMeta(http.HandlerFunc(s.createReferral))))
+	meta.Handle("POST /functions/v1/referrals", verifier.Middleware(idemMeta.Handler(http.HandlerFunc(s.createReferral))))
 	meta.HandleFunc("GET /functions/v1/referrals/{id}", s.getReferral)
 	meta.Handle("/", notFound(s.meta))
 
