@@ -36,7 +36,7 @@ func TestDeriveIsStable(t *testing.T) {
 	}{
 		{"credentials", withCreds, nil, "k-1", []byte("body"),
 			"cred:201f8d8f373bd996d03f30d03da9706882d815c8566cd9eb844f920df78a73c4",
-			"a01a1d3faf229a42dc976b62ff704e53/6bed198438c1b44d5940344c8da80e47a5b161fb0e68b4c102c6f3667c740e17",
+			"201f8d8f373bd996d03f30d03da97068/0bd9742d081e2d844aa2268767096c477d3bb2d0b371b7fa136383e5a8ec12cf",
 			"4f10166abe9f7e0e0f78f39e94359209a359cfe9ad6d5b1c2f508269a22b220c", nil},
 		{"anonymous", anonymous, nil, `"quoted"`, nil,
 			"", "", "", AnonymousCaller},

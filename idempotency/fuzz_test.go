@@ -20,7 +20,7 @@ func FuzzParseKey(f *testing.F) {
 			}
 			return
 		}
-		if key == "" || len(key) > MaxKeyLength {
+		if key == "" || len(key) > maxKeyLength {
 			t.Fatalf("%q: accepted key of length %d", v, len(key))
 		}
 		for i := 0; i < len(key); i++ {

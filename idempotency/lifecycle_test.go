@@ -450,10 +450,10 @@ func TestLeaseRenewedWhileHandlerRuns(t *testing.T) {
 	var ev events
 	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 		// Run until the lease has been renewed three times, by when the
-		// first 600ms lease would have run out.
+		// first 1.2s lease would have run out.
 		waitFor(t, func() bool { return ev.count("extend") >= 3 })
 		w.WriteHeader(201)
-	}, idempotency.WithLease(600*time.Millisecond), idempotency.WithObserver(ev.observer()))
+	}, idempotency.WithLease(1200*time.Millisecond), idempotency.WithObserver(ev.observer()))
 	ts.do(req{header: keyHeader("k")})
 	after := ev.count("extend")
 	if n := ev.count("extend:error"); n != 0 {
@@ -511,10 +511,13 @@ func TestStaleOwnerCannotOverwrite(t *testing.T) {
 func TestHandlerSeesBody(t *testing.T) {
 	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
-		gb, _ := r.GetBody()
-		b2, _ := io.ReadAll(gb)
+		// The body can be read again: it is an io.Seeker.
+		if _, err := r.Body.(io.Seeker).Seek(0, io.SeekStart); err != nil {
+			t.Errorf("Seek: %v", err)
+		}
+		b2, _ := io.ReadAll(r.Body)
 		if !bytes.Equal(b, b2) || r.ContentLength != int64(len(b)) {
-			t.Errorf("GetBody or ContentLength disagree with the body")
+			t.Errorf("the body read again or ContentLength disagree with the body")
 		}
 		_, _ = w.Write(b)
 	})

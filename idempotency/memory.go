@@ -64,12 +64,12 @@ type MemoryStore struct {
 }
 
 type (
-	recordID [32]byte
+	recordID [16]byte // the first half of a SHA-256 digest
 	scopeID  [16]byte
 	token    [16]byte
 )
 
-// memRecord is one key's record: 96 bytes. It is in progress while owner
+// memRecord is one key's record: 80 bytes. It is in progress while owner
 // is not zero, completed once it is, and gone once scope is nil (queues
 // may still point at it).
 type memRecord struct {
@@ -501,15 +501,16 @@ func (s *MemoryStore) release(id *recordID, owner token) error {
 
 // parseStoreKey splits a store key into its scope and record id. Keys the
 // middleware makes are a 32-hex-digit scope, "/" and a 64-hex-digit id,
-// decoded as they are; any other key is hashed, with the part before its
+// decoded as they are (the id's first half is enough to tell records
+// apart); any other key is hashed, with the part before its
 // first "/" as its scope. Keys without "/" have the zero scope, which no
 // share limits.
 func parseStoreKey(key string) (scopeID, recordID) {
 	var sc scopeID
 	var id recordID
-	if len(key) == 2*len(sc)+1+2*len(id) && key[2*len(sc)] == '/' {
+	if len(key) == 2*len(sc)+1+64 && key[2*len(sc)] == '/' {
 		_, err1 := hex.Decode(sc[:], []byte(key[:2*len(sc)]))
-		_, err2 := hex.Decode(id[:], []byte(key[2*len(sc)+1:]))
+		_, err2 := hex.Decode(id[:], []byte(key[2*len(sc)+1:2*len(sc)+1+2*len(id)]))
 		if err1 == nil && err2 == nil {
 			return sc, id
 		}
@@ -518,7 +519,9 @@ func parseStoreKey(key string) (scopeID, recordID) {
 		sum := sha256.Sum256([]byte(scope))
 		copy(sc[:], sum[:])
 	}
-	return sc, sha256.Sum256([]byte(key))
+	sum := sha256.Sum256([]byte(key))
+	copy(id[:], sum[:])
+	return sc, id
 }
 
 // digestToken returns the first 16 bytes of a hex SHA-256 fingerprint as

@@ -3,7 +3,11 @@ package idempotency_test
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -215,31 +219,50 @@ func TestMemoryStoreScopeFull(t *testing.T) {
 	}
 }
 
-// TestMemoryStoreSteadyLoad: keyed requests at a steady rate for longer
-// than the retention, into a store far smaller than rate × retention, are
-// never refused; the records kept are the newest.
+// TestMemoryStoreSteadyLoad: 10,000 keyed POSTs per second from 20
+// callers, through the middleware, for twice the retention, into a store
+// far smaller than rate × retention: no request is refused (no 503), the
+// newest answers replay, the oldest made room.
 func TestMemoryStoreSteadyLoad(t *testing.T) {
-	ctx := context.Background()
+	if testing.Short() {
+		t.Skip("200,000 requests")
+	}
 	clock := newFakeClock()
-	s := newMemoryStore(idempotency.WithMaxBytes(2<<20), idempotency.WithClock(clock.Now))
+	s := newMemoryStore(idempotency.WithMaxBytes(4<<20), idempotency.WithClock(clock.Now))
 	defer s.Close()
-	const perSecond, seconds = 1000, 120 // retention: one minute
+	h := mustNew(s, idempotency.WithRetention(10*time.Second), idempotency.WithLease(time.Second))(
+		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusCreated)
+			_, _ = io.WriteString(w, `{"data":{"id":"ref_1","status":"received"}}`)
+		}))
+	const perSecond, seconds = 10_000, 20
+	send := func(caller, key string) int {
+		r := httptest.NewRequest(http.MethodPost, "/referrals", strings.NewReader(`{"a":1}`))
+		r.Header.Set("Authorization", "Bearer "+caller)
+		r.Header.Set("Idempotency-Key", key)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w.Code
+	}
+	statuses := map[int]int{}
 	for sec := range seconds {
 		for i := range perSecond {
-			k := "s" + strconv.Itoa(i%50) + "/" + strconv.Itoa(sec*perSecond+i)
-			c, err := s.Claim(ctx, k, "fp", "o", 10*time.Second)
-			if err != nil || c.Outcome != idempotency.Acquired {
-				t.Fatalf("second %d request %d: %v, %v", sec, i, c.Outcome, err)
-			}
-			if err := s.Complete(ctx, k, "o", make([]byte, 200), time.Minute); err != nil {
-				t.Fatal(err)
-			}
+			statuses[send("caller-"+strconv.Itoa(i%20), strconv.Itoa(sec*perSecond+i))]++
 		}
 		clock.Advance(time.Second)
 	}
-	last := "s49/" + strconv.Itoa(seconds*perSecond-1)
-	if c, _ := s.Claim(ctx, last, "fp", "o2", time.Second); c.Outcome != idempotency.Completed {
-		t.Fatalf("newest record: %v, want completed", c.Outcome)
+	if statuses[http.StatusCreated] != perSecond*seconds {
+		t.Fatalf("statuses %v, want %d × 201", statuses, perSecond*seconds)
+	}
+	last := seconds*perSecond - 1
+	r := httptest.NewRequest(http.MethodPost, "/referrals", strings.NewReader(`{"a":1}`))
+	r.Header.Set("Authorization", "Bearer caller-"+strconv.Itoa(last%20))
+	r.Header.Set("Idempotency-Key", strconv.Itoa(last))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Header().Get(idempotency.ReplayedHeader) != "true" {
+		t.Fatalf("newest key: %d, not replayed", w.Code)
 	}
 }
 

@@ -204,7 +204,7 @@ func (m *Middleware) claim(r *http.Request, st *requestState) (Claim, error) {
 	var c Claim
 	var err error
 	if mem, ok := m.store.(*MemoryStore); ok {
-		c, err = mem.claim(st.sid, st.id, token(st.fp[:16]), st.owner, m.lease)
+		c, err = mem.claim(st.sid, recordID(st.id[:16]), token(st.fp[:16]), st.owner, m.lease)
 	} else {
 		c, err = m.claimBounded(r, st.key, st.fpStr, st.ownerStr)
 	}
@@ -306,7 +306,6 @@ func (m *Middleware) run(w http.ResponseWriter, r *http.Request, next http.Handl
 		rs.body.b = st.handOverBody()
 		rs.body.Reset(rs.body.b)
 		r.Body = &rs.body
-		r.GetBody = rs.body.getBody
 		r.ContentLength = int64(len(rs.body.b))
 	}
 	m.startRenewal(ren, r, key, owner, st)
@@ -341,7 +340,7 @@ func (m *Middleware) run(w http.ResponseWriter, r *http.Request, next http.Handl
 	}
 	var err error
 	if mem, ok := m.store.(*MemoryStore); ok {
-		err = mem.complete(&st.id, st.owner, record, retention)
+		err = mem.complete((*recordID)(st.id[:16]), st.owner, record, retention)
 	} else {
 		ctx, cancel := m.detached(r)
 		err = m.store.Complete(ctx, key, owner, record, retention)
@@ -365,7 +364,7 @@ func (m *Middleware) release(r *http.Request, key, owner string, st *requestStat
 	}
 	var err error
 	if mem, ok := m.store.(*MemoryStore); ok {
-		err = mem.release(&st.id, st.owner)
+		err = mem.release((*recordID)(st.id[:16]), st.owner)
 	} else {
 		ctx, cancel := m.detached(r)
 		err = m.store.Release(ctx, key, owner)

@@ -11,14 +11,14 @@ import (
 // lease while the handler runs. Renewals are driven by one goroutine per
 // Middleware (the renewer), which runs only while some handler does and
 // wakes every twelfth of the lease, so a handler costs no timer and no
-// goroutine of its own; a claim is renewed at most 5/12 of a lease after
-// its last renewal.
+// goroutine of its own; a claim is renewed at most half a lease after its
+// claim or its last renewal.
 type renewal struct {
 	r          *http.Request
 	key, owner string // network stores
 	id         recordID
 	ownerTok   token
-	renewed    time.Time
+	renewed    time.Time // zero until the renewer first sees the claim
 	prev, next *renewal
 	inFlight   bool // an Extend is running
 	stopped    bool
@@ -34,8 +34,7 @@ type renewer struct {
 
 func (m *Middleware) startRenewal(ren *renewal, r *http.Request, key, owner string, st *requestState) {
 	ren.r, ren.key, ren.owner = r, key, owner
-	ren.id, ren.ownerTok = st.id, st.owner
-	ren.renewed = time.Now()
+	ren.id, ren.ownerTok = recordID(st.id[:16]), st.owner
 	rw := &m.renew
 	rw.mu.Lock()
 	if rw.head.next == nil {
@@ -87,6 +86,12 @@ func (m *Middleware) renewLoop() {
 			return
 		}
 		for ren := rw.head.next; ren != &rw.head; ren = ren.next {
+			if ren.renewed.IsZero() {
+				// Claimed since the last tick: counted from now, which
+				// saves each request a clock read.
+				ren.renewed = now
+				continue
+			}
 			if ren.inFlight || now.Sub(ren.renewed) < every {
 				continue
 			}

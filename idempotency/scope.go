@@ -106,15 +106,19 @@ func (d *digester) sum32() {
 	d.h.Sum(d.sum[:0])
 }
 
-// appendHexSum appends the hex digest of everything written since reset.
-func (d *digester) appendHexSum(dst []byte) []byte {
-	d.flush()
-	return hex.AppendEncode(dst, d.h.Sum(d.sum[:0]))
-}
-
 // appendDefaultScope appends DefaultScope(r) to dst and reports true, or
 // reports false if r carries no credentials. It resets d.
 func (d *digester) appendDefaultScope(dst []byte, r *http.Request) ([]byte, bool) {
+	if !d.defaultScope(r) {
+		return dst, false
+	}
+	dst = append(dst, "cred:"...)
+	return hex.AppendEncode(dst, d.sum[:]), true
+}
+
+// defaultScope puts the digest of r's credentials in d.sum and reports
+// true, or reports false if r carries none. It resets d.
+func (d *digester) defaultScope(r *http.Request) bool {
 	d.reset()
 	found := false
 	for _, name := range [...]string{"Authorization", "Cookie", "X-Api-Key"} {
@@ -131,10 +135,10 @@ func (d *digester) appendDefaultScope(dst []byte, r *http.Request) ([]byte, bool
 		d.writeBytes(r.TLS.PeerCertificates[0].Raw)
 		found = true
 	}
-	if !found {
-		return dst, false
+	if found {
+		d.sum32()
 	}
-	return d.appendHexSum(append(dst, "cred:"...)), true
+	return found
 }
 
 // derive computes, for a request with the client's key and body:
@@ -159,12 +163,10 @@ func (st *requestState) derive(r *http.Request, scope func(*http.Request) (strin
 	route func(*http.Request) string, key string, body []byte, strs bool) error {
 	d := &st.digest
 
-	// Scope first: the default scope uses the digester itself.
-	var scopeStr string
+	// The scope's digest: for the default scope, the digest of the
+	// credentials itself (one hash fewer); else the digest of the string.
 	if scope == nil {
-		var ok bool
-		st.scope, ok = d.appendDefaultScope(st.scope[:0], r)
-		if !ok {
+		if !d.defaultScope(r) {
 			return anonymousCaller()
 		}
 	} else {
@@ -172,15 +174,10 @@ func (st *requestState) derive(r *http.Request, scope func(*http.Request) (strin
 		if err != nil {
 			return err
 		}
-		scopeStr = s
+		d.reset()
+		d.writeField(s)
+		d.sum32()
 	}
-	d.reset()
-	if scope == nil {
-		d.writeBytes(st.scope)
-	} else {
-		d.writeField(scopeStr)
-	}
-	d.sum32()
 	copy(st.sid[:], d.sum[:])
 
 	d.reset()
@@ -217,7 +214,7 @@ func (st *requestState) derive(r *http.Request, scope func(*http.Request) (strin
 	if !strs {
 		return nil
 	}
-	const keyLen = 2*len(scopeID{}) + 1 + 2*len(recordID{})
+	const keyLen = 2*len(scopeID{}) + 1 + hexDigestLen
 	out := make([]byte, 0, keyLen+hexDigestLen+26)
 	out = hex.AppendEncode(out, st.sid[:])
 	out = append(out, '/')

@@ -11,7 +11,6 @@ import (
 // without being copied out or handed over first.
 type requestState struct {
 	digest  digester
-	scope   []byte // the default scope
 	scratch []byte // pooled body buffer
 	body    []byte // the body read: scratch, or a buffer of its own
 	hasBody bool
@@ -19,7 +18,7 @@ type requestState struct {
 
 	// What derive computes.
 	sid   scopeID
-	id    recordID
+	id    [32]byte
 	fp    [32]byte
 	owner token
 	// The same as strings, for stores other than the memory store.
@@ -36,7 +35,6 @@ func (m *Middleware) getState() *requestState {
 	}
 	return &requestState{
 		digest:  *newDigester(),
-		scope:   make([]byte, 0, 5+hexDigestLen),
 		scratch: make([]byte, 0, 1024),
 	}
 }
@@ -111,7 +109,8 @@ func (st *requestState) handOverBody() []byte {
 }
 
 // bufferedBody is the request body given to the handler once the middleware
-// has read it: a private copy, re-readable through GetBody.
+// has read it: a private copy, and an io.Seeker, so the handler can read it
+// again.
 type bufferedBody struct {
 	bytes.Reader
 	b []byte
@@ -119,15 +118,10 @@ type bufferedBody struct {
 
 func (*bufferedBody) Close() error { return nil }
 
-func (bb *bufferedBody) getBody() (io.ReadCloser, error) {
-	return io.NopCloser(bytes.NewReader(bb.b)), nil
-}
-
 // restoreBody puts the body read back on r for the handler.
 func (st *requestState) restoreBody(r *http.Request) {
 	bb := &bufferedBody{b: st.handOverBody()}
 	bb.Reset(bb.b)
 	r.Body = bb
-	r.GetBody = bb.getBody
 	r.ContentLength = int64(len(bb.b))
 }
