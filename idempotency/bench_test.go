@@ -77,9 +77,9 @@ func BenchmarkMiddleware(b *testing.B) {
 		h     http.Handler
 		fixed bool // same key every time
 	}{
-		{"baseline", benchHandler(), false},
-		{"first", mw(benchHandler()), false},
-		{"replay", mw(benchHandler()), true},
+		{"case=baseline", benchHandler(), false},
+		{"case=first", mw(benchHandler()), false},
+		{"case=replay", mw(benchHandler()), true},
 	}
 	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {

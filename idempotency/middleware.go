@@ -308,7 +308,7 @@ func (m *Middleware) run(w http.ResponseWriter, r *http.Request, next http.Handl
 		r.Body = &rs.body
 		r.ContentLength = int64(len(rs.body.b))
 	}
-	m.startRenewal(ren, r, key, owner, st)
+	m.startRenewal(ren, r, st)
 	returned := false
 	defer func() {
 		if !returned {

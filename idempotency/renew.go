@@ -15,10 +15,8 @@ import (
 // claim or its last renewal.
 type renewal struct {
 	r          *http.Request
-	key, owner string // network stores
-	id         recordID
-	ownerTok   token
-	renewed    time.Time // zero until the renewer first sees the claim
+	st         *requestState // the claim's key and owner; valid until stop returns
+	renewed    time.Time     // zero until the renewer first sees the claim
 	prev, next *renewal
 	inFlight   bool // an Extend is running
 	stopped    bool
@@ -32,9 +30,8 @@ type renewer struct {
 	running bool    // the loop goroutine is running
 }
 
-func (m *Middleware) startRenewal(ren *renewal, r *http.Request, key, owner string, st *requestState) {
-	ren.r, ren.key, ren.owner = r, key, owner
-	ren.id, ren.ownerTok = recordID(st.id[:16]), st.owner
+func (m *Middleware) startRenewal(ren *renewal, r *http.Request, st *requestState) {
+	ren.r, ren.st = r, st
 	rw := &m.renew
 	rw.mu.Lock()
 	if rw.head.next == nil {
@@ -111,10 +108,10 @@ func (m *Middleware) extend(ren *renewal) {
 	}
 	var err error
 	if mem, ok := m.store.(*MemoryStore); ok {
-		err = mem.extend(&ren.id, ren.ownerTok, m.lease)
+		err = mem.extend((*recordID)(ren.st.id[:16]), ren.st.owner, m.lease)
 	} else {
 		ctx, cancel := m.detached(ren.r)
-		err = m.store.Extend(ctx, ren.key, ren.owner, m.lease)
+		err = m.store.Extend(ctx, ren.st.key, ren.st.ownerStr, m.lease)
 		cancel()
 	}
 	m.storeCall(ren.r, "extend", start, err)

@@ -55,8 +55,8 @@ func (m *Middleware) putState(st *requestState) {
 }
 
 // readBody reads the whole request body, up to maxBody bytes, into
-// st.body: a buffer of its own when the length is known, else the pooled
-// one. It returns whether there was a body to read.
+// st.body: the pooled buffer, or a buffer of its own when the body is known
+// to be larger. It returns whether there was a body to read.
 func (m *Middleware) readBody(r *http.Request, st *requestState) (bool, error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return false, nil
@@ -65,7 +65,7 @@ func (m *Middleware) readBody(r *http.Request, st *requestState) (bool, error) {
 		return true, &http.MaxBytesError{Limit: m.maxBody}
 	}
 	buf := st.scratch[:0]
-	if r.ContentLength > 0 {
+	if r.ContentLength >= int64(cap(buf)) {
 		// One spare byte, so the read that finds EOF needs no growth.
 		buf = make([]byte, 0, r.ContentLength+1)
 	}
@@ -79,8 +79,8 @@ func (m *Middleware) readBody(r *http.Request, st *requestState) (bool, error) {
 		n, err := r.Body.Read(buf[len(buf) : len(buf)+int(room)])
 		buf = buf[:len(buf)+n]
 		st.body = buf
-		if r.ContentLength <= 0 {
-			st.scratch = buf[:0]
+		if r.ContentLength < int64(cap(st.scratch)) {
+			st.scratch = buf[:0] // grown: keep the larger buffer
 		}
 		if int64(len(buf)) > m.maxBody {
 			return true, &http.MaxBytesError{Limit: m.maxBody}
