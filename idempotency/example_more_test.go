@@ -455,3 +455,50 @@ func ExampleWithWait() {
 	// no wait: 409 idempotency/in-progress
 	// waiting: 201 created (replayed) runs: 1
 }
+
+func ExampleWithClientErrorRetention() {
+	clock := newFakeClock()
+	store := newMemoryStore(idempotency.WithClock(clock.Now))
+	defer store.Close()
+	var runs atomic.Int32
+	validate := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		runs.Add(1)
+		w.WriteHeader(http.StatusUnprocessableEntity) // refused before doing any work
+		fmt.Fprint(w, "invalid")
+	})
+	h := mustNew(store, idempotency.WithClientErrorRetention(time.Minute))(validate)
+	fmt.Println(outcome(call(h, http.MethodPost, "/orders", "order-42", "{}")))
+	fmt.Println(outcome(call(h, http.MethodPost, "/orders", "order-42", "{}")))
+	clock.Advance(2 * time.Minute) // the 4xx answer is gone; the retry runs again
+	fmt.Println(outcome(call(h, http.MethodPost, "/orders", "order-42", "{}")), "runs:", runs.Load())
+	// Output:
+	// 422 invalid
+	// 422 invalid (replayed)
+	// 422 invalid runs: 2
+}
+
+func ExampleWithMaxScopeBytes() {
+	store := newMemoryStore(idempotency.WithMaxBytes(1<<20), idempotency.WithMaxScopeBytes(4<<10))
+	defer store.Close()
+	h := mustNew(store)(counting())
+	send := func(caller, key string) string {
+		r := httptest.NewRequest(http.MethodPost, "/orders", strings.NewReader("{}"))
+		r.Header.Set("Authorization", "Bearer "+caller)
+		r.Header.Set("Idempotency-Key", key)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return outcome(w)
+	}
+	fmt.Println("quiet:", send("quiet", "k"))
+	for i := range 100 { // far more than 4 KiB of records
+		send("noisy", fmt.Sprint("k", i))
+	}
+	fmt.Println("quiet:", send("quiet", "k"))           // its record stayed
+	fmt.Println("noisy, oldest:", send("noisy", "k0"))  // evicted to make room: runs again
+	fmt.Println("noisy, newest:", send("noisy", "k99")) // kept
+	// Output:
+	// quiet: 201 run 1
+	// quiet: 201 run 1 (replayed)
+	// noisy, oldest: 201 run 102
+	// noisy, newest: 201 run 101 (replayed)
+}

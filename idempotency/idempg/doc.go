@@ -9,7 +9,9 @@
 //	if err != nil { ... }
 //	defer store.Close()
 //	if err := store.Migrate(ctx); err != nil { ... }
-//	mux.Handle("POST /orders", idempotency.New(store)(createOrder))
+//	m, err := idempotency.New(store)
+//	if err != nil { ... }
+//	mux.Handle("POST /orders", m.Handler(createOrder))
 //
 // Pass a *pgxpool.Pool, as above: the store runs each statement on whatever
 // connection the pool hands out, and the cleanup goroutine of [WithCleanup]
@@ -28,9 +30,17 @@
 //	    owner       bytea       NOT NULL,
 //	    completed   boolean     NOT NULL DEFAULT false,
 //	    response    bytea,
-//	    expires_at  timestamptz NOT NULL
+//	    expires_at  timestamptz NOT NULL,
+//	    scope       text        NOT NULL DEFAULT ''
 //	);
+//	ALTER TABLE apikit_idempotency ADD COLUMN IF NOT EXISTS scope text NOT NULL DEFAULT '';
 //	CREATE INDEX IF NOT EXISTS apikit_idempotency_expires_at_idx ON apikit_idempotency (expires_at);
+//	CREATE INDEX IF NOT EXISTS apikit_idempotency_scope_idx ON apikit_idempotency (scope, expires_at) WHERE scope <> '';
+//
+// scope is the part of the key before its first "/" (the caller's scope in
+// the keys the middleware makes; empty for other keys): a scope may hold at
+// most [WithMaxScopeEntries] live rows. A table made by an earlier version
+// gains the column when Migrate runs again.
 //
 // key is the scoped key the middleware passes, stored as is unless it is
 // longer than 512 bytes, is not valid UTF-8, contains NUL or starts with
@@ -43,7 +53,10 @@
 //
 // Each method is one statement, timed by the database (statement_timestamp(),
 // never the application's clock), so a new key costs two round trips (Claim,
-// then Complete) and a replay, a 409 or a 422 one. Claim is
+// then Complete) and a replay, a 409 or a 422 one. Claim is, leaving out
+// the scope bound (a new key of a scope that holds WithMaxScopeEntries live
+// rows first deletes the scope's completed row that expires first, skipping
+// locked ones, or answers "scope full" when there is none),
 //
 //	WITH taken AS (                                        -- take over an expired row
 //	    UPDATE t AS r SET fingerprint = $2, owner = $3, completed = false,
@@ -62,7 +75,8 @@
 //	SELECT 1, NULL, 0 FROM inserted                        -- acquired
 //	UNION ALL
 //	SELECT CASE WHEN e.fingerprint <> $2 THEN 4             -- mismatch
-//	            WHEN e.completed THEN 3 ELSE 2 END,         -- completed / in progress
+//	            WHEN e.completed THEN 3                     -- completed
+//	            WHEN e.owner = $3 THEN 1 ELSE 2 END,        -- the same claim again / in progress
 //	       <response if completed and matching>, <microseconds of lease left>
 //	FROM t e
 //	WHERE e.key = $1 AND e.expires_at > statement_timestamp()
@@ -94,9 +108,17 @@
 // LOCKED)), so that no statement holds many locks; [WithCleanup] runs it in
 // a background goroutine that [Store.Close] stops.
 //
+// # Repeated calls
+//
+// Every method is safe to repeat: a claim resent by its owner (a client
+// that lost the reply) is acquired again; Complete, Extend and Release
+// sent twice change nothing the second time (ErrNotOwner after Complete and
+// Release, which the middleware reports and ignores).
+//
 // # Deadlines
 //
-// Every statement honours its context. pgx interrupts a call whose context
+// Every statement runs under the store's timeout ([WithTimeout]) and its
+// context. pgx interrupts a call whose context
 // ends, but the server may still carry the statement out (for example once
 // a lock it waited for is released): a context error does not say that
 // nothing changed.

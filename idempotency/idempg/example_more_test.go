@@ -1,6 +1,7 @@
 package idempg_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -38,4 +39,43 @@ func ExampleWithErrorHandler() {
 		fmt.Println(err)
 	}
 	// Output: cleanup failed: 42P01
+}
+
+func ExampleWithTimeout() {
+	pool := examplePool()
+	defer pool.Close()
+	store, err := idempg.New(pool, idempg.WithTimeout(500*time.Millisecond))
+	fmt.Println(store != nil, err)
+	_, err = idempg.New(pool, idempg.WithTimeout(0))
+	fmt.Println(err)
+	// Output:
+	// true <nil>
+	// idempg: WithTimeout(0s): want a positive duration
+}
+
+func ExampleWithMaxScopeEntries() {
+	ctx := context.Background()
+	pool := examplePool()
+	defer pool.Close()
+	table := exampleTable()
+	defer pool.Exec(ctx, "DROP TABLE IF EXISTS "+table)
+	store, err := idempg.New(pool, idempg.WithTable(table), idempg.WithMaxScopeEntries(2))
+	if err != nil {
+		panic(err)
+	}
+	if err := store.Migrate(ctx); err != nil {
+		panic(err)
+	}
+	// Keys of the middleware's form: scope/id.
+	for _, key := range []string{"tenant-1/a", "tenant-1/b", "tenant-1/c"} {
+		_, _ = store.Claim(ctx, key, "fp", "owner", 30*time.Second)
+		_ = store.Complete(ctx, key, "owner", []byte("response"), time.Hour)
+	}
+	for _, key := range []string{"tenant-1/a", "tenant-1/c"} {
+		c, _ := store.Claim(ctx, key, "fp", "owner-2", 30*time.Second)
+		fmt.Println(key, c.Outcome)
+	}
+	// Output:
+	// tenant-1/a acquired
+	// tenant-1/c completed
 }

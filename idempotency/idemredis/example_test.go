@@ -112,3 +112,44 @@ func Example_middleware() {
 	// 201 {"order":1} replayed=true
 	// handler runs: 1
 }
+
+func ExampleWithTimeout() {
+	rdb := exampleClient() // ContextTimeoutEnabled: true, so the timeout reaches the network
+	defer rdb.Close()
+	store, err := idemredis.New(rdb, idemredis.WithTimeout(500*time.Millisecond))
+	fmt.Println(store != nil, err)
+	_, err = idemredis.New(rdb, idemredis.WithTimeout(0))
+	fmt.Println(err)
+	// Output:
+	// true <nil>
+	// idemredis: WithTimeout(0s): want a positive duration
+}
+
+func ExampleWithMaxScopeEntries() {
+	ctx := context.Background()
+	rdb := exampleClient()
+	defer rdb.Close()
+	prefix := "example:" + rand.Text() + ":"
+	defer func() {
+		keys, _ := rdb.Keys(ctx, prefix+"*").Result()
+		for _, k := range keys {
+			rdb.Del(ctx, k)
+		}
+	}()
+	store, err := idemredis.New(rdb, idemredis.WithPrefix(prefix), idemredis.WithMaxScopeEntries(2))
+	if err != nil {
+		panic(err)
+	}
+	// Keys of the middleware's form: scope/id.
+	for _, key := range []string{"tenant-1/a", "tenant-1/b", "tenant-1/c"} {
+		_, _ = store.Claim(ctx, key, "fp", "owner", 30*time.Second)
+		_ = store.Complete(ctx, key, "owner", []byte("response"), time.Hour)
+	}
+	for _, key := range []string{"tenant-1/a", "tenant-1/c"} {
+		c, _ := store.Claim(ctx, key, "fp", "owner-2", 30*time.Second)
+		fmt.Println(key, c.Outcome)
+	}
+	// Output:
+	// tenant-1/a acquired
+	// tenant-1/c completed
+}
