@@ -56,7 +56,7 @@ func TestDeriveIsStable(t *testing.T) {
 			}
 			for range 2 { // a fresh and a reused state
 				st := m.getState()
-				err := st.derive(tt.r, tt.scope, nil, tt.key, tt.body, true)
+				err := st.derive(tt.r, tt.scope, nil, tt.key, tt.body, true, 0)
 				d := struct{ key, fingerprint, owner string }{st.key, st.fpStr, st.ownerStr}
 				m.putState(st)
 				if tt.wantErr != nil {
@@ -86,7 +86,7 @@ func TestOwnersDiffer(t *testing.T) {
 	seen := map[string]bool{}
 	for range 1000 {
 		st := m.getState()
-		err := st.derive(r, nil, nil, "k", nil, true)
+		err := st.derive(r, nil, nil, "k", nil, true, 0)
 		d := struct{ owner string }{st.ownerStr}
 		m.putState(st)
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -50,6 +51,8 @@ type MemoryStore struct {
 	maxBytes      int64
 	maxScopeBytes int64
 	sweepEvery    time.Duration
+
+	owners atomic.Uint64 // owner tokens handed to middleware; never 0
 
 	mu         sync.Mutex
 	records    map[recordID]*memRecord

@@ -82,6 +82,15 @@ func New(store Store, opts ...Option) (*Middleware, error) {
 	return m, nil
 }
 
+// nextOwner returns an owner token for the memory store, unique within it
+// (whichever middleware asks), or 0 for other stores.
+func (m *Middleware) nextOwner() uint64 {
+	if mem, ok := m.store.(*MemoryStore); ok {
+		return mem.owners.Add(1)
+	}
+	return 0
+}
+
 // Handler returns next wrapped by the middleware.
 func (m *Middleware) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -145,7 +154,7 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 	if hasBody {
 		body = st.body
 	}
-	if err := st.derive(r, m.scope, m.route, key, body, !m.local); err != nil {
+	if err := st.derive(r, m.scope, m.route, key, body, !m.local, m.nextOwner()); err != nil {
 		if errors.Is(err, AnonymousCaller) {
 			m.fail(w, r, "anonymous-caller", err)
 		} else {

@@ -149,7 +149,8 @@ func (d *digester) defaultScope(r *http.Request) bool {
 //     callers and routes never share records;
 //   - the fingerprint of the request the key is used with: the SHA-256 of
 //     method, path, query and body;
-//   - a fresh owner token of 128 bits from crypto/rand.
+//   - a fresh owner token: 128 bits from crypto/rand, or, for the memory
+//     store (without strs), the sequence number seq.
 //
 // With strs, it also makes the strings a [Store] sees, in one allocation:
 // the key (scope and id in hex, joined by "/"), the hex fingerprint and the
@@ -160,7 +161,7 @@ func (d *digester) defaultScope(r *http.Request) bool {
 // [AnonymousCaller] problem). route is nil for the default: the request's
 // ServeMux pattern or, without one, method and path.
 func (st *requestState) derive(r *http.Request, scope func(*http.Request) (string, error),
-	route func(*http.Request) string, key string, body []byte, strs bool) error {
+	route func(*http.Request) string, key string, body []byte, strs bool, seq uint64) error {
 	d := &st.digest
 
 	// The scope's digest: for the default scope, the digest of the
@@ -207,13 +208,14 @@ func (st *requestState) derive(r *http.Request, scope func(*http.Request) (strin
 	d.sum32()
 	st.fp = d.sum
 
-	_, _ = rand.Read(st.owner[:]) // never fails; it crashes the program instead
-	if st.owner == (token{}) {
-		st.owner[0] = 1 // zero marks a completed record in the memory store
-	}
 	if !strs {
+		// The memory store's owners never leave the process: a sequence
+		// number tells them apart (and is never zero, which marks a
+		// completed record).
+		binary.LittleEndian.PutUint64(st.owner[:], seq)
 		return nil
 	}
+	_, _ = rand.Read(st.owner[:]) // never fails; it crashes the program instead
 	const keyLen = 2*len(scopeID{}) + 1 + hexDigestLen
 	out := make([]byte, 0, keyLen+hexDigestLen+26)
 	out = hex.AppendEncode(out, st.sid[:])
