@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // ErrStoreFull reports that a [MemoryStore] has no room for a new key even
@@ -57,8 +58,8 @@ type MemoryStore struct {
 	mu         sync.Mutex
 	records    map[recordID]*memRecord
 	scopes     map[scopeID]*memScope
-	completed  []*retentionQueue // one per retention, usually one or two
-	inProgress ring              // claim order; entries may be stale
+	completed  []*retentionList // one per retention, usually one or two
+	inProgress recordList       // claim order
 	bytes      int64
 
 	stop      chan struct{}
@@ -72,16 +73,18 @@ type (
 	token    [16]byte
 )
 
-// memRecord is one key's record: 80 bytes. It is in progress while owner
-// is not zero, completed once it is, and gone once scope is nil (queues
-// may still point at it).
+// memRecord is one key's record: 112 bytes. It is in progress while owner
+// is not zero (and then in the store's in-progress list), completed once it
+// is (and then in its retention's list and its scope's list).
 type memRecord struct {
-	id          recordID
-	fingerprint token
-	owner       token
-	expires     int64  // unix nanoseconds
-	response    []byte // completed records only; never modified
-	scope       *memScope
+	id           recordID
+	fingerprint  token
+	owner        token
+	expires      int64  // unix nanoseconds
+	response     string // completed records only: the stored bytes, never modified
+	scope        *memScope
+	prev, next   *memRecord // in the in-progress list or a retention list
+	sprev, snext *memRecord // in the scope's list of completed records
 }
 
 func (e *memRecord) size() int64 { return recordOverhead + int64(len(e.response)) }
@@ -90,47 +93,66 @@ type memScope struct {
 	id        scopeID
 	bytes     int64
 	n         int
-	completed ring // the scope's completed records, oldest first
+	completed recordList // the scope's completed records, oldest first (scope links)
 }
 
-// retentionQueue holds completed records of one retention in completion
-// order, which is also their expiry order.
-type retentionQueue struct {
+// retentionList holds the completed records of one retention in
+// completion order, which is also their expiry order.
+type retentionList struct {
 	retention time.Duration
-	ring
+	recordList
 }
 
-// ring is a FIFO queue of records.
-type ring struct {
-	buf        []*memRecord
-	head, size int
+// recordList is a circular doubly linked list of records through one pair
+// of their links; head is its sentinel. Records are unlinked in O(1) when
+// they go, so no list ever holds a record that is gone.
+type recordList struct {
+	head memRecord
 }
 
-func (q *ring) push(e *memRecord) {
-	if q.size == len(q.buf) {
-		buf := make([]*memRecord, max(8, 2*len(q.buf)))
-		n := copy(buf, q.buf[q.head:])
-		copy(buf[n:], q.buf[:q.head])
-		q.buf, q.head = buf, 0
+func (l *recordList) init() {
+	l.head.next, l.head.prev = &l.head, &l.head
+	l.head.snext, l.head.sprev = &l.head, &l.head
+}
+
+// first returns the oldest record, or nil; scope selects the scope links.
+func (l *recordList) first(scope bool) *memRecord {
+	e := l.head.next
+	if scope {
+		e = l.head.snext
 	}
-	q.buf[(q.head+q.size)%len(q.buf)] = e
-	q.size++
-}
-
-func (q *ring) peek() *memRecord {
-	if q.size == 0 {
+	if e == &l.head {
 		return nil
 	}
-	return q.buf[q.head]
+	return e
 }
 
-func (q *ring) pop() {
-	q.buf[q.head] = nil
-	q.head = (q.head + 1) % len(q.buf)
-	q.size--
-	if q.size == 0 && len(q.buf) > 64 {
-		q.buf, q.head = nil, 0 // give a drained large queue back
+func (l *recordList) pushBack(e *memRecord) {
+	if l.head.next == nil {
+		l.init()
 	}
+	e.prev, e.next = l.head.prev, &l.head
+	l.head.prev.next = e
+	l.head.prev = e
+}
+
+func (l *recordList) pushBackScope(e *memRecord) {
+	if l.head.snext == nil {
+		l.init()
+	}
+	e.sprev, e.snext = l.head.sprev, &l.head
+	l.head.sprev.snext = e
+	l.head.sprev = e
+}
+
+func unlink(e *memRecord) {
+	e.prev.next, e.next.prev = e.next, e.prev
+	e.prev, e.next = nil, nil
+}
+
+func unlinkScope(e *memRecord) {
+	e.sprev.snext, e.snext.sprev = e.snext, e.sprev
+	e.sprev, e.snext = nil, nil
 }
 
 // WithMaxBytes caps the memory the store's records take, responses
@@ -250,48 +272,37 @@ func (s *MemoryStore) sweepLoop() {
 		case <-t.C:
 			s.mu.Lock()
 			s.sweepLocked(s.now().UnixNano())
-			for _, sc := range s.scopes {
-				cleanHeads(&sc.completed)
-			}
 			s.mu.Unlock()
 		}
 	}
 }
 
-// sweepLocked removes the records expired at now that the queues lead to.
+// sweepLocked removes every record expired at now: the heads of the
+// retention lists, and any claim in progress whose lease ran out.
 func (s *MemoryStore) sweepLocked(now int64) {
-	for _, q := range s.completed {
-		for e := q.peek(); e != nil; e = q.peek() {
-			if e.scope != nil && e.owner == (token{}) && e.expires > now {
-				break
-			}
-			q.pop()
-			if e.scope != nil && e.owner == (token{}) {
-				s.removeLocked(e)
-			}
-		}
-	}
-	q := &s.inProgress
-	for e := q.peek(); e != nil; e = q.peek() {
-		if e.scope != nil && e.owner != (token{}) && e.expires > now {
-			break // a live claim; those behind it wait for the next sweep
-		}
-		q.pop()
-		if e.scope != nil && e.owner != (token{}) {
+	for _, l := range s.completed {
+		for e := l.first(false); e != nil && e.expires <= now; e = l.first(false) {
 			s.removeLocked(e)
 		}
 	}
-}
-
-// cleanHeads drops the records at the head of q that are gone.
-func cleanHeads(q *ring) {
-	for e := q.peek(); e != nil && e.scope == nil; e = q.peek() {
-		q.pop()
+	for e := s.inProgress.first(false); e != nil; {
+		next := e.next
+		if e.expires <= now {
+			s.removeLocked(e)
+		}
+		if next == &s.inProgress.head {
+			break
+		}
+		e = next
 	}
 }
 
 func (s *MemoryStore) removeLocked(e *memRecord) {
 	sc := e.scope
+	unlink(e)
+	if e.owner == (token{}) {
+		unlinkScope(e)
+	}
 	delete(s.records, e.id)
 	size := e.size()
 	s.bytes -= size
@@ -300,45 +311,26 @@ func (s *MemoryStore) removeLocked(e *memRecord) {
 	if sc.n == 0 {
 		delete(s.scopes, sc.id)
 	}
-	e.scope, e.response = nil, nil
+	e.scope, e.response = nil, ""
 }
 
 // evictOldestLocked evicts the completed record that was completed first
 // and reports whether there was one.
 func (s *MemoryStore) evictOldestLocked() bool {
-	var oldest *retentionQueue
+	var oldest *memRecord
 	var at int64
-	for _, q := range s.completed {
-		cleanDone(&q.ring)
-		if e := q.peek(); e != nil {
-			if done := e.expires - int64(q.retention); oldest == nil || done < at {
-				oldest, at = q, done
+	for _, l := range s.completed {
+		if e := l.first(false); e != nil {
+			if done := e.expires - int64(l.retention); oldest == nil || done < at {
+				oldest, at = e, done
 			}
 		}
 	}
 	if oldest == nil {
 		return false
 	}
-	e := oldest.peek()
-	oldest.pop()
-	s.removeLocked(e)
+	s.removeLocked(oldest)
 	return true
-}
-
-// cleanStarted drops the records at the head of the in-progress queue that
-// are gone or completed.
-func cleanStarted(q *ring) {
-	for e := q.peek(); e != nil && (e.scope == nil || e.owner == (token{})); e = q.peek() {
-		q.pop()
-	}
-}
-
-// cleanDone drops the records at the head of a completed queue that are
-// gone or no longer completed.
-func cleanDone(q *ring) {
-	for e := q.peek(); e != nil && (e.scope == nil || e.owner != (token{})); e = q.peek() {
-		q.pop()
-	}
 }
 
 // Claim implements [Store].
@@ -396,17 +388,18 @@ func (s *MemoryStore) claim(sid scopeID, id recordID, fp, owner token, lease tim
 		case e.owner != token{}:
 			return Claim{Outcome: InProgress, RetryAfter: time.Duration(e.expires - now)}, nil
 		}
-		return Claim{Outcome: Completed, Response: e.response}, nil
+		if e.response == "" {
+			return Claim{Outcome: Completed, Response: []byte{}}, nil
+		}
+		return Claim{Outcome: Completed, Response: unsafe.Slice(unsafe.StringData(e.response), len(e.response))}, nil
 	}
 	sc := s.scopes[sid]
 	for sc != nil && sid != (scopeID{}) && sc.bytes+recordOverhead > s.maxScopeBytes {
 		// The scope is at its share: its own oldest answers make room.
-		cleanHeads(&sc.completed)
-		old := sc.completed.peek()
+		old := sc.completed.first(true)
 		if old == nil {
 			return Claim{}, fmt.Errorf("%w (%d records in progress)", ErrScopeFull, sc.n)
 		}
-		sc.completed.pop()
 		s.removeLocked(old)
 		sc = s.scopes[sid]
 	}
@@ -425,8 +418,7 @@ func (s *MemoryStore) claim(sid scopeID, id recordID, fp, owner token, lease tim
 	}
 	e = &memRecord{id: id, fingerprint: fp, owner: owner, expires: now + int64(lease), scope: sc}
 	s.records[id] = e
-	s.inProgress.push(e)
-	cleanStarted(&s.inProgress)
+	s.inProgress.pushBack(e)
 	sc.n++
 	sc.bytes += recordOverhead
 	s.bytes += recordOverhead
@@ -468,27 +460,27 @@ func (s *MemoryStore) complete(id *recordID, owner token, response []byte, reten
 	if err != nil {
 		return err
 	}
+	unlink(e) // from the in-progress list
 	e.owner = token{}
-	e.response = response
+	e.response = unsafe.String(unsafe.SliceData(response), len(response))
 	e.expires = now + int64(retention)
 	n := int64(len(response))
 	s.bytes += n
 	e.scope.bytes += n
-	s.queueFor(retention).push(e)
-	e.scope.completed.push(e)
-	cleanHeads(&e.scope.completed)
+	s.listFor(retention).pushBack(e)
+	e.scope.completed.pushBackScope(e)
 	return nil
 }
 
-func (s *MemoryStore) queueFor(retention time.Duration) *retentionQueue {
-	for _, q := range s.completed {
-		if q.retention == retention {
-			return q
+func (s *MemoryStore) listFor(retention time.Duration) *retentionList {
+	for _, l := range s.completed {
+		if l.retention == retention {
+			return l
 		}
 	}
-	q := &retentionQueue{retention: retention}
-	s.completed = append(s.completed, q)
-	return q
+	l := &retentionList{retention: retention}
+	s.completed = append(s.completed, l)
+	return l
 }
 
 func (s *MemoryStore) release(id *recordID, owner token) error {

@@ -62,3 +62,40 @@ func bytesPerRecord(t *testing.T, n int) {
 	runtime.KeepAlive(keys)
 	_ = s.Close()
 }
+
+// TestMemoryStoreFloodKeepsMemoryBounded: a scope that keeps evicting its
+// own answers, behind another scope's older record, leaves nothing behind:
+// the heap stays within the store's cap (plus slack), however long the
+// flood goes on.
+func TestMemoryStoreFloodKeepsMemoryBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("300,000 records")
+	}
+	ctx := context.Background()
+	s := newMemoryStore(idempotency.WithMaxBytes(1<<20), idempotency.WithMaxScopeBytes(256<<10))
+	defer s.Close()
+	resp := make([]byte, 64)
+	put := func(scope string, i int) {
+		k := scope + "/" + strconv.Itoa(i)
+		if _, err := s.Claim(ctx, k, "fp", "o", time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Complete(ctx, k, "o", resp, 24*time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("quiet", 0) // the oldest record of the store, for the whole test
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for i := range 300_000 {
+		put("flood", i)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	grown := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	t.Logf("heap grew %d KiB over 300,000 flood records (store cap 1 MiB, scope share 256 KiB)", grown>>10)
+	if grown > 8<<20 {
+		t.Fatalf("heap grew %d KiB: evicted records are kept somewhere", grown>>10)
+	}
+}
