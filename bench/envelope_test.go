@@ -104,15 +104,29 @@ func (s *sink) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
+// patientNotFound is the seed-001 API's problem type the bodies use.
+var patientNotFound = problem.MustDefine("patients/not-found", 404, "Patient not found", problem.WithType("patient-not-found"))
+
+func benchCatalog() *problem.Catalog {
+	c, err := problem.NewCatalog(parchment)
+	if err != nil {
+		panic(err)
+	}
+	if err := c.Register(patientNotFound); err != nil {
+		panic(err)
+	}
+	return c
+}
+
 // handlers returns the success and problem handlers of each variant.
 func handlers() (success, failure map[string]http.HandlerFunc) {
 	now := func() time.Time { return fixedNow }
 	wr := envelope.New(envelope.Standard(), envelope.WithClock(now),
 		envelope.WithRequestIDs(func(time.Time) string { return requestID }),
-		envelope.WithCatalog(problem.MustNewCatalog(parchment)),
+		envelope.WithCatalog(benchCatalog()),
 		envelope.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	plain := envelope.New(envelope.Plain(), envelope.WithClock(now),
-		envelope.WithCatalog(problem.MustNewCatalog(parchment)))
+		envelope.WithCatalog(benchCatalog()))
 
 	api := humago.New(http.NewServeMux(), huma.DefaultConfig("bench", "1.0.0"))
 	e := echo.New()
@@ -153,7 +167,7 @@ func handlers() (success, failure map[string]http.HandlerFunc) {
 			_, _ = w.Write(b)
 		},
 		"apikit": func(w http.ResponseWriter, r *http.Request) {
-			plain.WriteError(w, r, problem.PatientNotFound.New("Patient with ID 'pat_invalid123' does not exist").WithInstance("/patients/pat_invalid123"))
+			plain.WriteError(w, r, patientNotFound.New("Patient with ID 'pat_invalid123' does not exist").WithInstance("/patients/pat_invalid123"))
 		},
 		"huma": func(w http.ResponseWriter, r *http.Request) {
 			ctx := humago.NewContext(nil, r, w)
@@ -178,7 +192,7 @@ func request() *http.Request {
 	var out *http.Request
 	req := httptest.NewRequest(http.MethodGet, "/patients/pat_abc123def456", nil)
 	req.Header.Set("X-Request-Id", requestID)
-	wr.RequestID(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { out = r })).ServeHTTP(newSink(), req)
+	wr.Handler(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { out = r })).ServeHTTP(newSink(), req)
 	return out
 }
 

@@ -2,12 +2,9 @@ package envelope
 
 import (
 	"github.com/apikit-go/apikit/internal/jsonw"
+	"github.com/apikit-go/apikit/pagination"
 	"github.com/apikit-go/apikit/problem"
 )
-
-// TimeSeconds is the timestamp layout of the ack dialect: UTC without
-// fractional seconds, "2024-09-11T12:26:00Z".
-const TimeSeconds = "2006-01-02T15:04:05Z"
 
 // AckType is the responseType of an ack body.
 type AckType string
@@ -61,8 +58,9 @@ type AckMetadata struct {
 	ResponseTimestamp string `json:"responseTimestamp,omitempty"`
 }
 
-// AckRequestID returns metadata.requestID.
-func (a AckRequest) AckRequestID() string { return a.Metadata.RequestID }
+// ackRequestID returns metadata.requestID; Decode finds it through the
+// embedding.
+func (a AckRequest) ackRequestID() string { return a.Metadata.RequestID }
 
 // Ack returns the dialect of seeds/002. A success is
 //
@@ -81,13 +79,16 @@ func (a AckRequest) AckRequestID() string { return a.Metadata.RequestID }
 // message its detail, errors its field errors (left out when there are
 // none); extension members follow in key order. WriteError keeps the
 // problem's HTTP status; a handler that must report a processing error with
-// HTTP 200 writes an [Acknowledgement] whose Error is set. Timestamps have no
-// fractional seconds. Errors are application/json.
+// HTTP 200 writes an [Acknowledgement] whose Error is set; a 202 (written
+// with [Writer.Write]) is RECEIVED. Timestamps have no fractional seconds.
+// Errors are application/json. The dialect has no lists.
 func Ack() Dialect { return ackDialect{} }
 
 type ackDialect struct{}
 
-func (ackDialect) ErrorContentType() string { return ContentType }
+func (ackDialect) ErrorContentType() string { return contentType }
+
+func (ackDialect) ListStyle() (pagination.Style, bool) { return pagination.StandardStyle, false }
 
 func (ackDialect) AppendSuccess(dst []byte, r *Reply) ([]byte, error) {
 	var a Acknowledgement
@@ -120,7 +121,7 @@ func (ackDialect) AppendSuccess(dst []byte, r *Reply) ([]byte, error) {
 	dst = appendAckHead(dst, r, a)
 	if a.Error != nil {
 		var err error
-		if dst, err = appendAckError(dst, a.Error, r.Status); err != nil {
+		if dst, err = appendAckError(dst, r, a.Error); err != nil {
 			return dst, err
 		}
 	}
@@ -129,7 +130,7 @@ func (ackDialect) AppendSuccess(dst []byte, r *Reply) ([]byte, error) {
 
 func (ackDialect) AppendError(dst []byte, r *Reply) ([]byte, error) {
 	dst = appendAckHead(dst, r, Acknowledgement{RequestID: r.Echo, ResponseID: r.RequestID, Type: AckError})
-	dst, err := appendAckError(dst, r.Problem, r.Status)
+	dst, err := appendAckError(dst, r, r.Problem)
 	if err != nil {
 		return dst, err
 	}
@@ -147,25 +148,29 @@ func appendAckHead(dst []byte, r *Reply, a Acknowledgement) []byte {
 	dst = append(dst, `,"responseID":`...)
 	dst = stringOrNull(dst, a.ResponseID)
 	dst = append(dst, `,"responseTimestamp":`...)
-	dst = appendTime(dst, r.Time, TimeSeconds)
+	dst = appendSeconds(dst, r.Time)
 	return append(dst, '}')
 }
 
-// appendAckError appends ,"error":{…}.
-func appendAckError(dst []byte, p *problem.Problem, status int) ([]byte, error) {
+// appendAckError appends ,"error":{…} for p (r.Problem, or the error of an
+// acknowledgement).
+func appendAckError(dst []byte, r *Reply, p *problem.Problem) ([]byte, error) {
+	saved := r.Problem
+	r.Problem = p
+	defer func() { r.Problem = saved }()
 	dst = append(dst, `,"error":{"code":`...)
-	dst = jsonw.String(dst, codeOf(p, status))
+	dst = jsonw.String(dst, codeOf(p, r.Status))
 	dst = append(dst, `,"title":`...)
 	dst = jsonw.String(dst, p.TitleOrStatus())
 	if p.Detail != "" {
 		dst = append(dst, `,"message":`...)
-		dst = jsonw.String(dst, p.Detail)
+		dst = jsonw.String(dst, jsonw.Cut(p.Detail, maxDetail))
 	}
 	if len(p.Fields) > 0 {
 		dst = append(dst, `,"errors":`...)
-		dst = problem.AppendFields(dst, p.Fields)
+		dst = r.AppendFields(dst)
 	}
-	dst, err := appendMembers(dst, p.Extensions, ackReserved)
+	dst, err := r.AppendMembers(dst, ackReserved)
 	if err != nil {
 		return dst, err
 	}

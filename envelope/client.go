@@ -12,8 +12,8 @@ import (
 	"github.com/apikit-go/apikit/problem"
 )
 
-// MaxResponseBytes is the largest success body [Read] accepts.
-const MaxResponseBytes = 32 << 20
+// maxResponseBytes is the largest success body [Read] accepts.
+const maxResponseBytes = 32 << 20
 
 // Info is what a success response says besides its data.
 type Info struct {
@@ -22,8 +22,17 @@ type Info struct {
 	Dialect string
 	// Status is the HTTP status.
 	Status int
-	// RequestID is the body's request ID, else the X-Request-Id header.
+	// RequestID is the X-Request-Id header: the ID of this request.
 	RequestID string
+	// BodyRequestID is the request ID in the body (requestId,
+	// meta.requestId or the ack's requestID), empty if there is none. On a
+	// replayed response (Replayed) it is the ID of the first request,
+	// whose stored response this is; otherwise the two IDs are equal.
+	BodyRequestID string
+	// Replayed reports an idempotent replay: the response carries
+	// Idempotent-Replayed: true and is the stored answer of an earlier
+	// request with the same Idempotency-Key.
+	Replayed bool
 	// Message is the standard dialect's message.
 	Message string
 	// Version is the meta dialect's meta.version.
@@ -32,19 +41,15 @@ type Info struct {
 	// metadata.responseTimestamp); zero if absent or malformed.
 	Timestamp time.Time
 	// Page describes the page of a list: from the standard "pagination"
-	// object (NextCursor is its lastKey) or the records style (HasMore,
-	// FirstID, LastID, Count). Nil when the body is not a list.
+	// object (NextCursor is its lastKey) or the records style (HasNext is
+	// has_more; FirstID, LastID, Count). Nil when the body is not a list.
 	Page *pagination.Page
-	// Ack holds the ack dialect's fields; nil for other dialects.
-	Ack *AckInfo
-}
-
-// AckInfo is the metadata of an ack body.
-type AckInfo struct {
-	RequestID    string  // the echoed requestID
-	ReferenceID  string  // metadata.referenceID
-	ResponseType AckType // metadata.responseType
-	ResponseID   string  // metadata.responseID
+	// ReferenceID, ResponseType and ResponseID are the ack dialect's
+	// metadata (its echoed requestID is BodyRequestID); empty for other
+	// dialects.
+	ReferenceID  string
+	ResponseType AckType
+	ResponseID   string
 }
 
 // Read decodes the response resp of any dialect. A success (status below
@@ -55,22 +60,24 @@ type AckInfo struct {
 // whole (plain). An error status gives the *problem.Problem of
 // [problem.Parse], whatever the dialect; so does an ack body of type ERROR
 // sent with HTTP 200, with the status of its code in the standard catalog
-// (422 for other codes). Read consumes and closes resp.Body.
+// (422 for other codes). Read accepts at most 32 MiB of body; it consumes
+// and closes resp.Body.
 func Read[T any](resp *http.Response) (T, Info, error) {
 	var v T
-	info := Info{Status: resp.StatusCode, RequestID: resp.Header.Get(HeaderRequestID)}
+	info := Info{Status: resp.StatusCode, RequestID: resp.Header.Get(headerRequestID),
+		Replayed: resp.Header.Get("Idempotent-Replayed") == "true"}
 	if resp.StatusCode >= 400 {
 		p := problem.Parse(resp)
 		_ = resp.Body.Close()
 		return v, info, p
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
 	if err != nil {
 		return v, info, fmt.Errorf("envelope: reading the response: %w", err)
 	}
-	if len(body) > MaxResponseBytes {
-		return v, info, fmt.Errorf("envelope: the response exceeds %d bytes", MaxResponseBytes)
+	if len(body) > maxResponseBytes {
+		return v, info, fmt.Errorf("envelope: the response exceeds %d bytes", maxResponseBytes)
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		info.Dialect = "plain"
@@ -87,9 +94,7 @@ func Read[T any](resp *http.Response) (T, Info, error) {
 		data = m["data"]
 		info.Message = str(m["message"])
 		info.Timestamp = parseTime(str(m["timestamp"]))
-		if id := str(m["requestId"]); id != "" {
-			info.RequestID = id
-		}
+		info.BodyRequestID = str(m["requestId"])
 		if raw, ok := m["pagination"]; ok {
 			var s pagination.Standard
 			if json.Unmarshal(raw, &s) == nil {
@@ -111,9 +116,7 @@ func Read[T any](resp *http.Response) (T, Info, error) {
 		}
 		_ = json.Unmarshal(m["meta"], &meta)
 		info.Version, info.Timestamp = meta.Version, parseTime(meta.Timestamp)
-		if meta.RequestID != "" {
-			info.RequestID = meta.RequestID
-		}
+		info.BodyRequestID = meta.RequestID
 		if s := meta.Pagination; s != nil {
 			pg := pagination.Page{Count: s.Count, HasNext: s.HasNext, Limit: s.Limit, Offset: s.Offset, Total: s.Total}
 			if s.LastKey != nil {
@@ -130,12 +133,14 @@ func Read[T any](resp *http.Response) (T, Info, error) {
 			ResponseTimestamp string  `json:"responseTimestamp"`
 		}
 		_ = json.Unmarshal(m["metadata"], &md)
-		info.Ack = &AckInfo{RequestID: str(m["requestID"]), ReferenceID: md.ReferenceID, ResponseType: md.ResponseType, ResponseID: md.ResponseID}
+		info.BodyRequestID = str(m["requestID"])
+		info.ReferenceID, info.ResponseType, info.ResponseID = md.ReferenceID, md.ResponseType, md.ResponseID
 		info.Timestamp = parseTime(md.ResponseTimestamp)
 		if md.ResponseType == AckError {
-			p := problem.ParseBody(http.StatusUnprocessableEntity, body)
-			for _, d := range problem.Standard() {
-				if d.Code() == p.Code {
+			p := problem.Parse(&http.Response{StatusCode: http.StatusUnprocessableEntity,
+				Header: http.Header{}, Body: io.NopCloser(bytes.NewReader(body))})
+			if cat, err := problem.NewCatalog(""); err == nil {
+				if d, ok := cat.Lookup(p.Code); ok {
 					p.Status = d.Status()
 				}
 			}
@@ -146,7 +151,7 @@ func Read[T any](resp *http.Response) (T, Info, error) {
 		data = m["records"]
 		var rec pagination.Records[json.RawMessage]
 		_ = json.Unmarshal(body, &rec)
-		pg := pagination.Page{Count: len(rec.Records), HasMore: rec.HasMore, HasNext: rec.HasMore}
+		pg := pagination.Page{Count: len(rec.Records), HasNext: rec.HasMore}
 		if rec.FirstID != nil {
 			pg.FirstID = *rec.FirstID
 		}

@@ -19,7 +19,7 @@ import (
 func response(d envelope.Dialect, write func(wr *envelope.Writer, w http.ResponseWriter, r *http.Request)) *http.Response {
 	wr, _ := newTestWriter(d)
 	rec := httptest.NewRecorder()
-	wr.RequestID(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	wr.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		write(wr, w, r)
 	})).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
 	return rec.Result()
@@ -27,10 +27,7 @@ func response(d envelope.Dialect, write func(wr *envelope.Writer, w http.Respons
 
 func TestReadSuccess(t *testing.T) {
 	items := []patientSummary{{"pat_1", "Smith", "John"}}
-	page := pagination.Page{Count: 1, Limit: 50, HasNext: true, HasMore: true, NextCursor: "c2", FirstID: "pat_1", LastID: "pat_1"}
-	list := func(wr *envelope.Writer, w http.ResponseWriter, r *http.Request) {
-		envelope.List(wr, w, r, items, page)
-	}
+	page := pagination.Page{Count: 1, Limit: 50, HasNext: true, NextCursor: "c2", FirstID: "pat_1", LastID: "pat_1"}
 	tests := []struct {
 		name     string
 		dialect  envelope.Dialect
@@ -41,11 +38,18 @@ func TestReadSuccess(t *testing.T) {
 	}{
 		{"standard", envelope.Standard(), &pagination.Page{Count: 1, Limit: 50, HasNext: true, NextCursor: "c2"}, "", "Success", true},
 		{"meta", envelope.Meta("2025-01-01"), &pagination.Page{Count: 1, Limit: 50, HasNext: true, NextCursor: "c2"}, "2025-01-01", "", true},
-		{"records", envelope.Records(), &pagination.Page{Count: 1, HasMore: true, HasNext: true, FirstID: "pat_1", LastID: "pat_1"}, "", "", false},
+		{"records", envelope.Records(), &pagination.Page{Count: 1, HasNext: true, FirstID: "pat_1", LastID: "pat_1"}, "", "", false},
 		{"plain", envelope.Plain(), nil, "", "", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			pg := page
+			if tc.name == "records" {
+				pg.Style = pagination.RecordsStyle
+			}
+			list := func(wr *envelope.Writer, w http.ResponseWriter, r *http.Request) {
+				envelope.List(wr, w, r, items, pg)
+			}
 			got, info, err := envelope.Read[[]patientSummary](response(tc.dialect, list))
 			if err != nil {
 				t.Fatal(err)
@@ -77,9 +81,9 @@ func TestReadAck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := envelope.AckInfo{RequestID: "phil_1", ReferenceID: "ref_1", ResponseType: envelope.AckReceived, ResponseID: "req_fixed"}
-	if info.Ack == nil || *info.Ack != want || !info.Timestamp.Equal(testNow) {
-		t.Errorf("info = %+v, ack %+v", info, info.Ack)
+	if info.BodyRequestID != "phil_1" || info.ReferenceID != "ref_1" || info.ResponseType != envelope.AckReceived ||
+		info.ResponseID != "req_fixed" || !info.Timestamp.Equal(testNow) {
+		t.Errorf("info = %+v", info)
 	}
 }
 
@@ -108,10 +112,10 @@ func TestReadErrors(t *testing.T) {
 	}
 	t.Run("ack ERROR with 200", func(t *testing.T) {
 		resp := response(envelope.Ack(), func(wr *envelope.Writer, w http.ResponseWriter, r *http.Request) {
-			wr.OK(w, r, envelope.Acknowledgement{Error: problem.PatientNotFound.New("No such patient")})
+			wr.OK(w, r, envelope.Acknowledgement{Error: problem.ResourceNotFound.New("No such order")})
 		})
 		_, info, err := envelope.Read[struct{}](resp)
-		if !errors.Is(err, problem.PatientNotFound) || info.Ack == nil || info.Ack.ResponseType != envelope.AckError {
+		if !errors.Is(err, problem.ResourceNotFound) || info.ResponseType != envelope.AckError {
 			t.Fatalf("err = %v, info = %+v", err, info)
 		}
 		if p := err.(*problem.Problem); p.Status != 404 {

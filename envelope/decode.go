@@ -11,26 +11,21 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/apikit-go/apikit/internal/jsonw"
 	"github.com/apikit-go/apikit/problem"
 )
 
-// DefaultMaxBodyBytes is the request body limit of [Decode] unless
-// [MaxBodyBytes] sets another.
-const DefaultMaxBodyBytes = 1 << 20
+// defaultMaxBodyBytes is the request body limit of [Decode] unless
+// [WithMaxBodyBytes] sets another.
+const defaultMaxBodyBytes = 1 << 20
 
-// DecodeOption configures [Decode].
-type DecodeOption func(*decodeConfig)
-
-type decodeConfig struct {
-	max int64
-}
-
-// MaxBodyBytes sets the largest request body [Decode] accepts; a bigger
-// one is a 413. n ≤ 0 means [DefaultMaxBodyBytes].
-func MaxBodyBytes(n int64) DecodeOption {
-	return func(c *decodeConfig) {
+// WithMaxBodyBytes sets the largest request body [Decode] accepts; a
+// bigger one is a 413. n ≤ 0 means the default. Writers ignore it.
+// Default: 1 MiB.
+func WithMaxBodyBytes(n int64) Option {
+	return func(o *options) {
 		if n > 0 {
-			c.max = n
+			o.maxBody = n
 		}
 	}
 }
@@ -46,17 +41,22 @@ func MaxBodyBytes(n int64) DecodeOption {
 //   - malformed or truncated JSON: 400 naming the (zero-based) byte offset
 //     of the offending byte;
 //   - data after the JSON value: 400 naming its byte offset;
+//   - a member that appears twice in one object (encoding/json would keep
+//     the last) or a string that is not valid UTF-8 (encoding/json would
+//     replace it with U+FFFD): 400 with a validation entry naming the
+//     member's path (codes DUPLICATE_FIELD and INVALID_FORMAT);
 //   - a member of the wrong type, an out-of-range number or a member T
 //     does not have: 422 with a validation entry naming the field path
 //     (codes INVALID_TYPE and UNKNOWN_FIELD);
 //   - a value T's own UnmarshalJSON rejects: 422 INVALID_FORMAT.
 //
 // When T embeds [AckRequest], metadata.requestID is recorded for the
-// writer to echo (through [Writer.RequestID]'s context), also when the
-// body decodes into JSON that T rejects.
-func Decode[T any](r *http.Request, opts ...DecodeOption) (T, error) {
+// writer to echo (through [Writer.Handler]'s context), also when the
+// body decodes into JSON that T rejects; an ID over 128 bytes is not
+// echoed. Only [WithMaxBodyBytes] applies; other options are ignored.
+func Decode[T any](r *http.Request, opts ...Option) (T, error) {
 	var v T
-	cfg := decodeConfig{max: DefaultMaxBodyBytes}
+	cfg := options{maxBody: defaultMaxBodyBytes}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -66,33 +66,33 @@ func Decode[T any](r *http.Request, opts ...DecodeOption) (T, error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return v, problem.InvalidRequest.New("The request body is empty; a JSON value is required")
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, cfg.max+1))
+	body, err := io.ReadAll(io.LimitReader(r.Body, cfg.maxBody+1))
 	if err != nil {
 		return v, problem.InvalidRequest.Wrap(err, "The request body could not be read")
 	}
-	if int64(len(body)) > cfg.max {
-		return v, problem.RequestTooLarge.New("The request body exceeds the limit of " + strconv.FormatInt(cfg.max, 10) + " bytes")
+	if int64(len(body)) > cfg.maxBody {
+		return v, problem.RequestTooLarge.New("The request body exceeds the limit of " + strconv.FormatInt(cfg.maxBody, 10) + " bytes")
 	}
 	err = decodeBytes(body, &v)
 	if info := infoFrom(r.Context()); info != nil {
-		if a, ok := any(&v).(interface{ AckRequestID() string }); ok && err == nil {
-			info.echo = a.AckRequestID()
+		if a, ok := any(&v).(interface{ ackRequestID() string }); ok && err == nil {
+			info.echo = a.ackRequestID()
 		} else if ok {
 			info.echo = echoOf(body)
+		}
+		if len(info.echo) > maxRequestIDLen {
+			info.echo = "" // never echoed whole, and a cut ID would be another ID
 		}
 	}
 	return v, err
 }
 
-// DecodeBytes decodes body strictly into v as [Decode] does, without the
-// Content-Type and size checks. v must be a non-nil pointer.
-func DecodeBytes(body []byte, v any) error {
-	return decodeBytes(body, v)
-}
-
 func decodeBytes(body []byte, v any) error {
 	if len(bytes.TrimLeft(body, " \t\r\n")) == 0 {
 		return problem.InvalidRequest.New("The request body is empty; a JSON value is required")
+	}
+	if p := strictCheck(body); p != nil {
+		return p
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -130,13 +130,13 @@ func decodeProblem(err error, body []byte) *problem.Problem {
 	}
 	if name, ok := unknownField(err); ok {
 		return problem.ValidationFailed.Wrap(err, "There were some problems with your input.").
-			WithFields(problem.FieldError{Field: name, Message: "is not a known field", Code: problem.FieldUnknown})
+			WithFields(problem.FieldError{Field: name, Message: "is not a known field", Code: problem.FieldUnknownField})
 	}
 	return problem.InvalidFormat.Wrap(err, "A value in the request body has an invalid format")
 }
 
 // unknownField extracts the member name of encoding/json's "unknown
-// field" error, cut to MaxRequestIDLen bytes.
+// field" error, cut to maxRequestIDLen bytes.
 func unknownField(err error) (string, bool) {
 	const prefix = "json: unknown field "
 	msg := err.Error()
@@ -147,9 +147,7 @@ func unknownField(err error) (string, bool) {
 	if uerr != nil {
 		return "", false
 	}
-	if len(name) > MaxRequestIDLen {
-		name = name[:MaxRequestIDLen] + "…"
-	}
+	name = jsonw.Cut(name, maxRequestIDLen)
 	return name, true
 }
 

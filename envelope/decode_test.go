@@ -52,7 +52,7 @@ func TestDecode(t *testing.T) {
 		{name: "nested wrong type", body: `{"address":{"postcode":20001}}`, status: 422, field: "address.postcode", fieldCode: problem.FieldInvalidType, notEchoed: "20001"},
 		{name: "out of range", body: `{"age":300}`, status: 422, field: "age", fieldCode: problem.FieldInvalidType, notEchoed: "300"},
 		{name: "array of wrong type", body: `{"tags":[1]}`, status: 422, field: "tags", fieldCode: problem.FieldInvalidType},
-		{name: "unknown field", body: `{"family_name":"Smith","nickname":"Smithy"}`, status: 422, field: "nickname", fieldCode: problem.FieldUnknown, notEchoed: "Smithy"},
+		{name: "unknown field", body: `{"family_name":"Smith","nickname":"Smithy"}`, status: 422, field: "nickname", fieldCode: problem.FieldUnknownField, notEchoed: "Smithy"},
 		{name: "not an object", body: `[1,2]`, status: 422, field: "$", fieldCode: problem.FieldInvalidType},
 		{name: "bad time", body: `{"born":"yesterday-ish"}`, status: 422, notEchoed: "yesterday"},
 	}
@@ -62,9 +62,9 @@ func TestDecode(t *testing.T) {
 			if tc.contentType != "" {
 				req.Header.Set("Content-Type", tc.contentType)
 			}
-			var opts []envelope.DecodeOption
+			var opts []envelope.Option
 			if tc.max > 0 {
-				opts = append(opts, envelope.MaxBodyBytes(tc.max))
+				opts = append(opts, envelope.WithMaxBodyBytes(tc.max))
 			}
 			_, err := envelope.Decode[newPatient](req, opts...)
 			if tc.status == 0 {
@@ -110,7 +110,7 @@ func TestDecodeRecordsAckRequestID(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := httptest.NewRecorder()
-			wr.RequestID(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			wr.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if _, err := envelope.Decode[prescription](r); err != nil {
 					wr.WriteError(w, r, err)
 					return
@@ -131,7 +131,7 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body string) {
 		req := httptest.NewRequest("POST", "/", strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
-		_, err := envelope.Decode[newPatient](req, envelope.MaxBodyBytes(4096))
+		_, err := envelope.Decode[newPatient](req, envelope.WithMaxBodyBytes(4096))
 		if err == nil {
 			return
 		}
@@ -143,4 +143,61 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("status %d for client input %q", p.Status, body)
 		}
 	})
+}
+
+func TestDecodeStrictDuplicatesAndUTF8(t *testing.T) {
+	many := `{`
+	for i := range 40 {
+		many += `"k` + strings.Repeat("x", i) + `":1,`
+	}
+	tests := []struct {
+		name  string
+		body  string
+		field string // "" means accepted
+		code  string
+	}{
+		{"duplicate at the top", `{"family_name":"a","family_name":"b"}`, "family_name", problem.FieldDuplicateField},
+		{"duplicate nested", `{"address":{"postcode":"1","postcode":"2"}}`, "address.postcode", problem.FieldDuplicateField},
+		{"duplicate in an array element", `{"items":[{"a":1},{"b":1,"b":2}]}`, "items[1].b", problem.FieldDuplicateField},
+		{"duplicate by escape", `{"a":1,"\u0061":2}`, "a", problem.FieldDuplicateField},
+		{"duplicate among many members", many + `"z":1,"kxx":2}`, "kxx", problem.FieldDuplicateField},
+		{"same key in sibling objects", `{"x":{"a":1},"y":{"a":1}}`, "", ""},
+		{"same key at two depths", `{"a":{"a":{"a":1}}}`, "", ""},
+		{"many distinct members", many + `"z":1}`, "", ""},
+		{"invalid UTF-8 in a value", "{\"address\":{\"postcode\":\"20\xff0\"}}", "address.postcode", problem.FieldInvalidFormat},
+		{"invalid UTF-8 in an array", "{\"tags\":[\"ok\",\"\xc3\"]}", "tags[1]", problem.FieldInvalidFormat},
+		{"invalid UTF-8 in a key", "{\"ok\":1,\"b\xffd\":1}", "b\ufffdd", problem.FieldInvalidFormat},
+		{"invalid UTF-8 at the root", "\"\xff\"", "$", problem.FieldInvalidFormat},
+		{"valid UTF-8", `{"family_name":"Müller ✓"}`, "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var v map[string]any
+			req := httptest.NewRequest("POST", "/", strings.NewReader(tc.body))
+			v, err := envelope.Decode[map[string]any](req)
+			if tc.field == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			var p *problem.Problem
+			if !errors.As(err, &p) || p.Status != 400 || len(p.Fields) != 1 {
+				t.Fatalf("err = %v (decoded %v), want a 400 naming %q", err, v, tc.field)
+			}
+			got := p.Fields[0]
+			if got.Field != tc.field && strings.ToValidUTF8(got.Field, "\ufffd") != tc.field || got.Code != tc.code {
+				t.Errorf("field = %+v, want %q %s", got, tc.field, tc.code)
+			}
+		})
+	}
+}
+
+func TestDecodeDeepNestingIsRefusedNotCrashing(t *testing.T) {
+	deep := strings.Repeat("[", 200000) + strings.Repeat("]", 200000)
+	_, err := envelope.Decode[any](httptest.NewRequest("POST", "/", strings.NewReader(deep)))
+	var p *problem.Problem
+	if !errors.As(err, &p) || p.Status >= 500 {
+		t.Fatalf("err = %v, want a 4xx problem", err)
+	}
 }

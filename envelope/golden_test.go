@@ -81,7 +81,7 @@ func goldenCases() []goldenCase {
 			handle: func(wr *envelope.Writer, w http.ResponseWriter, r *http.Request) {
 				p := problem.ValidationFailed.New("There were some problems with your input.").
 					WithInstance("/patients/123").
-					WithFields(problem.FieldError{Field: "family_name", Message: "Family name is required", Code: problem.FieldRequired})
+					WithFields(problem.FieldError{Field: "family_name", Message: "Family name is required", Code: problem.FieldValidationError})
 				p.Status = http.StatusBadRequest // the seed's generic example says 400
 				wr.WriteError(w, r, p)
 			}},
@@ -92,7 +92,7 @@ func goldenCases() []goldenCase {
 					Parchment string `json:"parchment_patient_id"`
 					URL       string `json:"url"`
 				}{"PARTNER#12345", "pat_abc123def456", "https://app.parchment.health/dashboard/patients/pat_abc123def456"},
-					envelope.Message("Patient created successfully"))
+					envelope.WithMessage("Patient created successfully"))
 			}},
 		{name: "standard_get_patient", dialect: envelope.Standard(), now: seed001, id: "req_1705312200000_def456", status: 200,
 			handle: func(wr *envelope.Writer, w http.ResponseWriter, r *http.Request) {
@@ -112,7 +112,7 @@ func goldenCases() []goldenCase {
 		{name: "standard_validation_error", dialect: envelope.Standard(), now: seed001, id: "req_1705312200000_jkl012", status: 422,
 			handle: func(wr *envelope.Writer, w http.ResponseWriter, r *http.Request) {
 				wr.WriteError(w, r, problem.ValidationFailed.New("There were some problems with your input.").WithFields(
-					problem.FieldError{Field: "family_name", Message: "Family name is required", Code: problem.FieldRequired},
+					problem.FieldError{Field: "family_name", Message: "Family name is required", Code: problem.FieldValidationError},
 					problem.FieldError{Field: "date_of_birth", Message: "Invalid date format. Use YYYY-MM-DD", Code: problem.FieldInvalidFormat},
 				))
 			}},
@@ -122,11 +122,11 @@ func goldenCases() []goldenCase {
 			}},
 		{name: "standard_partner_patient_id_conflict", dialect: envelope.Standard(), now: seed001, id: "req_1705312200000_pqr678", status: 409,
 			handle: func(wr *envelope.Writer, w http.ResponseWriter, r *http.Request) {
-				wr.WriteError(w, r, problem.PartnerPatientIDConflict.Newf("Partner patient ID '%s' is already in use by another patient. Please use a unique identifier.", "PARTNER#12345"))
+				wr.WriteError(w, r, partnerPatientIDConflict.Newf("Partner patient ID '%s' is already in use by another patient. Please use a unique identifier.", "PARTNER#12345"))
 			}},
 		{name: "standard_patient_not_found", dialect: envelope.Standard(), now: seed001, id: "req_1705312200000_stu901", status: 404,
 			handle: func(wr *envelope.Writer, w http.ResponseWriter, r *http.Request) {
-				wr.WriteError(w, r, problem.PatientNotFound.Newf("Patient with ID '%s' does not exist", "pat_invalid123").WithInstance("/patients/pat_invalid123"))
+				wr.WriteError(w, r, patientNotFound.Newf("Patient with ID '%s' does not exist", "pat_invalid123").WithInstance("/patients/pat_invalid123"))
 			}},
 		{name: "standard_internal_error", dialect: envelope.Standard(), now: seed001, id: "req_1705312200000_vwx234", status: 500,
 			handle: func(wr *envelope.Writer, w http.ResponseWriter, r *http.Request) {
@@ -191,7 +191,7 @@ func goldenCases() []goldenCase {
 		{name: "records_list", dialect: envelope.Records(), now: "2025-01-18T22:31:05.123Z", id: "req_126", status: 200,
 			handle: func(wr *envelope.Writer, w http.ResponseWriter, r *http.Request) {
 				envelope.List(wr, w, r, []patientSummary{{"pat_1", "Smith", "John"}, {"pat_2", "Jones", "Ann"}},
-					pagination.Page{Count: 2, Limit: 2, HasMore: true, FirstID: "pat_1", LastID: "pat_2"})
+					pagination.Page{Count: 2, Limit: 2, HasNext: true, FirstID: "pat_1", LastID: "pat_2", Style: pagination.RecordsStyle})
 			}},
 		{name: "records_rate_limited", dialect: envelope.Records(), now: "2025-01-18T22:31:05.123Z", id: "req_127", status: 429,
 			handle: func(wr *envelope.Writer, w http.ResponseWriter, r *http.Request) {
@@ -199,13 +199,13 @@ func goldenCases() []goldenCase {
 			}},
 		{name: "plain_not_found", dialect: envelope.Plain(), now: "2025-01-18T22:31:05.123Z", id: "req_128", status: 404,
 			handle: func(wr *envelope.Writer, w http.ResponseWriter, r *http.Request) {
-				wr.WriteError(w, r, problem.PatientNotFound.New("Patient with ID 'pat_9' does not exist").WithInstance("/patients/pat_9"))
+				wr.WriteError(w, r, patientNotFound.New("Patient with ID 'pat_9' does not exist").WithInstance("/patients/pat_9"))
 			}},
 	}
 }
 
 func TestGolden(t *testing.T) {
-	catalog := problem.MustNewCatalog(parchment)
+	catalog := mustCatalog(parchment)
 	for _, tc := range goldenCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			now, err := time.Parse(time.RFC3339Nano, tc.now)
@@ -231,7 +231,7 @@ func TestGolden(t *testing.T) {
 			}
 			req := httptest.NewRequest(method, "/", body)
 			rec := httptest.NewRecorder()
-			wr.RequestID(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			wr.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				tc.handle(wr, w, r)
 			})).ServeHTTP(rec, req)
 
@@ -265,4 +265,22 @@ func TestGolden(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The seed-001 API's own problem types: they belong to that API (and to the
+// demo), not to apikit's generic catalog.
+var (
+	patientNotFound          = problem.MustDefine("patients/not-found", 404, "Patient not found", problem.WithType("patient-not-found"))
+	partnerPatientIDConflict = problem.MustDefine("patients/partner-patient-id-conflict", 409, "Partner patient ID conflict", problem.WithType("partner-patient-id-conflict"))
+)
+
+func mustCatalog(base string) *problem.Catalog {
+	c, err := problem.NewCatalog(base)
+	if err != nil {
+		panic(err)
+	}
+	if err := c.Register(patientNotFound, partnerPatientIDConflict); err != nil {
+		panic(err)
+	}
+	return c
 }

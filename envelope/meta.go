@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/apikit-go/apikit/internal/jsonw"
+	"github.com/apikit-go/apikit/pagination"
 	"github.com/apikit-go/apikit/problem"
 )
 
@@ -28,24 +29,27 @@ import (
 // member order; the other members follow it. A problem
 // without a code gets "http/<status>". Errors are application/json. The
 // request ID travels in the X-Request-Id header, as for every dialect.
+// Lists page in [pagination.StandardStyle], like the standard dialect.
 func Meta(version string) Dialect { return metaDialect{version: version} }
 
 type metaDialect struct{ version string }
 
-func (metaDialect) ErrorContentType() string { return ContentType }
+func (metaDialect) ErrorContentType() string { return contentType }
+
+func (metaDialect) ListStyle() (pagination.Style, bool) { return pagination.StandardStyle, true }
 
 func (d metaDialect) AppendSuccess(dst []byte, r *Reply) ([]byte, error) {
 	dst = append(dst, `{"data":`...)
 	var err error
-	if dst, err = r.AppendData(dst); err != nil {
+	if dst, err = r.AppendValue(dst, r.Data); err != nil {
 		return dst, err
 	}
 	dst = append(dst, `,"meta":{"version":`...)
-	dst = jsonw.String(dst, d.version)
+	dst = jsonw.String(dst, r.apiVersion(d.version))
 	dst = append(dst, `,"requestId":`...)
 	dst = jsonw.String(dst, r.RequestID)
 	dst = append(dst, `,"timestamp":`...)
-	dst = appendTime(dst, r.Time, TimeMillis)
+	dst = appendMillis(dst, r.Time)
 	if r.Page != nil {
 		dst = append(dst, `,"pagination":`...)
 		if dst, err = r.AppendValue(dst, r.Page.Standard()); err != nil {
@@ -61,7 +65,7 @@ func (metaDialect) AppendError(dst []byte, r *Reply) ([]byte, error) {
 	dst = jsonw.String(dst, codeOf(p, r.Status))
 	dst = append(dst, `,"message":`...)
 	if p.Detail != "" {
-		dst = jsonw.String(dst, p.Detail)
+		dst = jsonw.String(dst, jsonw.Cut(p.Detail, maxDetail))
 	} else {
 		dst = jsonw.String(dst, p.TitleOrStatus())
 	}
@@ -84,12 +88,12 @@ func (metaDialect) AppendError(dst []byte, r *Reply) ([]byte, error) {
 	// Every member below starts with a comma; the first one needs none
 	// when the object is still empty.
 	start := len(dst)
-	if dst, err = appendMembers(dst, p.Extensions, metaReserved); err != nil {
+	if dst, err = r.AppendMembers(dst, metaReserved); err != nil {
 		return dst, err
 	}
 	if len(p.Fields) > 0 {
 		dst = append(dst, `,"fields":`...)
-		dst = problem.AppendFields(dst, p.Fields)
+		dst = r.AppendFields(dst)
 	}
 	if len(dst) > start && dst[start-1] == '{' {
 		copy(dst[start:], dst[start+1:])

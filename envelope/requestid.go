@@ -3,26 +3,26 @@ package envelope
 import (
 	"context"
 	"crypto/rand"
-	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/oklog/ulid/v2"
 )
 
-// HeaderRequestID is the header that carries the request ID, inbound and
+// headerRequestID is the header that carries the request ID, inbound and
 // outbound.
-const HeaderRequestID = "X-Request-Id"
+const headerRequestID = "X-Request-Id"
 
-// MaxRequestIDLen is the longest inbound request ID that is accepted.
-const MaxRequestIDLen = 128
+// maxRequestIDLen is the longest inbound request ID that is accepted, and
+// the longest request ID echoed from a request body.
+const maxRequestIDLen = 128
 
-// ValidRequestID reports whether an inbound request ID is acceptable: 1 to
-// [MaxRequestIDLen] bytes of A–Z, a–z, 0–9, '.', '_', ':' and '-'. Anything
+// validRequestID reports whether an inbound request ID is acceptable: 1 to
+// maxRequestIDLen bytes of A–Z, a–z, 0–9, '.', '_', ':' and '-'. Anything
 // else (spaces, quotes, control bytes, non-ASCII) could forge log lines or
 // break headers and is replaced by a new ID.
-func ValidRequestID(id string) bool {
-	if len(id) == 0 || len(id) > MaxRequestIDLen {
+func validRequestID(id string) bool {
+	if len(id) == 0 || len(id) > maxRequestIDLen {
 		return false
 	}
 	for i := 0; i < len(id); i++ {
@@ -67,10 +67,11 @@ func NewULID(now time.Time) string {
 	return id.String()
 }
 
-// requestInfo is what the request-ID middleware puts in the context.
+// requestInfo is what [Writer.Handler] puts in the context.
 type requestInfo struct {
-	id   string
-	echo string // metadata.requestID of the request body, set by Decode
+	id    string
+	echo  string    // metadata.requestID of the request body, set by Decode
+	start time.Time // arrival, for WithResponseMeta
 }
 
 type ctxKey struct{}
@@ -80,27 +81,10 @@ func infoFrom(ctx context.Context) *requestInfo {
 	return info
 }
 
-// RequestIDFrom returns the request ID that [Writer.RequestID] put in ctx.
+// RequestIDFrom returns the request ID that [Writer.Handler] put in ctx.
 func RequestIDFrom(ctx context.Context) (string, bool) {
 	if info := infoFrom(ctx); info != nil {
 		return info.id, true
 	}
 	return "", false
-}
-
-// RequestID is middleware that gives every request an ID: the inbound
-// X-Request-Id when [ValidRequestID] accepts it, else a new one from the
-// writer's generator. The ID is set on the response's X-Request-Id header
-// before next runs, stored in the request context ([RequestIDFrom]) and
-// used by every response the writer makes for the request.
-func (wr *Writer) RequestID(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get(HeaderRequestID)
-		if !ValidRequestID(id) {
-			id = wr.newID(wr.now())
-		}
-		w.Header().Set(HeaderRequestID, id)
-		ctx := context.WithValue(r.Context(), ctxKey{}, &requestInfo{id: id})
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
 }

@@ -32,7 +32,7 @@ func TestValidRequestID(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := envelope.ValidRequestID(tc.id); got != tc.want {
+			if got := acceptsRequestID(tc.id); got != tc.want {
 				t.Errorf("ValidRequestID(%q) = %v, want %v", tc.id, got, tc.want)
 			}
 		})
@@ -51,7 +51,7 @@ func TestGenerators(t *testing.T) {
 	if err != nil || parsed.Time() != 1705312200000 {
 		t.Errorf("NewULID = %q (%v), time %d", u, err, parsed.Time())
 	}
-	if !envelope.ValidRequestID(a) || !envelope.ValidRequestID(u) {
+	if !acceptsRequestID(a) || !acceptsRequestID(u) {
 		t.Errorf("generated IDs must be valid inbound IDs: %q %q", a, u)
 	}
 }
@@ -71,13 +71,13 @@ func TestRequestIDMiddleware(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var inCtx string
-			h := wr.RequestID(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h := wr.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				inCtx, _ = envelope.RequestIDFrom(r.Context())
 				wr.OK(w, r, 1)
 			}))
 			req := httptest.NewRequest("GET", "/", nil)
 			if tc.inbound != "" {
-				req.Header[envelope.HeaderRequestID] = []string{tc.inbound}
+				req.Header["X-Request-Id"] = []string{tc.inbound}
 			}
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
@@ -103,16 +103,16 @@ func FuzzValidRequestID(f *testing.F) {
 	}
 	wr := envelope.New(envelope.Plain(), envelope.WithRequestIDs(func(time.Time) string { return "gen" }))
 	f.Fuzz(func(t *testing.T, id string) {
-		ok := envelope.ValidRequestID(id)
+		ok := acceptsRequestID(id)
 		safe := regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`).MatchString(id)
 		if ok != safe {
 			t.Fatalf("ValidRequestID(%q) = %v, want %v", id, ok, safe)
 		}
 		var got string
 		req := httptest.NewRequest("GET", "/", nil)
-		req.Header[envelope.HeaderRequestID] = []string{id}
+		req.Header["X-Request-Id"] = []string{id}
 		rec := httptest.NewRecorder()
-		wr.RequestID(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		wr.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			got, _ = envelope.RequestIDFrom(r.Context())
 		})).ServeHTTP(rec, req)
 		want := "gen"
@@ -123,4 +123,15 @@ func FuzzValidRequestID(f *testing.F) {
 			t.Fatalf("inbound %q: context %q, header %q, want %q", id, got, rec.Header().Get("X-Request-Id"), want)
 		}
 	})
+}
+
+// acceptsRequestID reports whether the writer's middleware keeps id as the
+// request ID rather than making a new one.
+func acceptsRequestID(id string) bool {
+	wr := envelope.New(envelope.Plain(), envelope.WithRequestIDs(func(time.Time) string { return "generated" }))
+	req := httptest.NewRequest("GET", "/", nil)
+	req.Header["X-Request-Id"] = []string{id}
+	rec := httptest.NewRecorder()
+	wr.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})).ServeHTTP(rec, req)
+	return id != "generated" && rec.Header().Get("X-Request-Id") == id
 }

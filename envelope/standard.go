@@ -1,21 +1,16 @@
 package envelope
 
 import (
-	"slices"
 	"strconv"
 	"time"
 
 	"github.com/apikit-go/apikit/internal/jsonw"
-	"github.com/apikit-go/apikit/problem"
+	"github.com/apikit-go/apikit/pagination"
 )
 
-// TimeMillis is the timestamp layout of the standard and meta dialects:
-// UTC with milliseconds, "2024-01-15T10:30:00.000Z".
-const TimeMillis = "2006-01-02T15:04:05.000Z"
-
-// DefaultMessage is the standard dialect's message when a response sets
-// none with [Message].
-const DefaultMessage = "Success"
+// defaultMessage is the standard dialect's message when a response sets
+// none with [WithMessage].
+const defaultMessage = "Success"
 
 // Standard returns the dialect of seeds/001. A success is
 //
@@ -33,12 +28,15 @@ const DefaultMessage = "Success"
 // The error object carries no status and no code, as in the seed; its
 // "type" identifies the problem (clients map it back to a code with
 // [problem.Parse]). Extension members follow "validation" in key order.
-// Errors are application/json.
+// Errors are application/json. Lists page in [pagination.StandardStyle]
+// (lastKey is a signed cursor).
 func Standard() Dialect { return standardDialect{} }
 
 type standardDialect struct{}
 
-func (standardDialect) ErrorContentType() string { return ContentType }
+func (standardDialect) ErrorContentType() string { return contentType }
+
+func (standardDialect) ListStyle() (pagination.Style, bool) { return pagination.StandardStyle, true }
 
 func (standardDialect) AppendSuccess(dst []byte, r *Reply) ([]byte, error) {
 	dst = append(dst, `{"success":true,"statusCode":`...)
@@ -46,12 +44,12 @@ func (standardDialect) AppendSuccess(dst []byte, r *Reply) ([]byte, error) {
 	dst = append(dst, `,"message":`...)
 	msg := r.Message
 	if msg == "" {
-		msg = DefaultMessage
+		msg = defaultMessage
 	}
 	dst = jsonw.String(dst, msg)
 	dst = append(dst, `,"data":`...)
 	var err error
-	if dst, err = r.AppendData(dst); err != nil {
+	if dst, err = r.AppendValue(dst, r.Data); err != nil {
 		return dst, err
 	}
 	dst = appendTrailer(dst, r)
@@ -61,14 +59,15 @@ func (standardDialect) AppendSuccess(dst []byte, r *Reply) ([]byte, error) {
 			return dst, err
 		}
 	}
+	dst = r.appendResponseMeta(dst)
 	return append(dst, '}'), nil
 }
 
 // appendTrailer appends ,"timestamp":…,"requestId":….
 func appendTrailer(dst []byte, r *Reply) []byte {
-	dst = append(dst, `,"timestamp":"`...)
-	dst = r.Time.UTC().AppendFormat(dst, TimeMillis)
-	dst = append(dst, `","requestId":`...)
+	dst = append(dst, `,"timestamp":`...)
+	dst = appendMillis(dst, r.Time)
+	dst = append(dst, `,"requestId":`...)
 	return jsonw.String(dst, r.RequestID)
 }
 
@@ -82,22 +81,23 @@ func (standardDialect) AppendError(dst []byte, r *Reply) ([]byte, error) {
 	dst = jsonw.String(dst, p.TitleOrStatus())
 	if p.Detail != "" {
 		dst = append(dst, `,"detail":`...)
-		dst = jsonw.String(dst, p.Detail)
+		dst = jsonw.String(dst, jsonw.Cut(p.Detail, maxDetail))
 	}
 	if p.Instance != "" {
 		dst = append(dst, `,"instance":`...)
-		dst = jsonw.String(dst, p.Instance)
+		dst = jsonw.String(dst, jsonw.Cut(p.Instance, maxInstance))
 	}
 	if len(p.Fields) > 0 {
 		dst = append(dst, `,"validation":`...)
-		dst = problem.AppendFields(dst, p.Fields)
+		dst = r.AppendFields(dst)
 	}
 	var err error
-	if dst, err = appendMembers(dst, p.Extensions, standardReserved); err != nil {
+	if dst, err = r.AppendMembers(dst, standardReserved); err != nil {
 		return dst, err
 	}
 	dst = append(dst, '}')
 	dst = appendTrailer(dst, r)
+	dst = r.appendResponseMeta(dst)
 	return append(dst, '}'), nil
 }
 
@@ -109,33 +109,31 @@ func standardReserved(k string) bool {
 	return false
 }
 
-// appendMembers appends ext's members, each preceded by a comma, in key
-// order, skipping names reserved reports.
-func appendMembers(dst []byte, ext map[string]any, reserved func(string) bool) ([]byte, error) {
-	if len(ext) == 0 {
-		return dst, nil
+// appendMillis appends t in UTC as a quoted "2006-01-02T15:04:05.000Z"
+// without the general layout interpreter of time.AppendFormat.
+func appendMillis(dst []byte, t time.Time) []byte {
+	t = t.UTC()
+	year, month, day := t.Date()
+	hour, min, sec := t.Clock()
+	if year < 0 || year > 9999 {
+		dst = append(dst, '"')
+		dst = t.AppendFormat(dst, "2006-01-02T15:04:05.000Z")
+		return append(dst, '"')
 	}
-	keys := make([]string, 0, len(ext))
-	for k := range ext {
-		if !reserved(k) {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		dst = append(dst, ',')
-		dst = jsonw.Key(dst, k)
-		var err error
-		if dst, err = jsonw.Value(dst, ext[k]); err != nil {
-			return dst, err
-		}
-	}
-	return dst, nil
+	ms := t.Nanosecond() / 1e6
+	return append(dst, '"',
+		byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
+		byte('0'+int(month)/10), byte('0'+int(month)%10), '-',
+		byte('0'+day/10), byte('0'+day%10), 'T',
+		byte('0'+hour/10), byte('0'+hour%10), ':',
+		byte('0'+min/10), byte('0'+min%10), ':',
+		byte('0'+sec/10), byte('0'+sec%10), '.',
+		byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10), 'Z', '"')
 }
 
-// appendTime appends t in UTC with layout, quoted.
-func appendTime(dst []byte, t time.Time, layout string) []byte {
+// appendSeconds appends t in UTC as a quoted "2006-01-02T15:04:05Z".
+func appendSeconds(dst []byte, t time.Time) []byte {
 	dst = append(dst, '"')
-	dst = t.UTC().AppendFormat(dst, layout)
+	dst = t.UTC().AppendFormat(dst, "2006-01-02T15:04:05Z")
 	return append(dst, '"')
 }

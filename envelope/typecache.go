@@ -17,9 +17,9 @@ type typeCache struct {
 	m  map[string]string
 }
 
-func (c *typeCache) resolve(base, t string) string {
-	if base == "" || t == "" {
-		return problem.ResolveType(base, t)
+func (c *typeCache) resolve(cat *problem.Catalog, t string) string {
+	if cat == nil || t == "" {
+		return cat.ResolveType(t)
 	}
 	c.mu.RLock()
 	u, ok := c.m[t]
@@ -27,7 +27,7 @@ func (c *typeCache) resolve(base, t string) string {
 	if ok {
 		return u
 	}
-	u = problem.ResolveType(base, t)
+	u = cat.ResolveType(t)
 	c.mu.Lock()
 	if c.m == nil {
 		c.m = make(map[string]string)

@@ -30,7 +30,7 @@ func newTestWriter(d envelope.Dialect) (*envelope.Writer, *bytes.Buffer) {
 	wr := envelope.New(d,
 		envelope.WithClock(func() time.Time { return testNow }),
 		envelope.WithRequestIDs(func(time.Time) string { return "req_fixed" }),
-		envelope.WithCatalog(problem.MustNewCatalog(parchment)),
+		envelope.WithCatalog(mustCatalog(parchment)),
 		envelope.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	return wr, &logs
 }
@@ -63,7 +63,9 @@ func TestWriterResponses(t *testing.T) {
 			write:  func(wr *envelope.Writer, w http.ResponseWriter, r *http.Request) { wr.OK(w, r, map[string]int{"n": 1}) },
 			status: 200, header: map[string]string{"Content-Length": "131", "Content-Type": "application/json"}},
 		{name: "no content", dialect: envelope.Standard(), method: "DELETE",
-			write:  func(wr *envelope.Writer, w http.ResponseWriter, r *http.Request) { wr.NoContent(w, r) },
+			write: func(wr *envelope.Writer, w http.ResponseWriter, r *http.Request) {
+				wr.Write(w, r, http.StatusNoContent, nil)
+			},
 			status: 204, header: map[string]string{"Content-Type": "", "Content-Length": "", "X-Request-Id": "req_fixed"}},
 		{name: "not modified", dialect: envelope.Meta("v1"), method: "GET",
 			write:  func(wr *envelope.Writer, w http.ResponseWriter, r *http.Request) { wr.Write(w, r, 304, "ignored") },
@@ -75,7 +77,7 @@ func TestWriterResponses(t *testing.T) {
 			status: 201, body: `{"id":"1"}`, header: map[string]string{"Location": "/things/1"}, contentLen: true},
 		{name: "accepted ack is RECEIVED", dialect: envelope.Ack(), method: "POST",
 			write: func(wr *envelope.Writer, w http.ResponseWriter, r *http.Request) {
-				wr.Accepted(w, r, envelope.Acknowledgement{RequestID: "phil_1", ReferenceID: "ref_1"})
+				wr.Write(w, r, http.StatusAccepted, envelope.Acknowledgement{RequestID: "phil_1", ReferenceID: "ref_1"})
 			},
 			status: 202, body: `{"requestID":"phil_1","metadata":{"referenceID":"ref_1","responseType":"RECEIVED","responseID":"req_fixed","responseTimestamp":"2024-01-15T10:30:00Z"}}`},
 		{name: "nil slice is an empty array", dialect: envelope.Meta("v1"), method: "GET",
@@ -86,7 +88,7 @@ func TestWriterResponses(t *testing.T) {
 			status: 200, body: `{"data":[],"meta":{"version":"v1","requestId":"req_fixed","timestamp":"2024-01-15T10:30:00.000Z"}}`},
 		{name: "nil list in records style", dialect: envelope.Records(), method: "GET",
 			write: func(wr *envelope.Writer, w http.ResponseWriter, r *http.Request) {
-				envelope.List[int](wr, w, r, nil, pagination.Page{})
+				envelope.List[int](wr, w, r, nil, pagination.Page{Style: pagination.RecordsStyle})
 			},
 			status: 200, body: `{"records":[],"has_more":false,"first_id":null,"last_id":null}`},
 		{name: "nil list plain", dialect: envelope.Plain(), method: "GET",
@@ -133,14 +135,14 @@ func TestWriterResponses(t *testing.T) {
 			status: 422, body: `{"success":false,"statusCode":422,"error":{"type":"https://parchment.health/errors/business-rule-violation","title":"Business rule violation","detail":"No","limit":3},"timestamp":"2024-01-15T10:30:00.000Z","requestId":"req_fixed"}`},
 		{name: "sentinel mapped by definition", dialect: envelope.Plain(), method: "GET",
 			write: func(wr *envelope.Writer, w http.ResponseWriter, r *http.Request) {
-				wr.WriteError(w, r, fmt.Errorf("lookup: %w", problem.PatientNotFound))
+				wr.WriteError(w, r, fmt.Errorf("lookup: %w", patientNotFound))
 			},
 			status: 404, body: `{"type":"https://parchment.health/errors/patient-not-found","title":"Patient not found","status":404,"code":"patients/not-found"}`},
 		{name: "message option", dialect: envelope.Standard(), method: "POST",
 			write: func(wr *envelope.Writer, w http.ResponseWriter, r *http.Request) {
-				wr.Created(w, r, "", true, envelope.Message("Made <it>"))
+				wr.Created(w, r, "", true, envelope.WithMessage("Made <it>"))
 			},
-			status: 201, body: `{"success":true,"statusCode":201,"message":"Made \u003cit\u003e","data":true,"timestamp":"2024-01-15T10:30:00.000Z","requestId":"req_fixed"}`},
+			status: 201, body: `{"success":true,"statusCode":201,"message":"Made <it>","data":true,"timestamp":"2024-01-15T10:30:00.000Z","requestId":"req_fixed"}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -181,7 +183,7 @@ func TestWriterResponses(t *testing.T) {
 func TestWriterWithoutCatalogRendersAboutBlank(t *testing.T) {
 	wr := envelope.New(envelope.Plain())
 	rec := serve(func(w http.ResponseWriter, r *http.Request) {
-		wr.WriteError(w, r, problem.PatientNotFound.New("gone"))
+		wr.WriteError(w, r, patientNotFound.New("gone"))
 	}, "GET")
 	want := `{"type":"about:blank","title":"Patient not found","status":404,"detail":"gone","code":"patients/not-found"}`
 	if rec.Body.String() != want {

@@ -21,7 +21,7 @@ func code(w *httptest.ResponseRecorder) string {
 	if w.Code < 400 {
 		return ""
 	}
-	p := problem.ParseBody(w.Code, w.Body.Bytes())
+	p := problem.Parse(w.Result())
 	if p == nil {
 		return "<unparsable>"
 	}

@@ -42,7 +42,7 @@ func call(h http.Handler, method, target, key, body string) *httptest.ResponseRe
 func outcome(w *httptest.ResponseRecorder) string {
 	s := fmt.Sprint(w.Code, " ")
 	if w.Header().Get("Content-Type") == problem.ContentType {
-		s += problem.ParseBody(w.Code, w.Body.Bytes()).Code
+		s += problem.Parse(w.Result()).Code
 	} else {
 		s += strings.TrimSpace(w.Body.String())
 	}

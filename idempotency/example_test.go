@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apikit-go/apikit/envelope"
 	"github.com/apikit-go/apikit/idempotency"
 	"github.com/apikit-go/apikit/problem"
 )
@@ -162,11 +163,13 @@ func ExampleWithScope() {
 	// t1 run 1
 }
 
-// One Middleware wraps any number of handlers; its errors are written in
-// the API's dialect when the envelope middleware runs before it, and as
-// RFC 9457 otherwise.
+// One Middleware wraps any number of handlers. Given no error writer, it
+// answers in the dialect of the envelope middleware around it.
 func ExampleMiddleware_Handler() {
-	store, _ := idempotency.NewMemoryStore()
+	store, err := idempotency.NewMemoryStore()
+	if err != nil {
+		panic(err)
+	}
 	defer store.Close()
 	m, err := idempotency.New(store, idempotency.WithRequireKey())
 	if err != nil {
@@ -174,17 +177,18 @@ func ExampleMiddleware_Handler() {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("POST /orders", m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})))
+	api := envelope.New(envelope.Meta("2025-01-01")).Handler(mux)
 
 	r := httptest.NewRequest(http.MethodPost, "/orders", nil)
 	w := httptest.NewRecorder()
-	mux.ServeHTTP(w, r)
-	fmt.Println(w.Code, w.Header().Get("Content-Type"))
+	api.ServeHTTP(w, r)
+	fmt.Println(w.Code, w.Body.String())
 	// Output:
-	// 400 application/problem+json
+	// 400 {"error":{"code":"idempotency/missing-key","message":"The Idempotency-Key header is required for POST requests","details":{}}}
 }
 
 func ExampleDefinitions() {
-	catalog := problem.MustNewCatalog("https://api.example.com/problems/")
+	catalog, _ := problem.NewCatalog("https://api.example.com/problems/")
 	if err := catalog.Register(idempotency.Definitions()...); err != nil {
 		fmt.Println(err)
 	}

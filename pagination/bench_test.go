@@ -13,13 +13,23 @@ import (
 )
 
 func benchPaginator(b *testing.B, opts ...pagination.Option) *pagination.Paginator {
-	keys := pagination.MustNewKeyring(pagination.Key{ID: "k2", Secret: secretB}, pagination.Key{ID: "k1", Secret: secretA})
-	return pagination.MustNew(keys, append([]pagination.Option{
+	keys := newKeyring(pagination.Key{ID: "k2", Secret: secretB}, pagination.Key{ID: "k1", Secret: secretA})
+	return newPager(keys, append([]pagination.Option{
 		pagination.WithBind("status", "sort"), pagination.WithScope(tenantScope), pagination.WithTTL(time.Hour),
 	}, opts...)...)
 }
 
 var benchCursor = pagination.Cursor{Values: []any{time.Date(2025, 5, 2, 5, 59, 27, 344e6, time.UTC), "pat_20b04934-2ce5-4628-bc6e-ea1cd3b729e3"}, Pos: 1200}
+
+// checkBenchCursor fails b unless c is benchCursor, decoded.
+func checkBenchCursor(b *testing.B, c pagination.Cursor) {
+	if len(c.Values) != 2 || c.Pos != benchCursor.Pos || c.Backward {
+		b.Fatalf("decoded %+v", c)
+	}
+	if t, ok := c.Values[0].(time.Time); !ok || !t.Equal(benchCursor.Values[0].(time.Time)) || c.Values[1] != benchCursor.Values[1] {
+		b.Fatalf("decoded values %v", c.Values)
+	}
+}
 
 // BenchmarkCursorRoundTrip signs a cursor and verifies it, as one list
 // request does for its next page and the following request for its own.
@@ -37,9 +47,11 @@ func BenchmarkCursorRoundTrip(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if _, err := p.DecodeCursor(r, tok); err != nil {
+				c, err := p.DecodeCursor(r, tok)
+				if err != nil {
 					b.Fatal(err)
 				}
+				checkBenchCursor(b, c)
 			}
 		})
 	}
@@ -67,8 +79,8 @@ func BenchmarkCursorSign(b *testing.B) {
 	r := request("/patients?status=active&sort=created", "tenant_1")
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := p.EncodeCursor(r, benchCursor); err != nil {
-			b.Fatal(err)
+		if tok, err := p.EncodeCursor(r, benchCursor); err != nil || len(tok) < 100 {
+			b.Fatal(tok, err)
 		}
 	}
 }
@@ -79,9 +91,11 @@ func BenchmarkCursorVerify(b *testing.B) {
 	tok, _ := p.EncodeCursor(r, benchCursor)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := p.DecodeCursor(r, tok); err != nil {
+		c, err := p.DecodeCursor(r, tok)
+		if err != nil {
 			b.Fatal(err)
 		}
+		checkBenchCursor(b, c)
 	}
 }
 
@@ -91,7 +105,7 @@ func BenchmarkParse(b *testing.B) {
 	p := benchPaginator(b)
 	r0 := request("/patients?status=active&sort=created", "tenant_1")
 	tok, _ := p.EncodeCursor(r0, benchCursor)
-	records := pagination.MustNew(nil, pagination.WithStyle(pagination.RecordsStyle))
+	records := newPager(nil, pagination.WithStyle(pagination.RecordsStyle))
 	for _, bc := range []struct {
 		name   string
 		p      *pagination.Paginator
@@ -112,9 +126,12 @@ func BenchmarkParse(b *testing.B) {
 					_ = r.URL.Query()
 					continue
 				}
-				_, err := bc.p.Parse(r)
+				ps, err := bc.p.Parse(r)
 				if (err != nil) != (bc.name == "bad-limit") {
 					b.Fatal(err)
+				}
+				if err == nil && (ps.Limit != 20 || (ps.Cursor != nil) != (bc.name == "cursor") || (ps.ID != "") != (bc.name == "records-id")) {
+					b.Fatalf("parsed %+v", ps)
 				}
 			}
 		})
@@ -137,8 +154,9 @@ func BenchmarkBuild(b *testing.B) {
 	rows = store.list(ps.After(), false, 0, ps.Fetch())
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, _, err := pagination.Build(ps, rows, keyOf); err != nil {
-			b.Fatal(err)
+		items, page, err := pagination.Build(ps, rows, keyOf)
+		if err != nil || len(items) != 20 || page.NextCursor == "" || page.PrevCursor == "" {
+			b.Fatal(len(items), page, err)
 		}
 	}
 }

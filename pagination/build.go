@@ -25,12 +25,13 @@ var errNoParams = errors.New("pagination: Params were not made by Paginator.Pars
 // nearest first (descending sort order); Build trims the extra row and
 // returns the items in display (ascending) order, without changing rows.
 //
-// The page reports has-more in the direction of travel, the first and last
+// The page reports whether items follow and precede it, the first and last
 // ids, the count, the offset (from the request, or carried in the cursor),
 // and the cursors of the next and previous pages: signed cursors in
 // [StandardStyle], the last and first ids in [RecordsStyle]. An empty page
-// has no ids and no cursors. Build fails only when a cursor cannot be made
-// (a sort value of an unsupported type, or no randomness for encryption).
+// has no ids and no cursors. Build fails only when a cursor cannot be made:
+// a sort value of an unsupported type, more than 16 values, a cursor longer
+// than [WithMaxCursorLen] accepts, or no randomness for encryption.
 func Build[T any](ps Params, rows []T, key func(T) Keyset) ([]T, Page, error) {
 	if ps.p == nil {
 		return nil, Page{}, errNoParams
@@ -47,7 +48,7 @@ func Build[T any](ps Params, rows []T, key func(T) Keyset) ([]T, Page, error) {
 	if items == nil {
 		items = []T{}
 	}
-	pg := Page{Count: len(items), Limit: ps.Limit, HasMore: more, Style: ps.p.style}
+	pg := Page{Count: len(items), Limit: ps.Limit, Backward: ps.Backward, Style: ps.p.style}
 	started := ps.Cursor != nil || ps.ID != "" || ps.Offset > 0
 	if ps.Backward {
 		pg.HasPrev, pg.HasNext = more, true

@@ -9,6 +9,7 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/apikit-go/apikit/problem"
 )
@@ -19,9 +20,9 @@ type Fetched[T any] struct {
 	Items []T
 	// HasMore reports whether the server says more items follow.
 	HasMore bool
-	// Next is the value that fetches the following page: the lastKey of
-	// the standard style, the last_id of the records style. It must be set
-	// when HasMore is.
+	// Next is what fetches the following page: for [HTTPFetch] its
+	// absolute URL, for your own [FetchFunc] whatever it takes (a lastKey,
+	// a last_id). It must be set when HasMore is.
 	Next string
 }
 
@@ -85,38 +86,50 @@ func All[T any](ctx context.Context, fetch FetchFunc[T]) iter.Seq2[T, error] {
 	}
 }
 
-// Decoder reads one page from a successful (2xx) response body.
-type Decoder[T any] func(body io.Reader) (Fetched[T], error)
+// Decoder reads one page from a successful (2xx) response of
+// [HTTPFetch]: the items, whether more follow, and in Next the absolute URL
+// of the next page. It sees the whole response (status, headers, body,
+// and the request in resp.Request); HTTPFetch closes the body. The body
+// reader is limited to 32 MiB.
+type Decoder[T any] func(resp *http.Response) (Fetched[T], error)
 
 // maxBody bounds the response bodies HTTPFetch reads.
 const maxBody = 32 << 20
 
-// HTTPFetch returns a [FetchFunc] that GETs rawURL with client (nil means
-// http.DefaultClient), setting the query parameter param to the cursor of
-// the page to fetch ("lastKey" or "starting_after"), and reads the page
-// with decode ([DecodeStandard], [DecodeRecords] or your own). Other query
-// parameters of rawURL are kept. A response that is not 2xx becomes the
-// *problem.Problem that [problem.Parse] reads from it.
-func HTTPFetch[T any](client *http.Client, rawURL, param string, decode Decoder[T]) FetchFunc[T] {
+// HTTPFetch returns a [FetchFunc] that sends req for the first page and
+// then, for each following page, a copy of req (same method and headers,
+// such as Authorization) for the URL that decode put in Next; decode is
+// [DecodeStandard], [DecodeRecords], [DecodeLink] or your own. req must
+// have no body; client nil means http.DefaultClient. The context of each
+// request is the iterator's.
+//
+// A next URL on another scheme, host or port than req's is an error, so
+// that req's credentials never go to a server the list does not belong to.
+// A response that is not 2xx becomes the *problem.Problem that
+// [problem.Parse] reads from it.
+func HTTPFetch[T any](client *http.Client, req *http.Request, decode Decoder[T]) FetchFunc[T] {
 	if client == nil {
 		client = http.DefaultClient
 	}
 	return func(ctx context.Context, next string) (Fetched[T], error) {
-		u, err := url.Parse(rawURL)
-		if err != nil {
-			return Fetched[T]{}, fmt.Errorf("pagination: list URL: %w", err)
+		if req.Body != nil && req.Body != http.NoBody {
+			return Fetched[T]{}, errors.New("pagination: a list request must have no body")
 		}
+		r := req.Clone(ctx)
 		if next != "" {
-			q := u.Query()
-			q.Set(param, next)
-			u.RawQuery = q.Encode()
+			u, err := url.Parse(next)
+			if err != nil {
+				return Fetched[T]{}, fmt.Errorf("pagination: next page URL: %w", err)
+			}
+			if u.Scheme != req.URL.Scheme || u.Host != req.URL.Host {
+				return Fetched[T]{}, fmt.Errorf("pagination: next page %s is not on %s://%s", u.Redacted(), req.URL.Scheme, req.URL.Host)
+			}
+			r.URL = u // same origin: req.Host, if set, still applies
 		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-		if err != nil {
-			return Fetched[T]{}, fmt.Errorf("pagination: list request: %w", err)
+		if r.Header.Get("Accept") == "" {
+			r.Header.Set("Accept", "application/json")
 		}
-		req.Header.Set("Accept", "application/json")
-		resp, err := client.Do(req)
+		resp, err := client.Do(r)
 		if err != nil {
 			return Fetched[T]{}, err
 		}
@@ -128,47 +141,185 @@ func HTTPFetch[T any](client *http.Client, rawURL, param string, decode Decoder[
 			if p := problem.Parse(resp); p != nil {
 				return Fetched[T]{}, p
 			}
-			return Fetched[T]{}, fmt.Errorf("pagination: unexpected status %s from %s", resp.Status, u.Redacted())
+			return Fetched[T]{}, fmt.Errorf("pagination: unexpected status %s from %s", resp.Status, r.URL.Redacted())
 		}
-		f, err := decode(io.LimitReader(resp.Body, maxBody))
+		if resp.Request == nil {
+			resp.Request = r
+		}
+		resp.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.LimitReader(resp.Body, maxBody), resp.Body}
+		f, err := decode(resp)
 		if err != nil {
-			return Fetched[T]{}, fmt.Errorf("pagination: decode page from %s: %w", u.Redacted(), err)
+			return Fetched[T]{}, fmt.Errorf("pagination: decode page from %s: %w", r.URL.Redacted(), err)
 		}
 		return f, nil
 	}
 }
 
+// nextURL is the URL of the page after resp: the target of its Link
+// header with rel="next" when it has one (resolved against the request's
+// URL), or else the request's URL with the query parameter name set to
+// value.
+func nextURL(resp *http.Response, name, value string) (string, error) {
+	if ref, ok := linkNext(resp.Header.Values("Link")); ok {
+		u, err := resp.Request.URL.Parse(ref)
+		if err != nil {
+			return "", fmt.Errorf("link rel=next %q: %w", ref, err)
+		}
+		return u.String(), nil
+	}
+	u := *resp.Request.URL
+	q := u.Query()
+	q.Set(name, value)
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
+
 // DecodeStandard reads a standard-style body (seeds/001):
-// {"data":[…],"pagination":{"hasNext":…,"lastKey":…}}.
-func DecodeStandard[T any](body io.Reader) (Fetched[T], error) {
+// {"data":[…],"pagination":{"hasNext":…,"lastKey":…}}. The next page is
+// the Link header's rel="next" target when the response has one (so a
+// server with its own parameter names is followed too), or else the
+// request's URL with lastKey set to the body's lastKey.
+func DecodeStandard[T any](resp *http.Response) (Fetched[T], error) {
 	var v struct {
 		Data       []T       `json:"data"`
 		Pagination *Standard `json:"pagination"`
 	}
-	if err := json.NewDecoder(body).Decode(&v); err != nil {
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
 		return Fetched[T]{}, err
 	}
 	f := Fetched[T]{Items: v.Data}
 	if v.Pagination != nil {
 		f.HasMore = v.Pagination.HasNext
 		if v.Pagination.LastKey != nil {
-			f.Next = *v.Pagination.LastKey
+			var err error
+			if f.Next, err = nextURL(resp, "lastKey", *v.Pagination.LastKey); err != nil {
+				return Fetched[T]{}, err
+			}
 		}
 	}
 	return f, nil
 }
 
 // DecodeRecords reads a records-style body (seeds/003):
-// {"records":[…],"has_more":…,"last_id":…}; the next page starts after
-// last_id.
-func DecodeRecords[T any](body io.Reader) (Fetched[T], error) {
+// {"records":[…],"has_more":…,"last_id":…}. The next page is the Link
+// header's rel="next" target when the response has one, or else the
+// request's URL with starting_after set to last_id.
+func DecodeRecords[T any](resp *http.Response) (Fetched[T], error) {
 	var v Records[T]
-	if err := json.NewDecoder(body).Decode(&v); err != nil {
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
 		return Fetched[T]{}, err
 	}
 	f := Fetched[T]{Items: v.Records, HasMore: v.HasMore}
 	if v.LastID != nil {
-		f.Next = *v.LastID
+		var err error
+		if f.Next, err = nextURL(resp, "starting_after", *v.LastID); err != nil {
+			return Fetched[T]{}, err
+		}
 	}
 	return f, nil
+}
+
+// DecodeLink reads a page whose body is a bare JSON array (the Plain
+// dialect) and whose next page is the target of the RFC 8288 Link header
+// with rel="next", resolved against the request's URL; more items follow
+// when there is such a link.
+func DecodeLink[T any](resp *http.Response) (Fetched[T], error) {
+	var items []T
+	if err := json.NewDecoder(resp.Body).Decode(&items); err != nil {
+		return Fetched[T]{}, err
+	}
+	f := Fetched[T]{Items: items}
+	if _, ok := linkNext(resp.Header.Values("Link")); ok {
+		next, err := nextURL(resp, "", "")
+		if err != nil {
+			return Fetched[T]{}, err
+		}
+		f.HasMore, f.Next = true, next
+	}
+	return f, nil
+}
+
+// linkNext returns the target of the first link with relation type "next"
+// in Link header values (RFC 8288 §3): comma-separated link-values
+// "<URI-Reference>; param=value; …", where rel may be quoted and hold
+// several space-separated types.
+func linkNext(values []string) (string, bool) {
+	for _, v := range values {
+		for v != "" {
+			v = strings.TrimLeft(v, " \t,")
+			if !strings.HasPrefix(v, "<") {
+				break // not a link-value: give up on this header value
+			}
+			end := strings.IndexByte(v, '>')
+			if end < 0 {
+				break
+			}
+			target := v[1:end]
+			v = v[end+1:]
+			next := false
+			for {
+				v = strings.TrimLeft(v, " \t")
+				if !strings.HasPrefix(v, ";") {
+					break
+				}
+				v = strings.TrimLeft(v[1:], " \t")
+				i := strings.IndexAny(v, "=;,")
+				if i < 0 {
+					i = len(v)
+				}
+				name, val := strings.TrimSpace(v[:i]), ""
+				if v = v[i:]; strings.HasPrefix(v, "=") {
+					val, v = paramValue(strings.TrimLeft(v[1:], " \t"))
+				}
+				if strings.EqualFold(name, "rel") {
+					for _, t := range strings.Fields(val) {
+						if strings.EqualFold(t, "next") {
+							next = true
+						}
+					}
+				}
+			}
+			if next {
+				return target, true
+			}
+			// v now starts at the ',' before the next link-value, or is
+			// garbage that the loop skips.
+			if i := strings.IndexByte(v, ','); i >= 0 {
+				v = v[i+1:]
+			} else {
+				v = ""
+			}
+		}
+	}
+	return "", false
+}
+
+// paramValue reads a link-param value, a quoted-string or a token, and
+// returns it with the rest of the header value.
+func paramValue(s string) (val, rest string) {
+	if strings.HasPrefix(s, `"`) {
+		var b strings.Builder
+		for i := 1; i < len(s); i++ {
+			switch c := s[i]; c {
+			case '\\':
+				if i+1 < len(s) {
+					i++
+					b.WriteByte(s[i])
+				}
+			case '"':
+				return b.String(), s[i+1:]
+			default:
+				b.WriteByte(c)
+			}
+		}
+		return b.String(), ""
+	}
+	i := strings.IndexAny(s, ";,")
+	if i < 0 {
+		return strings.TrimSpace(s), ""
+	}
+	return strings.TrimSpace(s[:i]), s[i:]
 }

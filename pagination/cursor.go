@@ -39,14 +39,8 @@ type Cursor struct {
 	Pos int64
 }
 
-// Limits on what a cursor may hold.
-const (
-	// DefaultMaxCursorLen is the default longest cursor accepted, in
-	// characters, checked before the cursor is decoded.
-	DefaultMaxCursorLen = 1024
-	// maxValues is the most sort values a cursor carries.
-	maxValues = 16
-)
+// maxValues is the most sort values a cursor carries.
+const maxValues = 16
 
 // Wire layout of a cursor, before URL-safe base64 without padding:
 //
@@ -307,6 +301,7 @@ var scratchPool = sync.Pool{New: func() any {
 // sealOptions say how to seal a token.
 type sealOptions struct {
 	encrypt bool
+	maxLen  int // the longest token open accepts; 0 means no limit
 }
 
 // seal signs (and optionally encrypts) a payload into a token.
@@ -342,6 +337,9 @@ func (kr *Keyring) seal(p *payload, o sealOptions) (string, error) {
 	}
 	msg = k.mac(msg, msg)
 	sb.raw = msg[:0]
+	if n := b64.EncodedLen(len(msg)); o.maxLen > 0 && n > o.maxLen {
+		return "", fmt.Errorf("pagination: cursor of %d characters is longer than the %d accepted (WithMaxCursorLen): carry fewer or shorter sort values", n, o.maxLen)
+	}
 	out := b64.AppendEncode(sb.out[:0], msg)
 	sb.out = out[:0]
 	return string(out), nil

@@ -57,18 +57,18 @@ func flip(tok string) string {
 func TestCursorChecks(t *testing.T) {
 	now := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 	clock := func() time.Time { return now }
-	ringA := pagination.MustNewKeyring(pagination.Key{ID: "a", Secret: secretA})
-	ringBA := pagination.MustNewKeyring(pagination.Key{ID: "b", Secret: secretB}, pagination.Key{ID: "a", Secret: secretA})
-	ringB := pagination.MustNewKeyring(pagination.Key{ID: "b", Secret: secretB})
+	ringA := newKeyring(pagination.Key{ID: "a", Secret: secretA})
+	ringBA := newKeyring(pagination.Key{ID: "b", Secret: secretB}, pagination.Key{ID: "a", Secret: secretA})
+	ringB := newKeyring(pagination.Key{ID: "b", Secret: secretB})
 	// A key with a known ID but another secret: a forgery attempt.
-	ringForged := pagination.MustNewKeyring(pagination.Key{ID: "a", Secret: secretB})
+	ringForged := newKeyring(pagination.Key{ID: "a", Secret: secretB})
 	opts := []pagination.Option{pagination.WithBind("status", "sort"), pagination.WithScope(tenantScope), pagination.WithTTL(time.Hour), pagination.WithClock(clock)}
-	pA := pagination.MustNew(ringA, opts...)
-	pBA := pagination.MustNew(ringBA, opts...)
-	pB := pagination.MustNew(ringB, opts...)
-	pForged := pagination.MustNew(ringForged, opts...)
-	later := pagination.MustNew(ringA, append(opts, pagination.WithClock(func() time.Time { return now.Add(time.Hour) }))...)
-	almost := pagination.MustNew(ringA, append(opts, pagination.WithClock(func() time.Time { return now.Add(time.Hour - time.Millisecond) }))...)
+	pA := newPager(ringA, opts...)
+	pBA := newPager(ringBA, opts...)
+	pB := newPager(ringB, opts...)
+	pForged := newPager(ringForged, opts...)
+	later := newPager(ringA, append(opts, pagination.WithClock(func() time.Time { return now.Add(time.Hour) }))...)
+	almost := newPager(ringA, append(opts, pagination.WithClock(func() time.Time { return now.Add(time.Hour - time.Millisecond) }))...)
 
 	const origin = "/items?status=open&sort=score&limit=10"
 	cur := pagination.Cursor{Values: []any{int64(3), "r007"}, Pos: 12}
@@ -130,7 +130,7 @@ func TestCursorChecks(t *testing.T) {
 }
 
 func TestCursorValuesRoundTrip(t *testing.T) {
-	p := pagination.MustNew(testKeys(t))
+	p := newPager(testKeys(t))
 	when := time.Date(2024, 1, 15, 10, 30, 0, 123456789, time.FixedZone("x", 3600))
 	in := []any{nil, "é\x00", []byte{0, 1}, true, false, int(-5), int8(-8), int16(16), int32(-32), int64(1 << 62),
 		uint(5), uint8(8), uint16(16), uint32(32), uint64(1 << 63), float32(1.5), 2.25, when}
@@ -183,7 +183,7 @@ func TestCursorIsOpaqueAndURLSafe(t *testing.T) {
 		if enc {
 			opts = append(opts, pagination.WithEncryption())
 		}
-		p := pagination.MustNew(testKeys(t), opts...)
+		p := newPager(testKeys(t), opts...)
 		seen := map[string]bool{}
 		for i := range 50 {
 			tok := issue(t, p, "/x", "", pagination.Cursor{Values: []any{secret, int64(i)}, Pos: int64(i)})
@@ -225,23 +225,19 @@ func TestKeyringRejects(t *testing.T) {
 			}
 		})
 	}
-	kr := pagination.MustNewKeyring(good, pagination.Key{ID: "old", Secret: secretB})
-	if kr.ActiveID() != "k" || !kr.Has("old") || kr.Has("gone") {
-		t.Fatal("keyring lookup")
-	}
 }
 
 // TestCursorConcurrent signs and verifies from many goroutines at once;
 // run with -race.
 func TestCursorConcurrent(t *testing.T) {
-	ring := pagination.MustNewKeyring(pagination.Key{ID: "b", Secret: secretB}, pagination.Key{ID: "a", Secret: secretA})
-	old := pagination.MustNew(pagination.MustNewKeyring(pagination.Key{ID: "a", Secret: secretA}))
+	ring := newKeyring(pagination.Key{ID: "b", Secret: secretB}, pagination.Key{ID: "a", Secret: secretA})
+	old := newPager(newKeyring(pagination.Key{ID: "a", Secret: secretA}))
 	for _, enc := range []bool{false, true} {
 		opts := []pagination.Option{}
 		if enc {
 			opts = append(opts, pagination.WithEncryption())
 		}
-		p := pagination.MustNew(ring, opts...)
+		p := newPager(ring, opts...)
 		var wg sync.WaitGroup
 		errs := make(chan error, 16)
 		for g := range 16 {
@@ -281,7 +277,7 @@ func TestCursorConcurrent(t *testing.T) {
 // sharing one Paginator; run with -race.
 func TestPaginatorConcurrent(t *testing.T) {
 	store := newStore(40, 4)
-	p := pagination.MustNew(testKeys(t), pagination.WithBind("status"), pagination.WithEncryption())
+	p := newPager(testKeys(t), pagination.WithBind("status"), pagination.WithEncryption())
 	var wg sync.WaitGroup
 	for g := range 8 {
 		wg.Add(1)
@@ -308,4 +304,67 @@ func TestPaginatorConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestEncodeRefusesOversizeCursor: a cursor the decoder would reject is
+// never made. 16 values of 60 characters make a token of about 1,400
+// characters, over the default limit of 1,024.
+func TestEncodeRefusesOversizeCursor(t *testing.T) {
+	values := make([]any, 16)
+	for i := range values {
+		values[i] = strings.Repeat(string(rune('a'+i)), 60)
+	}
+	r := httptest.NewRequest(http.MethodGet, "/items", nil)
+	for _, enc := range []bool{false, true} {
+		var opts []pagination.Option
+		if enc {
+			opts = append(opts, pagination.WithEncryption())
+		}
+		p := newPager(testKeys(t), opts...)
+		tok, err := p.EncodeCursor(r, pagination.Cursor{Values: values})
+		if err == nil || tok != "" || !strings.Contains(err.Error(), "pagination: cursor of ") || !strings.Contains(err.Error(), "longer than the 1024 accepted") {
+			t.Fatalf("encrypt %v: EncodeCursor = %d characters, %v", enc, len(tok), err)
+		}
+		// Build refuses the same cursor instead of sending it.
+		ps, err := p.Parse(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows := []row{{ID: "a"}, {ID: "b"}}
+		_, _, err = pagination.Build(ps, rows[:1], func(row) pagination.Keyset { return pagination.Keyset{ID: "x", Values: values} })
+		if err != nil {
+			t.Fatalf("one row, no next cursor: %v", err)
+		}
+		ps.Limit = 1
+		if _, _, err = pagination.Build(ps, rows, func(row) pagination.Keyset { return pagination.Keyset{ID: "x", Values: values} }); err == nil {
+			t.Fatalf("encrypt %v: Build made an oversize cursor", enc)
+		}
+	}
+}
+
+// TestEncodeAgreesWithDecode: for cursors around the limit, whatever
+// EncodeCursor makes DecodeCursor accepts.
+func TestEncodeAgreesWithDecode(t *testing.T) {
+	r := httptest.NewRequest(http.MethodGet, "/items", nil)
+	for _, maxLen := range []int{100, 200, 1024} {
+		p := newPager(testKeys(t), pagination.WithMaxCursorLen(maxLen))
+		made, refused := 0, 0
+		for n := 0; n < maxLen; n += 7 {
+			tok, err := p.EncodeCursor(r, pagination.Cursor{Values: []any{strings.Repeat("x", n)}})
+			if err != nil {
+				refused++
+				continue
+			}
+			made++
+			if len(tok) > maxLen {
+				t.Fatalf("max %d: made a %d-character cursor", maxLen, len(tok))
+			}
+			if _, err := p.DecodeCursor(r, tok); err != nil {
+				t.Fatalf("max %d: value of %d: a cursor it made is rejected: %v", maxLen, n, err)
+			}
+		}
+		if made == 0 || refused == 0 {
+			t.Fatalf("max %d: made %d, refused %d; want some of each", maxLen, made, refused)
+		}
+	}
 }

@@ -9,7 +9,7 @@
 // A handler parses the request, asks its store for Limit+1 rows from the
 // boundary, and builds the page:
 //
-//	pager := pagination.MustNew(keys, pagination.WithBind("status"), pagination.WithScope(tenantOf))
+//	pager, err := pagination.New(keys, pagination.WithBind("status"), pagination.WithScope(tenantOf))
 //
 //	func list(w http.ResponseWriter, r *http.Request) {
 //		params, err := pager.Parse(r)
@@ -61,26 +61,36 @@
 // IDs, as the seed API documents them: clients build them from first_id
 // and last_id (or any object they hold), so a signed token there would
 // break documented usage. The service looks the ID up within the caller's
-// scope, which both authorizes it and yields its sort values; an unknown
-// ID is answered with [Params.UnknownID]. IDs are checked for length and
-// alphabet only.
+// scope, which both authorizes it and yields its sort values; a
+// well-formed ID that names no object is answered with [Params.UnknownID]
+// ([ErrUnknownCursor]). IDs are checked for length and alphabet only.
 //
 // # Pages
 //
 // [Build] trims the extra row, puts backward pages into display order,
-// reports has-more in the direction of travel, the first and last ids (null
+// reports whether items follow and precede the page (HasNext, HasPrev;
+// the records style's has_more is the one in the direction of travel),
+// the first and last ids (null
 // on an empty page), the count, the offset (carried in cursors, so cursor
 // pages report it too), and signs the next and previous cursors. Totals are
 // reported only when the handler adds one with [Page.WithTotal], typically
-// when the client asked for it ([Names].Total). [Paginator.Link] renders
-// the RFC 8288 Link header with absolute next, prev and first URLs.
+// when the client asked for it ([Names].Total). [Paginator.SetLink] sets
+// the RFC 8288 Link header with next, prev and first URLs: relative
+// references, or absolute under [WithBaseURL]; never built from the Host
+// header.
 //
 // # Clients
 //
 // [All] and [Pages] are iterators over any paged API, driven by a
-// [FetchFunc] or by [HTTPFetch] with [DecodeStandard] or [DecodeRecords]:
+// [FetchFunc] or by [HTTPFetch], which sends a request you build (with its
+// headers, such as Authorization) and follows what the [Decoder] finds:
+// the body's cursor ([DecodeStandard], [DecodeRecords]; both prefer the
+// Link header's rel="next" when the server sends one) or the Link header
+// alone ([DecodeLink], for bare-array bodies such as the Plain dialect's):
 //
-//	fetch := pagination.HTTPFetch(client, "https://api.example.com/patients?limit=100", "lastKey", pagination.DecodeStandard[Patient])
+//	req, _ := http.NewRequest("GET", "https://api.example.com/patients?limit=100", nil)
+//	req.Header.Set("Authorization", "Bearer "+token)
+//	fetch := pagination.HTTPFetch(client, req, pagination.DecodeStandard[Patient])
 //	for p, err := range pagination.All(ctx, fetch) {
 //		if err != nil {
 //			return err
@@ -90,5 +100,7 @@
 //
 // They stop when the loop breaks, yield an error once and stop, check the
 // context between pages, and fail with [ErrStalled] when the server says
-// there is more but the cursor does not advance.
+// there is more but the cursor does not advance. HTTPFetch never follows
+// a next page to another origin, so the request's credentials stay with
+// the API they are for.
 package pagination

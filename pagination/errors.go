@@ -6,7 +6,8 @@ import (
 
 // The problems [Paginator.Parse] returns, each a 400 that names the
 // offending query parameter: in the extension member "parameter" and as a
-// field error. They are sentinels for errors.Is:
+// field error (code "INVALID_FORMAT", or "NOT_FOUND" for
+// [ErrUnknownCursor]). They are sentinels for errors.Is:
 //
 //	if errors.Is(err, pagination.ErrExpiredCursor) { … }
 var (
@@ -31,6 +32,11 @@ var (
 	// ErrMalformedCursor reports a cursor (or object ID) that is empty, too
 	// long, not URL-safe base64 or not in the cursor format.
 	ErrMalformedCursor = problem.MustDefine("pagination/malformed-cursor", 400, "Malformed cursor")
+	// ErrUnknownCursor reports a well-formed object ID in starting_after or
+	// ending_before that names no object of the list (in the caller's
+	// scope); its field error has the code "NOT_FOUND". The service, which
+	// looks the ID up, answers it with [Params.UnknownID].
+	ErrUnknownCursor = problem.MustDefine("pagination/unknown-cursor", 400, "Unknown cursor")
 	// ErrTamperedCursor reports a cursor whose signature does not match its
 	// content.
 	ErrTamperedCursor = problem.MustDefine("pagination/tampered-cursor", 400, "Invalid cursor signature")
@@ -48,13 +54,16 @@ var (
 	ErrInvalidParameter = problem.MustDefine("pagination/invalid-parameter", 400, "Invalid parameter")
 )
 
-// ParameterExtension is the problem extension member that names the
+// parameterExtension is the problem extension member that names the
 // offending query parameter.
-const ParameterExtension = "parameter"
+const parameterExtension = "parameter"
+
+// fieldNotFound is the field code of [ErrUnknownCursor].
+const fieldNotFound = "NOT_FOUND"
 
 // paramProblem makes a 400 naming the parameter.
 func paramProblem(def problem.Definition, param, detail string) *problem.Problem {
-	p := def.New(detail).WithExtension(ParameterExtension, param)
+	p := def.New(detail).WithExtension(parameterExtension, param)
 	p.Fields = []problem.FieldError{{Field: param, Message: detail, Code: problem.FieldInvalidFormat}}
 	return p
 }

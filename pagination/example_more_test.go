@@ -22,7 +22,7 @@ func parseOutcome(pager *pagination.Paginator, r *http.Request) string {
 	var p *problem.Problem
 	switch {
 	case errors.As(err, &p):
-		return fmt.Sprintf("%d %s (%v)", p.Status, p.Code, p.Extensions[pagination.ParameterExtension])
+		return fmt.Sprintf("%d %s (%v)", p.Status, p.Code, p.Extensions["parameter"])
 	case err != nil:
 		return err.Error()
 	case params.Cursor != nil:
@@ -34,8 +34,8 @@ func parseOutcome(pager *pagination.Paginator, r *http.Request) string {
 }
 
 func ExampleWithStyle() {
-	standard := pagination.MustNew(exampleKeys) // StandardStyle is the default
-	records := pagination.MustNew(nil, pagination.WithStyle(pagination.RecordsStyle))
+	standard := newPager(exampleKeys) // StandardStyle is the default
+	records := newPager(nil, pagination.WithStyle(pagination.RecordsStyle))
 	for _, q := range []string{"limit=2&starting_after=pat_4", "limit=2&ending_before=pat_3", "lastKey=abc"} {
 		r := httptest.NewRequest("GET", "/patients?"+q, nil)
 		fmt.Printf("%-30s standard: %s | records: %s\n", q, parseOutcome(standard, r), parseOutcome(records, r))
@@ -47,22 +47,20 @@ func ExampleWithStyle() {
 }
 
 func ExampleWithNames() {
-	pager := pagination.MustNew(exampleKeys, pagination.WithNames(pagination.Names{Limit: "page_size", Cursor: "page_token"}))
-	fmt.Println(pager.Names().Limit, pager.Names().Offset, pager.Names().Cursor)
+	pager := newPager(exampleKeys, pagination.WithNames(pagination.Names{Limit: "page_size", Cursor: "page_token"}))
 	fmt.Println(parseOutcome(pager, httptest.NewRequest("GET", "/patients?page_size=10&limit=abc", nil)))
 	fmt.Println(parseOutcome(pager, httptest.NewRequest("GET", "/patients?page_token=abc", nil)))
 
 	_, err := pagination.New(exampleKeys, pagination.WithNames(pagination.Names{Cursor: "limit"}))
 	fmt.Println(err)
 	// Output:
-	// page_size offset page_token
 	// limit 10 offset 0
 	// 400 pagination/malformed-cursor (page_token)
 	// pagination: parameter name "limit" used twice
 }
 
 func ExampleWithLimits() {
-	pager := pagination.MustNew(exampleKeys, pagination.WithLimits(20, 50))
+	pager := newPager(exampleKeys, pagination.WithLimits(20, 50))
 	for _, q := range []string{"", "limit=50", "limit=51", "limit=0"} {
 		fmt.Printf("%q: %s\n", q, parseOutcome(pager, httptest.NewRequest("GET", "/patients?"+q, nil)))
 	}
@@ -77,8 +75,8 @@ func ExampleWithLimits() {
 }
 
 func ExampleWithClamp() {
-	strict := pagination.MustNew(exampleKeys)
-	clamped := pagination.MustNew(exampleKeys, pagination.WithClamp())
+	strict := newPager(exampleKeys)
+	clamped := newPager(exampleKeys, pagination.WithClamp())
 	for _, q := range []string{"limit=500", "limit=0"} {
 		r := httptest.NewRequest("GET", "/patients?"+q, nil)
 		fmt.Printf("%s: default %s, clamped %s\n", q, parseOutcome(strict, r), parseOutcome(clamped, r))
@@ -89,8 +87,8 @@ func ExampleWithClamp() {
 }
 
 func ExampleWithOffset() {
-	cursorOnly := pagination.MustNew(exampleKeys)
-	withOffset := pagination.MustNew(exampleKeys, pagination.WithOffset(1000))
+	cursorOnly := newPager(exampleKeys)
+	withOffset := newPager(exampleKeys, pagination.WithOffset(1000))
 	for _, q := range []string{"offset=30", "offset=5000", "offset=-1"} {
 		r := httptest.NewRequest("GET", "/patients?"+q, nil)
 		fmt.Printf("%s: cursor only %s, with offset %s\n", q, parseOutcome(cursorOnly, r), parseOutcome(withOffset, r))
@@ -102,7 +100,7 @@ func ExampleWithOffset() {
 }
 
 func ExampleWithBind() {
-	pager := pagination.MustNew(exampleKeys, pagination.WithBind("status", "sort"))
+	pager := newPager(exampleKeys, pagination.WithBind("status", "sort"))
 	first := httptest.NewRequest("GET", "/patients?status=active&sort=family", nil)
 	token, _ := pager.EncodeCursor(first, pagination.Cursor{Values: []any{"Jones", "pat_2"}})
 	for _, q := range []string{
@@ -121,7 +119,7 @@ func ExampleWithBind() {
 
 func ExampleWithScope() {
 	account := func(r *http.Request) string { return r.Header.Get("X-Account") }
-	pager := pagination.MustNew(exampleKeys, pagination.WithScope(account))
+	pager := newPager(exampleKeys, pagination.WithScope(account))
 	asAccount := func(target, acct string) *http.Request {
 		r := httptest.NewRequest("GET", target, nil)
 		r.Header.Set("X-Account", acct)
@@ -141,8 +139,8 @@ func ExampleWithScope() {
 func ExampleWithTTL() {
 	now := time.Date(2025, 1, 15, 10, 30, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	forever := pagination.MustNew(exampleKeys, pagination.WithClock(clock)) // no TTL: cursors never expire
-	daily := pagination.MustNew(exampleKeys, pagination.WithClock(clock), pagination.WithTTL(24*time.Hour))
+	forever := newPager(exampleKeys, pagination.WithClock(clock)) // no TTL: cursors never expire
+	daily := newPager(exampleKeys, pagination.WithClock(clock), pagination.WithTTL(24*time.Hour))
 
 	r := httptest.NewRequest("GET", "/patients", nil)
 	c := pagination.Cursor{Values: []any{"Jones", "pat_2"}}
@@ -165,7 +163,7 @@ func ExampleWithClock() {
 	// A clock the test controls: cursors are stamped and checked against
 	// it, not the wall clock.
 	now := time.Date(2025, 1, 15, 10, 30, 0, 0, time.UTC)
-	pager := pagination.MustNew(exampleKeys,
+	pager := newPager(exampleKeys,
 		pagination.WithTTL(10*time.Minute),
 		pagination.WithClock(func() time.Time { return now }))
 	r := httptest.NewRequest("GET", "/patients", nil)
@@ -187,8 +185,8 @@ func ExampleWithClock() {
 }
 
 func ExampleWithEncryption() {
-	plain := pagination.MustNew(exampleKeys)
-	sealed := pagination.MustNew(exampleKeys, pagination.WithEncryption())
+	plain := newPager(exampleKeys)
+	sealed := newPager(exampleKeys, pagination.WithEncryption())
 	r := httptest.NewRequest("GET", "/patients", nil)
 	c := pagination.Cursor{Values: []any{"Smith", "pat_3"}}
 	for _, pager := range []*pagination.Paginator{plain, sealed} {
@@ -203,36 +201,49 @@ func ExampleWithEncryption() {
 }
 
 func ExampleWithMaxCursorLen() {
-	pager := pagination.MustNew(exampleKeys, pagination.WithMaxCursorLen(120))
+	pager := newPager(exampleKeys, pagination.WithMaxCursorLen(120))
 	r := httptest.NewRequest("GET", "/patients", nil)
+	long := pagination.Cursor{Values: []any{strings.Repeat("x", 100), "pat_2"}}
 	short, _ := pager.EncodeCursor(r, pagination.Cursor{Values: []any{"pat_2"}})
-	long, _ := pager.EncodeCursor(r, pagination.Cursor{Values: []any{strings.Repeat("x", 100), "pat_2"}})
-	for _, token := range []string{short, long} {
-		_, err := pager.DecodeCursor(r, token)
-		fmt.Println(len(token) <= 120, errors.Is(err, pagination.ErrMalformedCursor))
-	}
+	_, err := pager.DecodeCursor(r, short)
+	fmt.Println(len(short) <= 120, err)
+	// A cursor the paginator would not accept is never made…
+	_, err = pager.EncodeCursor(r, long)
+	fmt.Println(err)
+	// …and one made elsewhere with a higher limit is refused unread.
+	token, _ := newPager(exampleKeys).EncodeCursor(r, long)
+	_, err = pager.DecodeCursor(r, token)
+	fmt.Println(errors.Is(err, pagination.ErrMalformedCursor))
 
 	// In the records style the limit applies to object IDs.
-	records := pagination.MustNew(nil, pagination.WithStyle(pagination.RecordsStyle), pagination.WithMaxCursorLen(8))
+	records := newPager(nil, pagination.WithStyle(pagination.RecordsStyle), pagination.WithMaxCursorLen(8))
 	fmt.Println(parseOutcome(records, httptest.NewRequest("GET", "/patients?starting_after=pat_1", nil)))
 	fmt.Println(parseOutcome(records, httptest.NewRequest("GET", "/patients?starting_after=pat_123456789", nil)))
 	// Output:
-	// true false
-	// false true
+	// true <nil>
+	// pagination: cursor of 228 characters is longer than the 120 accepted (WithMaxCursorLen): carry fewer or shorter sort values
+	// true
 	// limit 50 id pat_1 backward false
 	// 400 pagination/malformed-cursor (starting_after)
 }
 
-func ExampleWithForwardedHeaders() {
-	direct := pagination.MustNew(nil, pagination.WithStyle(pagination.RecordsStyle))
-	proxied := pagination.MustNew(nil, pagination.WithStyle(pagination.RecordsStyle), pagination.WithForwardedHeaders())
-	r := httptest.NewRequest("GET", "http://10.0.0.7:8080/patients?limit=2", nil)
-	r.Header.Set("X-Forwarded-Proto", "https")
-	r.Header.Set("X-Forwarded-Host", "api.example.com")
+func ExampleWithBaseURL() {
+	relative := newPager(nil, pagination.WithStyle(pagination.RecordsStyle))
+	absolute := newPager(nil, pagination.WithStyle(pagination.RecordsStyle), pagination.WithBaseURL("https://api.example.com"))
+	// The Host header (and X-Forwarded-Host) is the client's to choose: it
+	// never reaches the links.
+	r := httptest.NewRequest("GET", "http://evil.example/patients?limit=2", nil)
+	r.Header.Set("X-Forwarded-Host", "evil.example")
 	page := pagination.Page{HasNext: true, NextCursor: "pat_4"}
-	fmt.Println(direct.Link(r, page))
-	fmt.Println(proxied.Link(r, page))
+	for _, pager := range []*pagination.Paginator{relative, absolute} {
+		w := httptest.NewRecorder()
+		pager.SetLink(w, r, page)
+		fmt.Println(w.Header().Get("Link"))
+	}
+	_, err := pagination.New(nil, pagination.WithStyle(pagination.RecordsStyle), pagination.WithBaseURL("api.example.com"))
+	fmt.Println(err)
 	// Output:
-	// <http://10.0.0.7:8080/patients?limit=2&starting_after=pat_4>; rel="next"
+	// </patients?limit=2&starting_after=pat_4>; rel="next"
 	// <https://api.example.com/patients?limit=2&starting_after=pat_4>; rel="next"
+	// pagination: base URL "api.example.com": want an http or https URL
 }

@@ -54,12 +54,30 @@ func listPatients(after []any, backward bool, n int) []Patient {
 	return out
 }
 
-var exampleKeys = pagination.MustNewKeyring(pagination.Key{ID: "2025-01", Secret: []byte("an example secret of 32 bytes!!!")})
+// newKeyring and newPager are NewKeyring and New for examples with
+// constant keys and options: they panic on an error.
+func newKeyring(active pagination.Key, verifyOnly ...pagination.Key) *pagination.Keyring {
+	kr, err := pagination.NewKeyring(active, verifyOnly...)
+	if err != nil {
+		panic(err)
+	}
+	return kr
+}
+
+func newPager(keys *pagination.Keyring, opts ...pagination.Option) *pagination.Paginator {
+	p, err := pagination.New(keys, opts...)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
+var exampleKeys = newKeyring(pagination.Key{ID: "2025-01", Secret: []byte("an example secret of 32 bytes!!!")})
 
 // A list handler in the standard style: parse, query limit+1 rows, build
 // the page, set the Link header and write the pagination object.
 func Example() {
-	pager := pagination.MustNew(exampleKeys, pagination.WithLimits(2, 100))
+	pager := newPager(exampleKeys, pagination.WithLimits(2, 100))
 	handler := func(w http.ResponseWriter, r *http.Request) {
 		params, err := pager.Parse(r)
 		if err != nil {
@@ -104,35 +122,41 @@ func Example() {
 func ExampleNewKeyring() {
 	// Rotation: the new key signs; the old one still verifies until it is
 	// left out of the ring.
-	keys, err := pagination.NewKeyring(
-		pagination.Key{ID: "2025-02", Secret: []byte("another example secret, 32 bytes")},
-		pagination.Key{ID: "2025-01", Secret: []byte("an example secret of 32 bytes!!!")},
-	)
+	oldKey := pagination.Key{ID: "2025-01", Secret: []byte("an example secret of 32 bytes!!!")}
+	newKey := pagination.Key{ID: "2025-02", Secret: []byte("another example secret, 32 bytes")}
+	before, _ := pagination.NewKeyring(oldKey)
+	rotated, err := pagination.NewKeyring(newKey, oldKey)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(keys.ActiveID(), keys.Has("2025-01"), keys.Has("2024-12"))
+	retired, _ := pagination.NewKeyring(newKey)
+
+	r := httptest.NewRequest("GET", "/patients", nil)
+	token, _ := newPager(before).EncodeCursor(r, pagination.Cursor{Values: []any{"pat_2"}})
+	for _, keys := range []*pagination.Keyring{rotated, retired} {
+		_, err := newPager(keys).DecodeCursor(r, token)
+		fmt.Println(outcome(err))
+	}
 
 	_, err = pagination.NewKeyring(pagination.Key{ID: "k", Secret: []byte("short")})
 	fmt.Println(err)
 	// Output:
-	// 2025-02 true false
+	// ok
+	// 400 pagination/expired-cursor
 	// pagination: key "k": secret is 5 bytes, want at least 32
 }
 
-func ExampleMustNewKeyring() {
-	keys := pagination.MustNewKeyring(pagination.Key{ID: "k1", Secret: []byte("an example secret of 32 bytes!!!")})
-	fmt.Println(keys.ActiveID())
-	// Output: k1
-}
-
-func ExampleKeyring_Has() {
-	old := pagination.Key{ID: "old", Secret: []byte("an example secret of 32 bytes!!!")}
-	rotated := pagination.MustNewKeyring(pagination.Key{ID: "new", Secret: []byte("another example secret, 32 bytes")}, old)
-	retired := pagination.MustNewKeyring(pagination.Key{ID: "new", Secret: []byte("another example secret, 32 bytes")})
-	fmt.Println(rotated.Has("old"), retired.Has("old"))
-	// Output: true false
+// outcome is "ok" or the status and code of a problem.
+func outcome(err error) string {
+	var p *problem.Problem
+	if errors.As(err, &p) {
+		return fmt.Sprint(p.Status, " ", p.Code)
+	}
+	if err != nil {
+		return err.Error()
+	}
+	return "ok"
 }
 
 func ExampleNew() {
@@ -149,25 +173,13 @@ func ExampleNew() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(pager.Style(), pager.Names().Cursor)
+	fmt.Println(pager.Style())
 
 	_, err = pagination.New(nil)
 	fmt.Println(err)
 	// Output:
-	// standard lastKey
+	// standard
 	// pagination: no keyring configured for signed cursors
-}
-
-func ExampleMustNew() {
-	pager := pagination.MustNew(nil, pagination.WithStyle(pagination.RecordsStyle))
-	fmt.Println(pager.Style(), pager.Names().After, pager.Names().Before)
-	// Output: records starting_after ending_before
-}
-
-func ExampleDefaultNames() {
-	n := pagination.DefaultNames()
-	fmt.Println(n.Limit, n.Offset, n.Cursor, n.After, n.Before)
-	// Output: limit offset lastKey starting_after ending_before
 }
 
 func ExampleStyle_String() {
@@ -176,7 +188,7 @@ func ExampleStyle_String() {
 }
 
 func ExamplePaginator_Parse() {
-	pager := pagination.MustNew(exampleKeys, pagination.WithOffset(1000))
+	pager := newPager(exampleKeys, pagination.WithOffset(1000))
 	for _, q := range []string{"", "limit=10&offset=30", "limit=+5", "limit=500", "limit=5&limit=6", "offset=10&lastKey=abc", "lastKey=abc"} {
 		params, err := pager.Parse(httptest.NewRequest("GET", "/patients?"+q, nil))
 		var p *problem.Problem
@@ -200,40 +212,48 @@ func ExamplePaginator_Parse() {
 // In the records style, starting_after and ending_before are object IDs;
 // the service looks the object up to find where to start.
 func ExampleParams_UnknownID() {
-	pager := pagination.MustNew(nil, pagination.WithStyle(pagination.RecordsStyle))
+	pager := newPager(nil, pagination.WithStyle(pagination.RecordsStyle))
 	params, _ := pager.Parse(httptest.NewRequest("GET", "/patients?ending_before=pat_9", nil))
 	found := slices.IndexFunc(patients, func(p Patient) bool { return p.ID == params.ID })
 	if found < 0 {
-		fmt.Println(params.UnknownID())
+		err := params.UnknownID()
+		var p *problem.Problem
+		errors.As(err, &p)
+		fmt.Println(errors.Is(err, pagination.ErrUnknownCursor), p.Status, p.Code, p.Fields[0].Field, p.Fields[0].Code)
+		fmt.Println(p.Detail)
 	}
-	// Output: problem: pagination/malformed-cursor (400): ending_before does not name an object in this list
+	// Output:
+	// true 400 pagination/unknown-cursor ending_before NOT_FOUND
+	// ending_before does not name an object in this list
 }
 
 func ExampleParams_Fetch() {
-	pager := pagination.MustNew(exampleKeys)
+	pager := newPager(exampleKeys)
 	params, _ := pager.Parse(httptest.NewRequest("GET", "/patients?limit=20", nil))
 	fmt.Println(params.Limit, params.Fetch(), params.After() == nil)
 	// Output: 20 21 true
 }
 
 func ExampleBuild() {
-	pager := pagination.MustNew(nil, pagination.WithStyle(pagination.RecordsStyle))
+	pager := newPager(nil, pagination.WithStyle(pagination.RecordsStyle))
 	// Backward: the store returns the rows before pat_3, nearest first.
 	params, _ := pager.Parse(httptest.NewRequest("GET", "/patients?limit=2&ending_before=pat_3", nil))
 	boundary := patientKey(patients[3]).Values
 	rows := listPatients(boundary, params.Backward, params.Fetch())
 	fmt.Println("store returned", rows)
 	items, page, _ := pagination.Build(params, rows, patientKey)
-	fmt.Println("page", items, page.HasMore, page.FirstID, page.LastID)
+	fmt.Println("page", items, page.FirstID, page.LastID)
+	fmt.Println("backward", page.Backward, "prev", page.HasPrev, "next", page.HasNext)
 	// Output:
 	// store returned [{pat_2 Jones} {pat_4 Brown} {pat_1 Brown}]
-	// page [{pat_4 Brown} {pat_2 Jones}] true pat_4 pat_2
+	// page [{pat_4 Brown} {pat_2 Jones}] pat_4 pat_2
+	// backward true prev true next true
 }
 
 func ExampleRecordsOf() {
 	out, _ := json.Marshal(pagination.RecordsOf([]Patient(nil), pagination.Page{}))
 	fmt.Println(string(out))
-	out, _ = json.Marshal(pagination.RecordsOf(patients[:2], pagination.Page{HasMore: true, FirstID: "pat_1", LastID: "pat_4"}))
+	out, _ = json.Marshal(pagination.RecordsOf(patients[:2], pagination.Page{HasNext: true, FirstID: "pat_1", LastID: "pat_4"}))
 	fmt.Println(string(out))
 	// Output:
 	// {"records":[],"has_more":false,"first_id":null,"last_id":null}
@@ -247,7 +267,7 @@ func ExamplePage_Standard() {
 }
 
 func ExamplePage_WithTotal() {
-	pager := pagination.MustNew(exampleKeys, pagination.WithNames(pagination.Names{Total: "include_total"}))
+	pager := newPager(exampleKeys, pagination.WithNames(pagination.Names{Total: "include_total"}))
 	params, _ := pager.Parse(httptest.NewRequest("GET", "/patients?limit=2&include_total=true", nil))
 	_, page, _ := pagination.Build(params, listPatients(nil, false, params.Fetch()), patientKey)
 	if params.Total {
@@ -258,30 +278,27 @@ func ExamplePage_WithTotal() {
 	// Output: {"count":2,"hasNext":true,"limit":2,"offset":0,"lastKey":"…","total":5}
 }
 
-func ExamplePaginator_Link() {
-	pager := pagination.MustNew(nil, pagination.WithStyle(pagination.RecordsStyle))
+func ExamplePaginator_SetLink() {
+	pager := newPager(nil, pagination.WithStyle(pagination.RecordsStyle))
 	r := httptest.NewRequest("GET", "https://api.example.com/patients?q=Smith+%26+Sons&starting_after=pat_1&limit=2", nil)
-	page := pagination.Page{HasNext: true, HasPrev: true, NextCursor: "pat_3", PrevCursor: "pat_2"}
-	for l := range strings.SplitSeq(pager.Link(r, page), ", ") {
+	rec := httptest.NewRecorder()
+	pager.SetLink(rec, r, pagination.Page{HasNext: true, HasPrev: true, NextCursor: "pat_3", PrevCursor: "pat_2"})
+	for l := range strings.SplitSeq(rec.Header().Get("Link"), ", ") {
 		fmt.Println(l)
 	}
-	// Output:
-	// <https://api.example.com/patients?q=Smith+%26+Sons&limit=2&starting_after=pat_3>; rel="next"
-	// <https://api.example.com/patients?q=Smith+%26+Sons&limit=2&ending_before=pat_2>; rel="prev"
-	// <https://api.example.com/patients?q=Smith+%26+Sons&limit=2>; rel="first"
-}
-
-func ExamplePaginator_SetLink() {
-	pager := pagination.MustNew(nil, pagination.WithStyle(pagination.RecordsStyle))
-	rec := httptest.NewRecorder()
+	rec = httptest.NewRecorder()
 	pager.SetLink(rec, httptest.NewRequest("GET", "/patients", nil), pagination.Page{Count: 3}) // one page only
 	_, set := rec.Header()["Link"]
 	fmt.Println(set)
-	// Output: false
+	// Output:
+	// </patients?q=Smith+%26+Sons&limit=2&starting_after=pat_3>; rel="next"
+	// </patients?q=Smith+%26+Sons&limit=2&ending_before=pat_2>; rel="prev"
+	// </patients?q=Smith+%26+Sons&limit=2>; rel="first"
+	// false
 }
 
 func ExamplePaginator_EncodeCursor() {
-	pager := pagination.MustNew(exampleKeys, pagination.WithBind("status"))
+	pager := newPager(exampleKeys, pagination.WithBind("status"))
 	r := httptest.NewRequest("GET", "/patients?status=active", nil)
 	token, _ := pager.EncodeCursor(r, pagination.Cursor{Values: []any{"Smith", "pat_3"}})
 	c, err := pager.DecodeCursor(r, token)
@@ -297,8 +314,8 @@ func ExamplePaginator_EncodeCursor() {
 
 func ExamplePaginator_DecodeCursor() {
 	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	signer := pagination.MustNew(exampleKeys, pagination.WithTTL(time.Hour), pagination.WithClock(func() time.Time { return now }))
-	later := pagination.MustNew(exampleKeys, pagination.WithTTL(time.Hour), pagination.WithClock(func() time.Time { return now.Add(2 * time.Hour) }))
+	signer := newPager(exampleKeys, pagination.WithTTL(time.Hour), pagination.WithClock(func() time.Time { return now }))
+	later := newPager(exampleKeys, pagination.WithTTL(time.Hour), pagination.WithClock(func() time.Time { return now.Add(2 * time.Hour) }))
 	r := httptest.NewRequest("GET", "/patients", nil)
 	token, _ := signer.EncodeCursor(r, pagination.Cursor{Values: []any{"Smith", "pat_3"}})
 	_, err := later.DecodeCursor(r, token)
@@ -348,16 +365,25 @@ func ExamplePages() {
 }
 
 func ExampleHTTPFetch() {
-	// A records-style API (seeds/003) with two pages.
+	// A Plain API: each page is a bare JSON array, the next page only in
+	// the Link header; every request needs the token.
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Query().Get("starting_after") == "" {
-			fmt.Fprint(w, `{"records":[{"patient_id":"pat_1"},{"patient_id":"pat_4"}],"has_more":true,"first_id":"pat_1","last_id":"pat_4"}`)
+		if r.Header.Get("Authorization") != "Bearer secret-token" {
+			w.WriteHeader(http.StatusUnauthorized)
 			return
 		}
-		fmt.Fprint(w, `{"records":[{"patient_id":"pat_2"}],"has_more":false,"first_id":"pat_2","last_id":"pat_2"}`)
+		if r.URL.Query().Get("starting_after") == "" {
+			w.Header().Set("Link", `</patients?limit=2&starting_after=pat_4>; rel="next"`)
+			fmt.Fprint(w, `[{"patient_id":"pat_1"},{"patient_id":"pat_4"}]`)
+			return
+		}
+		fmt.Fprint(w, `[{"patient_id":"pat_2"}]`)
 	}))
 	defer srv.Close()
-	fetch := pagination.HTTPFetch(srv.Client(), srv.URL+"/patients?limit=2", "starting_after", pagination.DecodeRecords[Patient])
+
+	req, _ := http.NewRequest("GET", srv.URL+"/patients?limit=2", nil)
+	req.Header.Set("Authorization", "Bearer secret-token") // sent with every page
+	fetch := pagination.HTTPFetch(srv.Client(), req, pagination.DecodeLink[Patient])
 	for p, err := range pagination.All(context.Background(), fetch) {
 		if err != nil {
 			fmt.Println(err)
@@ -371,16 +397,33 @@ func ExampleHTTPFetch() {
 	// pat_2
 }
 
+// response is a 200 response to a GET of url with body and Link header.
+func response(url, body, link string) *http.Response {
+	resp := &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(body)), Request: httptest.NewRequest("GET", url, nil)}
+	if link != "" {
+		resp.Header.Set("Link", link)
+	}
+	return resp
+}
+
 func ExampleDecodeStandard() {
 	body := `{"success":true,"data":[{"patient_id":"pat_1"}],"pagination":{"count":1,"hasNext":true,"limit":1,"offset":0,"lastKey":"eyJwayI6"}}`
-	f, err := pagination.DecodeStandard[Patient](strings.NewReader(body))
+	f, err := pagination.DecodeStandard[Patient](response("https://api.example.com/patients?limit=1", body, ""))
 	fmt.Println(f.Items, f.HasMore, f.Next, err)
-	// Output: [{pat_1 }] true eyJwayI6 <nil>
+	// Output: [{pat_1 }] true https://api.example.com/patients?lastKey=eyJwayI6&limit=1 <nil>
 }
 
 func ExampleDecodeRecords() {
 	body := `{"records":[],"has_more":false,"first_id":null,"last_id":null}`
-	f, err := pagination.DecodeRecords[Patient](io.NopCloser(strings.NewReader(body)))
+	f, err := pagination.DecodeRecords[Patient](response("https://api.example.com/patients", body, ""))
 	fmt.Println(len(f.Items), f.HasMore, f.Next == "", err)
 	// Output: 0 false true <nil>
+}
+
+func ExampleDecodeLink() {
+	resp := response("https://api.example.com/v1/patients?limit=1", `[{"patient_id":"pat_1"}]`,
+		`</v1/patients?limit=1&starting_after=pat_1>; rel="next", </v1/patients?limit=1>; rel="first"`)
+	f, err := pagination.DecodeLink[Patient](resp)
+	fmt.Println(f.Items, f.HasMore, f.Next, err)
+	// Output: [{pat_1 }] true https://api.example.com/v1/patients?limit=1&starting_after=pat_1 <nil>
 }

@@ -17,11 +17,11 @@ import (
 // their mutations) to Parse: each is accepted or rejected with a 400
 // problem, never a panic or another error.
 func FuzzCursor(f *testing.F) {
-	keys := pagination.MustNewKeyring(pagination.Key{ID: "k1", Secret: secretA}, pagination.Key{ID: "k0", Secret: secretB})
+	keys := newKeyring(pagination.Key{ID: "k1", Secret: secretA}, pagination.Key{ID: "k0", Secret: secretB})
 	now := time.Unix(1_700_000_000, 0)
 	opts := []pagination.Option{pagination.WithBind("status"), pagination.WithTTL(time.Hour), pagination.WithClock(func() time.Time { return now })}
-	plain := pagination.MustNew(keys, opts...)
-	enc := pagination.MustNew(keys, append(opts, pagination.WithEncryption())...)
+	plain := newPager(keys, opts...)
+	enc := newPager(keys, append(opts, pagination.WithEncryption())...)
 	r := httptest.NewRequest(http.MethodGet, "/items?status=open", nil)
 	for _, p := range []*pagination.Paginator{plain, enc} {
 		for _, c := range []pagination.Cursor{
@@ -59,7 +59,7 @@ func FuzzCursor(f *testing.F) {
 				continue
 			}
 			var pr *problem.Problem
-			if !errors.As(err, &pr) || pr.StatusCode() != 400 || pr.Extensions[pagination.ParameterExtension] != "lastKey" {
+			if !errors.As(err, &pr) || pr.StatusCode() != 400 || pr.Extensions["parameter"] != "lastKey" {
 				t.Fatalf("%q: %v", tok, err)
 			}
 		}
@@ -73,7 +73,7 @@ func FuzzLimit(f *testing.F) {
 	for _, s := range []string{"", "0", "1", "5", "007", "100", "101", "abc", "1.5", "+5", "-5", " 5", "5 ", "1e2", "0x1", "٥", "99999999999999999999"} {
 		f.Add(s)
 	}
-	p := pagination.MustNew(nil, pagination.WithStyle(pagination.RecordsStyle))
+	p := newPager(nil, pagination.WithStyle(pagination.RecordsStyle))
 	f.Fuzz(func(t *testing.T, s string) {
 		ps, err := p.Parse(httptest.NewRequest(http.MethodGet, "/items?limit="+url.QueryEscape(s), nil))
 		digits := s != ""
@@ -104,7 +104,7 @@ func FuzzRecordsIDs(f *testing.F) {
 	for _, s := range []string{"obj_1", "", " ", "a\x00b", "é"} {
 		f.Add(s, true)
 	}
-	p := pagination.MustNew(nil, pagination.WithStyle(pagination.RecordsStyle))
+	p := newPager(nil, pagination.WithStyle(pagination.RecordsStyle))
 	f.Fuzz(func(t *testing.T, id string, after bool) {
 		name := "ending_before"
 		if after {

@@ -11,8 +11,8 @@ import (
 	"sync"
 )
 
-// MinSecretLen is the shortest secret a [Key] may have, in bytes.
-const MinSecretLen = 32
+// minSecretLen is the shortest secret a [Key] may have, in bytes.
+const minSecretLen = 32
 
 // maxKeyIDLen is the longest key ID, in bytes.
 const maxKeyIDLen = 32
@@ -24,7 +24,7 @@ type Key struct {
 	// ID names the key: 1–32 characters of letters, digits, '-', '_' and
 	// '.', unique in its [Keyring].
 	ID string
-	// Secret is at least [MinSecretLen] random bytes.
+	// Secret is at least 32 random bytes.
 	Secret []byte
 }
 
@@ -51,15 +51,15 @@ type ringKey struct {
 
 // NewKeyring returns a ring whose active key signs and whose verifyOnly
 // keys only verify. Key IDs must be unique and well formed, secrets at
-// least [MinSecretLen] bytes; the secrets are copied.
+// least 32 bytes; the secrets are copied.
 func NewKeyring(active Key, verifyOnly ...Key) (*Keyring, error) {
 	kr := &Keyring{byID: make(map[string]*ringKey, 1+len(verifyOnly))}
 	for i, k := range append([]Key{active}, verifyOnly...) {
 		if err := validKeyID(k.ID); err != nil {
 			return nil, err
 		}
-		if len(k.Secret) < MinSecretLen {
-			return nil, fmt.Errorf("pagination: key %q: secret is %d bytes, want at least %d", k.ID, len(k.Secret), MinSecretLen)
+		if len(k.Secret) < minSecretLen {
+			return nil, fmt.Errorf("pagination: key %q: secret is %d bytes, want at least %d", k.ID, len(k.Secret), minSecretLen)
 		}
 		if _, dup := kr.byID[k.ID]; dup {
 			return nil, fmt.Errorf("pagination: duplicate key ID %q", k.ID)
@@ -74,25 +74,6 @@ func NewKeyring(active Key, verifyOnly ...Key) (*Keyring, error) {
 		}
 	}
 	return kr, nil
-}
-
-// MustNewKeyring is like [NewKeyring] but panics on an error. It is meant
-// for tests and for keys that are constants of the program.
-func MustNewKeyring(active Key, verifyOnly ...Key) *Keyring {
-	kr, err := NewKeyring(active, verifyOnly...)
-	if err != nil {
-		panic(err)
-	}
-	return kr
-}
-
-// ActiveID returns the ID of the key that signs new cursors.
-func (kr *Keyring) ActiveID() string { return kr.active.id }
-
-// Has reports whether the ring verifies cursors signed with the key id.
-func (kr *Keyring) Has(id string) bool {
-	_, ok := kr.byID[id]
-	return ok
 }
 
 func validKeyID(id string) error {

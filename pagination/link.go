@@ -6,17 +6,26 @@ import (
 	"strings"
 )
 
-// Link returns the RFC 8288 Link header value for page, a page of the
-// list r asked for: absolute URLs with rel "next" and "prev" when the page
-// has a next or previous cursor, and "first" when the page is not the
-// first. Each URL is r's, with every query parameter kept in its order
-// except the paging ones (cursor, IDs, offset), which are replaced by the
-// one that leads to the page; values are escaped again, so the URL is safe
-// between '<' and '>'. Link returns "" when there is nothing to link to.
+// SetLink sets the RFC 8288 Link header of w for page, a page of the list
+// r asked for, or leaves it unset when there is nothing to link to. Call it
+// before writing the status. The header links rel "next" and "prev" when
+// the page has a next or previous cursor, and "first" when the page is not
+// the first. Each URL is r's path and query, with every query parameter
+// kept in its order except the paging ones (cursor, IDs, offset), which are
+// replaced by the one that leads to the page; values are escaped again, so
+// the URL is safe between '<' and '>'.
 //
-// The scheme is https when r came over TLS and the host is r.Host, unless
-// [WithForwardedHeaders] is set.
-func (p *Paginator) Link(r *http.Request, page Page) string {
+// The URLs are relative references ("/patients?limit=2&lastKey=…"), or
+// absolute ones under the base URL of [WithBaseURL]; they never contain
+// the request's Host header.
+func (p *Paginator) SetLink(w http.ResponseWriter, r *http.Request, page Page) {
+	if v := p.link(r, page); v != "" {
+		w.Header().Set("Link", v)
+	}
+}
+
+// link returns the Link header value of SetLink, or "".
+func (p *Paginator) link(r *http.Request, page Page) string {
 	var links []string
 	next, prev := p.names.Cursor, p.names.Cursor
 	if p.style == RecordsStyle {
@@ -34,39 +43,18 @@ func (p *Paginator) Link(r *http.Request, page Page) string {
 	return strings.Join(links, ", ")
 }
 
-// SetLink sets the Link header of w for page, or leaves it unset when
-// [Paginator.Link] is "". Call it before writing the status.
-func (p *Paginator) SetLink(w http.ResponseWriter, r *http.Request, page Page) {
-	if v := p.Link(r, page); v != "" {
-		w.Header().Set("Link", v)
-	}
-}
-
-// pageURL is r's absolute URL without paging parameters, plus name=value
-// when name is not empty.
+// pageURL is r's URL (relative, or under the base URL) without paging
+// parameters, plus name=value when name is not empty.
 func (p *Paginator) pageURL(r *http.Request, name, value string) string {
-	scheme, host := "http", r.Host
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	if p.forwarded {
-		if v := firstValue(r.Header.Get("X-Forwarded-Proto")); v == "http" || v == "https" {
-			scheme = v
-		}
-		if v := firstValue(r.Header.Get("X-Forwarded-Host")); v != "" && validHost(v) {
-			host = v
-		}
-	}
-	if host == "" {
-		host = r.URL.Host
-	}
 	var b strings.Builder
-	b.WriteString(scheme)
-	b.WriteString("://")
-	b.WriteString(host)
+	b.WriteString(p.baseURL)
 	path := r.URL.EscapedPath()
-	if path == "" {
-		path = "/"
+	if path == "" || path[0] != '/' {
+		path = "/" + path
+	}
+	if p.baseURL == "" && strings.HasPrefix(path, "//") {
+		// "//host/…" would be a network-path reference to another host.
+		path = "/." + path
 	}
 	b.WriteString(path)
 	sep := byte('?')
@@ -98,12 +86,6 @@ func (p *Paginator) pageURL(r *http.Request, name, value string) string {
 		add(name, value)
 	}
 	return b.String()
-}
-
-// firstValue is the first element of a comma-separated header value.
-func firstValue(v string) string {
-	v, _, _ = strings.Cut(v, ",")
-	return strings.ToLower(strings.TrimSpace(v))
 }
 
 // validHost reports a host[:port] of letters, digits and the characters

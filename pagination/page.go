@@ -14,12 +14,15 @@ type Page struct {
 	// offset, or on cursor pages the position carried in the cursor (as it
 	// was when the cursor was made); 0 when unknown (records-style IDs).
 	Offset int
-	// HasMore reports whether more items follow in the direction of
-	// travel (forward for starting_after, backward for ending_before).
-	HasMore bool
 	// HasNext reports whether items follow this page; HasPrev whether
-	// items precede it.
+	// items precede it. Each has a cursor (NextCursor, PrevCursor) when
+	// the page is not empty.
 	HasNext, HasPrev bool
+	// Backward reports a page fetched towards the start of the list (a
+	// backward cursor or ending_before). The records style's has_more,
+	// "more in the direction of travel", is HasPrev on a backward page and
+	// HasNext otherwise; the standard style's hasNext is always HasNext.
+	Backward bool
 	// FirstID and LastID are the ids of the first and last items as
 	// displayed; empty on an empty page (rendered as null).
 	FirstID, LastID string
@@ -70,12 +73,17 @@ type Records[T any] struct {
 }
 
 // RecordsOf returns items and p in the records style; a nil items becomes
-// an empty list.
+// an empty list. has_more is p.HasPrev when p.Backward and p.HasNext
+// otherwise.
 func RecordsOf[T any](items []T, p Page) Records[T] {
 	if items == nil {
 		items = []T{}
 	}
-	r := Records[T]{Records: items, HasMore: p.HasMore}
+	more := p.HasNext
+	if p.Backward {
+		more = p.HasPrev
+	}
+	r := Records[T]{Records: items, HasMore: more}
 	if p.FirstID != "" {
 		f := p.FirstID
 		r.FirstID = &f

@@ -27,7 +27,8 @@ type Paginator struct {
 	encrypt   bool
 	maxCursor int
 	maxID     int
-	forwarded bool
+	baseURL   string // "" for relative references
+	baseErr   error  // from WithBaseURL, reported by New
 }
 
 // New returns a Paginator whose cursors keys signs and verifies. keys may
@@ -36,12 +37,12 @@ type Paginator struct {
 func New(keys *Keyring, opts ...Option) (*Paginator, error) {
 	p := &Paginator{
 		keys:      keys,
-		names:     DefaultNames(),
-		defLimit:  DefaultLimit,
-		maxLimit:  DefaultMaxLimit,
+		names:     defaultNames(),
+		defLimit:  defaultLimit,
+		maxLimit:  defaultMaxLimit,
 		now:       time.Now,
-		maxCursor: DefaultMaxCursorLen,
-		maxID:     DefaultMaxIDLen,
+		maxCursor: defaultMaxCursor,
+		maxID:     defaultMaxIDLen,
 	}
 	for _, o := range opts {
 		if o.apply != nil {
@@ -49,6 +50,8 @@ func New(keys *Keyring, opts ...Option) (*Paginator, error) {
 		}
 	}
 	switch {
+	case p.baseErr != nil:
+		return nil, p.baseErr
 	case p.style != StandardStyle && p.style != RecordsStyle:
 		return nil, fmt.Errorf("pagination: unknown style %d", p.style)
 	case p.keys == nil && p.style == StandardStyle:
@@ -81,20 +84,8 @@ func New(keys *Keyring, opts ...Option) (*Paginator, error) {
 	return p, nil
 }
 
-// MustNew is like [New] but panics on an error.
-func MustNew(keys *Keyring, opts ...Option) *Paginator {
-	p, err := New(keys, opts...)
-	if err != nil {
-		panic(err)
-	}
-	return p
-}
-
 // Style returns the paginator's wire style.
 func (p *Paginator) Style() Style { return p.style }
-
-// Names returns the query parameter names the paginator reads.
-func (p *Paginator) Names() Names { return p.names }
 
 // Params are the paging parameters of one list request, as [Paginator.Parse]
 // read and checked them. A store fetches Limit+1 rows (see [Params.Fetch])
@@ -139,15 +130,17 @@ func (ps Params) After() []any {
 	return ps.Cursor.Values
 }
 
-// UnknownID returns the 400 to answer when the object named by ID does not
-// exist (in the caller's scope): an [ErrMalformedCursor] naming the
-// parameter it came from.
+// UnknownID returns the 400 to answer when the object named by ID is well
+// formed but does not exist (in the caller's scope): an [ErrUnknownCursor]
+// naming the parameter it came from, with the field code "NOT_FOUND".
 func (ps Params) UnknownID() error {
 	name := ps.idOf
 	if name == "" {
-		name = "starting_after"
+		name = defaultNames().After
 	}
-	return paramProblem(ErrMalformedCursor, name, fmt.Sprintf("%s does not name an object in this list", name))
+	p := paramProblem(ErrUnknownCursor, name, fmt.Sprintf("%s does not name an object in this list", name))
+	p.Fields[0].Code = fieldNotFound
+	return p
 }
 
 // Parse reads and checks the paging parameters of r: those of the
@@ -392,12 +385,14 @@ func (p *Paginator) encodeAt(c Cursor, b binding, expires int64) (string, error)
 		return "", errNoKeyring
 	}
 	pl := payload{cursor: c, bind: b, expires: expires}
-	return p.keys.seal(&pl, sealOptions{encrypt: p.encrypt})
+	return p.keys.seal(&pl, sealOptions{encrypt: p.encrypt, maxLen: p.maxCursor})
 }
 
 // EncodeCursor signs c as a cursor valid for requests like r (same route,
 // scope and bound parameters). [Build] calls it for the next and previous
-// cursors; call it directly to make cursors for other links.
+// cursors; call it directly to make cursors for other links. A cursor
+// longer than the paginator accepts (see [WithMaxCursorLen]) is an error,
+// never a token that the next request would reject.
 func (p *Paginator) EncodeCursor(r *http.Request, c Cursor) (string, error) {
 	return p.encode(c, p.binding(r))
 }

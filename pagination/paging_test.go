@@ -11,7 +11,7 @@ import (
 
 func testKeys(t testing.TB) *pagination.Keyring {
 	t.Helper()
-	return pagination.MustNewKeyring(pagination.Key{ID: "k1", Secret: []byte("0123456789abcdef0123456789abcdef")})
+	return newKeyring(pagination.Key{ID: "k1", Secret: []byte("0123456789abcdef0123456789abcdef")})
 }
 
 func idsOf(rows []row) []string {
@@ -42,7 +42,7 @@ func TestWalkEveryLimit(t *testing.T) {
 	}
 	for _, st := range styles {
 		t.Run(st.name, func(t *testing.T) {
-			p := pagination.MustNew(testKeys(t), st.opts...)
+			p := newPager(testKeys(t), st.opts...)
 			for limit := 1; limit <= n+1; limit++ {
 				base := "/items?status=open&limit=" + strconv.Itoa(limit)
 				// Forwards.
@@ -65,8 +65,8 @@ func TestWalkEveryLimit(t *testing.T) {
 						t.Fatalf("limit %d: offset %d, want %d", limit, page.Offset, len(got))
 					}
 					got = append(got, items...)
-					if page.HasNext != (len(got) < n) || page.HasMore != page.HasNext {
-						t.Fatalf("limit %d: hasNext %v hasMore %v after %d rows", limit, page.HasNext, page.HasMore, len(got))
+					if page.HasNext != (len(got) < n) || page.Backward || pagination.RecordsOf(items, page).HasMore != page.HasNext {
+						t.Fatalf("limit %d: hasNext %v backward %v after %d rows", limit, page.HasNext, page.Backward, len(got))
 					}
 					if page.FirstID != items[0].ID || page.LastID != items[len(items)-1].ID {
 						t.Fatalf("limit %d: first/last %s/%s", limit, page.FirstID, page.LastID)
@@ -93,8 +93,8 @@ func TestWalkEveryLimit(t *testing.T) {
 						t.Fatalf("limit %d: backward page before %d = %v, want %v", limit, end, idsOf(items), idsOf(want))
 					}
 					end -= len(items)
-					if page.HasPrev != (end > 0) || page.HasMore != page.HasPrev || !page.HasNext {
-						t.Fatalf("limit %d: backward page at %d: hasPrev %v hasMore %v hasNext %v", limit, end, page.HasPrev, page.HasMore, page.HasNext)
+					if page.HasPrev != (end > 0) || !page.Backward || pagination.RecordsOf(items, page).HasMore != page.HasPrev || !page.HasNext {
+						t.Fatalf("limit %d: backward page at %d: hasPrev %v backward %v hasNext %v", limit, end, page.HasPrev, page.Backward, page.HasNext)
 					}
 					if st.offsets && page.Offset != end {
 						t.Fatalf("limit %d: backward offset %d, want %d", limit, page.Offset, end)
@@ -115,7 +115,7 @@ func TestWalkEveryLimit(t *testing.T) {
 }
 
 func TestBuildEmptyAndTotals(t *testing.T) {
-	p := pagination.MustNew(testKeys(t), pagination.WithNames(pagination.Names{Total: "include_total"}))
+	p := newPager(testKeys(t), pagination.WithNames(pagination.Names{Total: "include_total"}))
 	tests := []struct {
 		name      string
 		store     *memStore
@@ -158,7 +158,7 @@ func TestBuildWithoutParse(t *testing.T) {
 
 func TestOffsetPaging(t *testing.T) {
 	store := newStore(10, 3)
-	p := pagination.MustNew(testKeys(t), pagination.WithOffset(100))
+	p := newPager(testKeys(t), pagination.WithOffset(100))
 	items, page := get(t, p, store, "/items?limit=3&offset=4")
 	if !slices.Equal(items, store.rows[4:7]) || page.Offset != 4 || !page.HasPrev || !page.HasNext {
 		t.Fatalf("offset page %v %+v", idsOf(items), page)

@@ -24,7 +24,7 @@ func checkProblem(t *testing.T, err error, def problem.Definition, param string)
 	if p.StatusCode() != http.StatusBadRequest || p.Code != def.Code() {
 		t.Fatalf("status %d code %q, want 400 %q", p.StatusCode(), p.Code, def.Code())
 	}
-	if got := p.Extensions[pagination.ParameterExtension]; got != param {
+	if got := p.Extensions["parameter"]; got != param {
 		t.Fatalf("parameter extension %v, want %q", got, param)
 	}
 	if len(p.Fields) != 1 || p.Fields[0].Field != param || p.Detail == "" {
@@ -39,9 +39,9 @@ func checkProblem(t *testing.T, err error, def problem.Definition, param string)
 
 func TestParseRejects(t *testing.T) {
 	keys := testKeys(t)
-	std := pagination.MustNew(keys)
-	withOffset := pagination.MustNew(keys, pagination.WithOffset(1000))
-	records := pagination.MustNew(nil, pagination.WithStyle(pagination.RecordsStyle))
+	std := newPager(keys)
+	withOffset := newPager(keys, pagination.WithOffset(1000))
+	records := newPager(nil, pagination.WithStyle(pagination.RecordsStyle))
 	tests := []struct {
 		name  string
 		p     *pagination.Paginator
@@ -80,7 +80,7 @@ func TestParseRejects(t *testing.T) {
 		{"lastKey not base64", std, "lastKey=***", pagination.ErrMalformedCursor, "lastKey"},
 		{"lastKey std base64", std, "lastKey=ab%2Bc%2Fde", pagination.ErrMalformedCursor, "lastKey"},
 		{"lastKey too short", std, "lastKey=AAAA", pagination.ErrMalformedCursor, "lastKey"},
-		{"lastKey too long", std, "lastKey=" + strings.Repeat("A", pagination.DefaultMaxCursorLen+1), pagination.ErrMalformedCursor, "lastKey"},
+		{"lastKey too long", std, "lastKey=" + strings.Repeat("A", 1025), pagination.ErrMalformedCursor, "lastKey"},
 		{"empty starting_after", records, "starting_after=", pagination.ErrMalformedCursor, "starting_after"},
 		{"ending_before with space", records, "ending_before=a%20b", pagination.ErrMalformedCursor, "ending_before"},
 		{"starting_after too long", records, "starting_after=" + strings.Repeat("a", 256), pagination.ErrMalformedCursor, "starting_after"},
@@ -104,7 +104,7 @@ func TestParseAccepts(t *testing.T) {
 		wantID    string
 		backward  bool
 	}{
-		{"defaults", nil, "", pagination.DefaultLimit, 0, "", false},
+		{"defaults", nil, "", 50, 0, "", false},
 		{"limit", nil, "limit=7", 7, 0, "", false},
 		{"limit leading zeros", nil, "limit=007", 7, 0, "", false},
 		{"limit max", nil, "limit=100", 100, 0, "", false},
@@ -112,13 +112,13 @@ func TestParseAccepts(t *testing.T) {
 		{"own limits", []pagination.Option{pagination.WithLimits(10, 20)}, "", 10, 0, "", false},
 		{"offset", []pagination.Option{pagination.WithOffset(0)}, "offset=40&limit=20", 20, 40, "", false},
 		{"renamed", []pagination.Option{pagination.WithNames(pagination.Names{Limit: "page_size"})}, "page_size=3&limit=abc", 3, 0, "", false},
-		{"records after", []pagination.Option{pagination.WithStyle(pagination.RecordsStyle)}, "starting_after=obj_1", pagination.DefaultLimit, 0, "obj_1", false},
+		{"records after", []pagination.Option{pagination.WithStyle(pagination.RecordsStyle)}, "starting_after=obj_1", 50, 0, "obj_1", false},
 		{"records before", []pagination.Option{pagination.WithStyle(pagination.RecordsStyle)}, "ending_before=obj_2&limit=3", 3, 0, "obj_2", true},
-		{"other parameters repeat freely", nil, "status=a&status=b", pagination.DefaultLimit, 0, "", false},
+		{"other parameters repeat freely", nil, "status=a&status=b", 50, 0, "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := pagination.MustNew(keys, tt.opts...)
+			p := newPager(keys, tt.opts...)
 			ps, err := p.Parse(httptest.NewRequest(http.MethodGet, "/items?"+tt.query, nil))
 			if err != nil {
 				t.Fatal(err)
@@ -131,9 +131,18 @@ func TestParseAccepts(t *testing.T) {
 }
 
 func TestUnknownID(t *testing.T) {
-	p := pagination.MustNew(nil, pagination.WithStyle(pagination.RecordsStyle))
-	_, _, err := serve(p, newStore(3, 1), httptest.NewRequest(http.MethodGet, "/items?ending_before=nope", nil))
-	checkProblem(t, err, pagination.ErrMalformedCursor, "ending_before")
+	p := newPager(nil, pagination.WithStyle(pagination.RecordsStyle))
+	for _, param := range []string{"starting_after", "ending_before"} {
+		_, _, err := serve(p, newStore(3, 1), httptest.NewRequest(http.MethodGet, "/items?"+param+"=nope", nil))
+		checkProblem(t, err, pagination.ErrUnknownCursor, param)
+		var pr *problem.Problem
+		if errors.As(err, &pr); errors.Is(err, pagination.ErrMalformedCursor) || pr.Fields[0].Code != "NOT_FOUND" {
+			t.Fatalf("%s: %v, field code %q", param, err, pr.Fields[0].Code)
+		}
+	}
+	// A malformed ID is still malformed.
+	_, _, err := serve(p, newStore(3, 1), httptest.NewRequest(http.MethodGet, "/items?starting_after=a%20b", nil))
+	checkProblem(t, err, pagination.ErrMalformedCursor, "starting_after")
 }
 
 func TestNewRejectsBadConfig(t *testing.T) {
@@ -170,8 +179,8 @@ func TestParseIgnoresOtherStylesParameters(t *testing.T) {
 		p     *pagination.Paginator
 		query string
 	}{
-		{"records ignores lastKey", pagination.MustNew(nil, pagination.WithStyle(pagination.RecordsStyle)), "lastKey=a&lastKey=b"},
-		{"standard ignores starting_after", pagination.MustNew(testKeys(t)), "starting_after=a&ending_before=b&starting_after=c"},
+		{"records ignores lastKey", newPager(nil, pagination.WithStyle(pagination.RecordsStyle)), "lastKey=a&lastKey=b"},
+		{"standard ignores starting_after", newPager(testKeys(t)), "starting_after=a&ending_before=b&starting_after=c"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -59,7 +59,7 @@ func TestParseDigits(t *testing.T) {
 // matches: garbage content under a wrong MAC is "tampered", not
 // "malformed", and garbage under a right MAC is "malformed".
 func TestMACCheckedFirst(t *testing.T) {
-	kr := MustNewKeyring(Key{ID: "k", Secret: []byte("0123456789abcdef0123456789abcdef")})
+	kr := testKeyring(Key{ID: "k", Secret: []byte("0123456789abcdef0123456789abcdef")})
 	garbage := append([]byte{tokenVersion, 0, 1, 'k'}, 0xff, 0xff, 0xff, 0xff)
 	wrong := append(append([]byte{}, garbage...), make([]byte, macLen)...)
 	right := kr.active.mac(append([]byte{}, garbage...), garbage)
@@ -75,7 +75,7 @@ func TestMACCheckedFirst(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, got := kr.open(b64.EncodeToString(tt.raw), DefaultMaxCursorLen); got != tt.want {
+			if _, got := kr.open(b64.EncodeToString(tt.raw), defaultMaxCursor); got != tt.want {
 				t.Fatalf("open = %d, want %d", got, tt.want)
 			}
 		})
@@ -85,7 +85,7 @@ func TestMACCheckedFirst(t *testing.T) {
 // TestRetiredVersion shows that a cursor of the previous layout, whose
 // binding digests no request can match any more, is reported as expired.
 func TestRetiredVersion(t *testing.T) {
-	kr := MustNewKeyring(Key{ID: "k", Secret: []byte("0123456789abcdef0123456789abcdef")})
+	kr := testKeyring(Key{ID: "k", Secret: []byte("0123456789abcdef0123456789abcdef")})
 	tests := []struct {
 		name string
 		raw  []byte
@@ -97,9 +97,27 @@ func TestRetiredVersion(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, got := kr.open(b64.EncodeToString(tt.raw), DefaultMaxCursorLen); got != tt.want {
+			if _, got := kr.open(b64.EncodeToString(tt.raw), defaultMaxCursor); got != tt.want {
 				t.Fatalf("open = %d, want %d", got, tt.want)
 			}
 		})
 	}
+}
+
+// testKeyring is NewKeyring for tests: it panics on an error.
+func testKeyring(active Key, verifyOnly ...Key) *Keyring {
+	kr, err := NewKeyring(active, verifyOnly...)
+	if err != nil {
+		panic(err)
+	}
+	return kr
+}
+
+// testPager is New for tests: it panics on an error.
+func testPager(keys *Keyring, opts ...Option) *Paginator {
+	p, err := New(keys, opts...)
+	if err != nil {
+		panic(err)
+	}
+	return p
 }

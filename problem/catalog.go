@@ -11,40 +11,39 @@ import (
 // The standard catalog: the error types every partner API needs, with the
 // slugs of seeds/001 as their types and statuses following its status table.
 // Codes follow the class/reason pattern; the classes are validation, auth,
-// resource, patients, business, rate-limit and internal.
+// resource, business, rate-limit and internal. Every 401 carries
+// WWW-Authenticate with the RFC 6750 Bearer scheme.
 var (
-	InvalidRequest           = MustDefine("validation/invalid-request", 400, "Invalid request", TypeURI("invalid-request"))
-	MissingRequiredField     = MustDefine("validation/missing-required-field", 422, "Missing required field", TypeURI("missing-required-field"))
-	InvalidFormat            = MustDefine("validation/invalid-format", 422, "Invalid format", TypeURI("invalid-format"))
-	ValidationFailed         = MustDefine("validation/failed", 422, "Validation failed", TypeURI("validation-error"))
-	AuthenticationRequired   = MustDefine("auth/authentication-required", 401, "Unauthorized", TypeURI("authentication-required"))
-	InvalidToken             = MustDefine("auth/invalid-token", 401, "Invalid token", TypeURI("invalid-token"))
-	TokenExpired             = MustDefine("auth/token-expired", 401, "Token expired", TypeURI("token-expired"))
-	InsufficientScope        = MustDefine("auth/insufficient-scope", 403, "Insufficient scope", TypeURI("insufficient-scope"))
-	AccessDenied             = MustDefine("auth/access-denied", 403, "Access denied", TypeURI("access-denied"))
-	ResourceNotFound         = MustDefine("resource/not-found", 404, "Resource not found", TypeURI("resource-not-found"))
-	PatientNotFound          = MustDefine("patients/not-found", 404, "Patient not found", TypeURI("patient-not-found"))
-	ResourceConflict         = MustDefine("resource/conflict", 409, "Resource conflict", TypeURI("resource-conflict"))
-	PartnerPatientIDConflict = MustDefine("patients/partner-patient-id-conflict", 409, "Partner patient ID conflict", TypeURI("partner-patient-id-conflict"))
-	BusinessRuleViolation    = MustDefine("business/rule-violation", 422, "Business rule violation", TypeURI("business-rule-violation"))
-	RateLimitExceeded        = MustDefine("rate-limit/exceeded", 429, "Rate limit exceeded", TypeURI("rate-limit-exceeded"))
-	InternalError            = MustDefine("internal/error", 500, "Internal server error", TypeURI("internal-error"))
-	ServiceUnavailable       = MustDefine("internal/service-unavailable", 503, "Service unavailable", TypeURI("service-unavailable"))
+	InvalidRequest         = MustDefine("validation/invalid-request", 400, "Invalid request", WithType("invalid-request"))
+	MissingRequiredField   = MustDefine("validation/missing-required-field", 422, "Missing required field", WithType("missing-required-field"))
+	InvalidFormat          = MustDefine("validation/invalid-format", 422, "Invalid format", WithType("invalid-format"))
+	ValidationFailed       = MustDefine("validation/failed", 422, "Validation failed", WithType("validation-error"))
+	AuthenticationRequired = MustDefine("auth/authentication-required", 401, "Unauthorized", WithType("authentication-required"), WithHeader("WWW-Authenticate", "Bearer"))
+	InvalidToken           = MustDefine("auth/invalid-token", 401, "Invalid token", WithType("invalid-token"), WithHeader("WWW-Authenticate", `Bearer error="invalid_token"`))
+	TokenExpired           = MustDefine("auth/token-expired", 401, "Token expired", WithType("token-expired"), WithHeader("WWW-Authenticate", `Bearer error="invalid_token", error_description="The access token expired"`))
+	InsufficientScope      = MustDefine("auth/insufficient-scope", 403, "Insufficient scope", WithType("insufficient-scope"), WithHeader("WWW-Authenticate", `Bearer error="insufficient_scope"`))
+	AccessDenied           = MustDefine("auth/access-denied", 403, "Access denied", WithType("access-denied"))
+	ResourceNotFound       = MustDefine("resource/not-found", 404, "Resource not found", WithType("resource-not-found"))
+	ResourceConflict       = MustDefine("resource/conflict", 409, "Resource conflict", WithType("resource-conflict"))
+	BusinessRuleViolation  = MustDefine("business/rule-violation", 422, "Business rule violation", WithType("business-rule-violation"))
+	RateLimitExceeded      = MustDefine("rate-limit/exceeded", 429, "Rate limit exceeded", WithType("rate-limit-exceeded"))
+	InternalError          = MustDefine("internal/error", 500, "Internal server error", WithType("internal-error"))
+	ServiceUnavailable     = MustDefine("internal/service-unavailable", 503, "Service unavailable", WithType("service-unavailable"))
 
 	// The following are not in seeds/001 but are what [From] maps
 	// standard-library errors to, and what the other apikit packages use.
-	RequestTooLarge      = MustDefine("validation/request-too-large", 413, "Request entity too large", TypeURI("request-too-large"))
-	Timeout              = MustDefine("internal/timeout", 504, "Gateway timeout", TypeURI("timeout"))
-	MethodNotAllowed     = MustDefine("validation/method-not-allowed", 405, "Method not allowed", TypeURI("method-not-allowed"))
-	UnsupportedMediaType = MustDefine("validation/unsupported-media-type", 415, "Unsupported media type", TypeURI("unsupported-media-type"))
+	RequestTooLarge      = MustDefine("validation/request-too-large", 413, "Request entity too large", WithType("request-too-large"))
+	Timeout              = MustDefine("internal/timeout", 504, "Gateway timeout", WithType("timeout"))
+	MethodNotAllowed     = MustDefine("validation/method-not-allowed", 405, "Method not allowed", WithType("method-not-allowed"))
+	UnsupportedMediaType = MustDefine("validation/unsupported-media-type", 415, "Unsupported media type", WithType("unsupported-media-type"))
 )
 
-// Standard returns the definitions of the standard catalog, in a new slice.
-func Standard() []Definition {
+// standard returns the definitions of the standard catalog, in a new slice.
+func standard() []Definition {
 	return []Definition{
 		InvalidRequest, MissingRequiredField, InvalidFormat, ValidationFailed,
 		AuthenticationRequired, InvalidToken, TokenExpired, InsufficientScope, AccessDenied,
-		ResourceNotFound, PatientNotFound, ResourceConflict, PartnerPatientIDConflict,
+		ResourceNotFound, ResourceConflict,
 		BusinessRuleViolation, RateLimitExceeded, InternalError, ServiceUnavailable,
 		RequestTooLarge, Timeout, MethodNotAllowed, UnsupportedMediaType,
 	}
@@ -79,23 +78,11 @@ func NewCatalog(base string) (*Catalog, error) {
 		}
 	}
 	c := &Catalog{base: base, byCode: map[string]Definition{}, bySlug: map[string]Definition{}}
-	if err := c.Register(Standard()...); err != nil {
+	if err := c.Register(standard()...); err != nil {
 		return nil, err
 	}
 	return c, nil
 }
-
-// MustNewCatalog is like [NewCatalog] but panics on a bad base URI.
-func MustNewCatalog(base string) *Catalog {
-	c, err := NewCatalog(base)
-	if err != nil {
-		panic(err)
-	}
-	return c
-}
-
-// Base returns the base URI.
-func (c *Catalog) Base() string { return c.base }
 
 // Register adds definitions. A code already present is rejected with
 // [ErrDuplicateCode] and nothing is added.
@@ -121,15 +108,6 @@ func (c *Catalog) Register(defs ...Definition) error {
 	return nil
 }
 
-// Define makes a definition as [Define] does and registers it.
-func (c *Catalog) Define(code string, status int, title string, opts ...DefineOption) (Definition, error) {
-	d, err := Define(code, status, title, opts...)
-	if err != nil {
-		return Definition{}, err
-	}
-	return d, c.Register(d)
-}
-
 // Map makes [Catalog.From] turn any error for which errors.Is(err, target)
 // holds into a problem of def. The first matching mapping wins. def is
 // registered if it is not yet.
@@ -139,7 +117,7 @@ func (c *Catalog) Map(target error, def Definition) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if have, ok := c.byCode[def.code]; ok && have != def {
+	if have, ok := c.byCode[def.code]; ok && !have.equal(def) {
 		return fmt.Errorf("%w: %q is registered with another definition", ErrDuplicateCode, def.code)
 	}
 	c.byCode[def.code] = def
@@ -158,7 +136,8 @@ func (c *Catalog) Lookup(code string) (Definition, bool) {
 	return d, ok
 }
 
-// Definitions returns every registered definition.
+// Definitions returns every registered definition, in no particular order;
+// NewCatalog("").Definitions() lists the standard catalog.
 func (c *Catalog) Definitions() []Definition {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
@@ -169,11 +148,16 @@ func (c *Catalog) Definitions() []Definition {
 	return out
 }
 
-// From turns err into a problem as the package-level [From] does, but first
-// consults the sentinel mappings added with [Catalog.Map].
+// From turns err into a problem: a *Problem or [Definition] in err's chain
+// keeps its identity, then the sentinel mappings added with [Catalog.Map]
+// are consulted, then the package-level [From] decides. A nil c is
+// [From]. Every writer maps errors with it ([Writer], envelope.Writer).
 func (c *Catalog) From(err error) *Problem {
 	if err == nil {
 		return nil
+	}
+	if c == nil {
+		return From(err)
 	}
 	if p, ok := asProblem(err); ok {
 		return p
@@ -189,24 +173,25 @@ func (c *Catalog) From(err error) *Problem {
 	return From(err)
 }
 
-// ResolveType returns the type URI to render for t: absolute URIs as they
-// are, a relative reference resolved against the base, "about:blank" when t
-// is empty or there is no base.
+// ResolveType returns the type URI every writer renders for a problem type
+// t: an absolute URI as it is, a relative reference (a slug) appended to
+// the catalog's base URI, "about:blank" when t is empty or there is no base
+// (also for a nil c).
 func (c *Catalog) ResolveType(t string) string {
-	return ResolveType(c.base, t)
+	if c == nil {
+		return resolveType("", t)
+	}
+	return resolveType(c.base, t)
 }
 
-// ResolveType returns the type URI to render for t under base: absolute URIs
-// as they are, a relative reference appended to base, "about:blank" when t
-// is empty or base is.
-func ResolveType(base, t string) string {
+func resolveType(base, t string) string {
 	switch {
 	case t == "":
-		return AboutBlank
+		return aboutBlank
 	case isAbsolute(t):
 		return t
 	case base == "":
-		return AboutBlank
+		return aboutBlank
 	case strings.HasSuffix(base, "/"):
 		return base + t
 	default:
@@ -218,7 +203,7 @@ func ResolveType(base, t string) string {
 // (an exact code), then by the slug after the base URI or the last path
 // segment.
 func (c *Catalog) lookupType(t string) (Definition, bool) {
-	if t == "" || t == AboutBlank {
+	if t == "" || t == aboutBlank {
 		return Definition{}, false
 	}
 	c.mu.RLock()

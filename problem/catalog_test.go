@@ -8,7 +8,7 @@ import (
 )
 
 func TestCatalogRejectsDuplicates(t *testing.T) {
-	c := MustNewCatalog("https://api.example.com/errors/")
+	c := mustCatalog("https://api.example.com/errors/")
 	unknown := MustDefine("referrals/unknown-patient", 422, "Unknown patient")
 	if err := c.Register(unknown); err != nil {
 		t.Fatal(err)
@@ -33,7 +33,7 @@ func TestCatalogRejectsDuplicates(t *testing.T) {
 	if _, ok := c.Lookup("a/b"); ok {
 		t.Fatal("a failed Register added some definitions")
 	}
-	if _, err := c.Define("referrals/unknown-patient", 422, ""); !errors.Is(err, ErrDuplicateCode) {
+	if _, err := catalogDefine(c, "referrals/unknown-patient", 422, ""); !errors.Is(err, ErrDuplicateCode) {
 		t.Fatalf("Define of a duplicate: %v", err)
 	}
 }
@@ -44,7 +44,7 @@ func TestCatalogBase(t *testing.T) {
 			t.Errorf("NewCatalog(%q) accepted a relative base", base)
 		}
 	}
-	c := MustNewCatalog("https://parchment.health/errors/")
+	c := mustCatalog("https://parchment.health/errors/")
 	if got := c.ResolveType(ValidationFailed.Type()); got != "https://parchment.health/errors/validation-error" {
 		t.Fatalf("ResolveType = %q", got)
 	}
@@ -52,18 +52,18 @@ func TestCatalogBase(t *testing.T) {
 
 func TestResolveType(t *testing.T) {
 	tests := []struct{ base, typ, want string }{
-		{"", "", AboutBlank},
-		{"", "validation-error", AboutBlank},
+		{"", "", aboutBlank},
+		{"", "validation-error", aboutBlank},
 		{"https://x/errors/", "validation-error", "https://x/errors/validation-error"},
 		{"https://x/errors", "validation-error", "https://x/errors/validation-error"},
 		{"https://x/errors/", "referrals/unknown-patient", "https://x/errors/referrals/unknown-patient"},
 		{"https://x/errors/", "https://other/t", "https://other/t"},
 		{"https://x/errors/", "urn:problem:x", "urn:problem:x"},
-		{"https://x/errors/", AboutBlank, AboutBlank},
+		{"https://x/errors/", aboutBlank, aboutBlank},
 	}
 	for _, tt := range tests {
-		if got := ResolveType(tt.base, tt.typ); got != tt.want {
-			t.Errorf("ResolveType(%q, %q) = %q, want %q", tt.base, tt.typ, got, tt.want)
+		if got := resolveType(tt.base, tt.typ); got != tt.want {
+			t.Errorf("resolveType(%q, %q) = %q, want %q", tt.base, tt.typ, got, tt.want)
 		}
 	}
 }
@@ -71,7 +71,7 @@ func TestResolveType(t *testing.T) {
 var errNoCredit = errors.New("billing: out of credit")
 
 func TestCatalogFromSentinels(t *testing.T) {
-	c := MustNewCatalog("")
+	c := mustCatalog("")
 	outOfCredit := MustDefine("billing/out-of-credit", 403, "Out of credit")
 	if err := c.Map(errNoCredit, outOfCredit); err != nil {
 		t.Fatal(err)
@@ -95,7 +95,7 @@ func TestCatalogFromSentinels(t *testing.T) {
 }
 
 func TestCatalogConcurrentUse(t *testing.T) {
-	c := MustNewCatalog("https://x/")
+	c := mustCatalog("https://x/")
 	var wg sync.WaitGroup
 	for i := range 16 {
 		wg.Add(1)
@@ -114,7 +114,7 @@ func TestCatalogConcurrentUse(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if n := len(c.Definitions()); n != len(Standard())+16 {
-		t.Fatalf("%d definitions, want %d", n, len(Standard())+16)
+	if n := len(c.Definitions()); n != len(standard())+16 {
+		t.Fatalf("%d definitions, want %d", n, len(standard())+16)
 	}
 }

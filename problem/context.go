@@ -8,7 +8,7 @@ import (
 type writerKey struct{}
 
 // ContextWithWriter returns a copy of ctx that carries ew, the API's error
-// writer. The envelope middleware ([envelope.Writer.Middleware]) calls it
+// writer. The envelope middleware (envelope.Writer.Handler) calls it
 // for every request, so that each apikit middleware answers in the API's
 // dialect without being told.
 func ContextWithWriter(ctx context.Context, ew ErrorWriter) context.Context {

@@ -3,12 +3,15 @@ package problem
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"net/http"
+	"slices"
 	"strings"
 )
 
-// AboutBlank is the problem type of a problem with no semantics beyond its
+// aboutBlank is the problem type of a problem with no semantics beyond its
 // HTTP status (RFC 9457 §4.2.1).
-const AboutBlank = "about:blank"
+const aboutBlank = "about:blank"
 
 // Definition is a problem type: a code, an HTTP status, a title, a type URI
 // and whether a retry may succeed. It is an immutable value: define it once,
@@ -23,6 +26,7 @@ type Definition struct {
 	title     string
 	typ       string
 	retryable bool
+	header    http.Header // read-only, shared by every occurrence
 }
 
 // DefineOption configures a [Definition].
@@ -32,47 +36,59 @@ type defineOptionFunc func(*Definition)
 
 func (f defineOptionFunc) apply(d *Definition) { f(d) }
 
-// TypeURI sets the problem type: an absolute URI
+// WithType sets the problem type: an absolute URI
 // ("https://example.com/errors/out-of-credit") is used as it is; a relative
-// slug ("out-of-credit") is resolved against the writer's base URI. Without
-// this option the type is the code, resolved the same way; with no base URI
-// configured such a type is rendered as "about:blank".
-func TypeURI(uri string) DefineOption {
+// slug ("out-of-credit") is resolved against the catalog's base URI
+// ([Catalog.ResolveType]). Default: the code, resolved the same way; with no
+// base URI such a type is rendered as "about:blank".
+func WithType(uri string) DefineOption {
 	return defineOptionFunc(func(d *Definition) { d.typ = uri })
 }
 
-// Retryable sets whether repeating the request may succeed. By default the
-// "internal" class and the statuses 408, 429, 502, 503 and 504 are
-// retryable and every other definition is not.
-func Retryable(retryable bool) DefineOption {
+// WithRetryable sets whether repeating the request may succeed.
+// Default: true for the "internal" class and the statuses 408, 429, 502,
+// 503 and 504, false for every other definition.
+func WithRetryable(retryable bool) DefineOption {
 	return defineOptionFunc(func(d *Definition) { d.retryable = retryable })
 }
 
-// Errors returned by [Define] and [Catalog.Register].
-var (
-	// ErrInvalidCode reports a code that is not of the form class/reason.
-	ErrInvalidCode = errors.New("problem: invalid code")
-	// ErrInvalidStatus reports a status outside 400–599.
-	ErrInvalidStatus = errors.New("problem: invalid status")
-	// ErrDuplicateCode reports a code already registered in a catalog.
-	ErrDuplicateCode = errors.New("problem: duplicate code")
-)
+// WithHeader adds a response header that every occurrence of the
+// definition carries (see [Problem.Header]); repeat it for several values.
+// Default: none, except that a 401 definition without a WWW-Authenticate
+// header gets "WWW-Authenticate: Bearer" (RFC 9110 §15.5.2 requires one).
+func WithHeader(key, value string) DefineOption {
+	return defineOptionFunc(func(d *Definition) {
+		h := d.header.Clone()
+		if h == nil {
+			h = make(http.Header, 1)
+		}
+		h.Add(key, value)
+		d.header = h
+	})
+}
+
+// ErrDuplicateCode reports a code already registered in a catalog
+// ([Catalog.Register], [Catalog.Map]).
+var ErrDuplicateCode = errors.New("problem: duplicate code")
 
 // Define makes a problem type. code must be class/reason: each part 1–64
 // characters of lower-case letters, digits, '-', '_' and '.', starting with
 // a letter or digit. status must be 400–599. An empty title means the status
 // phrase.
 func Define(code string, status int, title string, opts ...DefineOption) (Definition, error) {
-	if err := ValidateCode(code); err != nil {
+	if err := validateCode(code); err != nil {
 		return Definition{}, err
 	}
 	if status < 400 || status > 599 {
-		return Definition{}, fmt.Errorf("%w: %d for %q", ErrInvalidStatus, status, code)
+		return Definition{}, fmt.Errorf("problem: invalid status %d for %q (want 400–599)", status, code)
 	}
 	d := Definition{code: code, status: status, title: title, typ: code}
-	d.retryable = Class(code) == "internal" || defaultRetryable(status)
+	d.retryable = class(code) == "internal" || defaultRetryable(status)
 	for _, o := range opts {
 		o.apply(&d)
+	}
+	if status == http.StatusUnauthorized && d.header.Get("WWW-Authenticate") == "" {
+		WithHeader("WWW-Authenticate", "Bearer").apply(&d)
 	}
 	return d, nil
 }
@@ -95,11 +111,11 @@ func defaultRetryable(status int) bool {
 	return false
 }
 
-// ValidateCode reports whether code has the form class/reason.
-func ValidateCode(code string) error {
+// validateCode reports whether code has the form class/reason.
+func validateCode(code string) error {
 	class, reason, ok := strings.Cut(code, "/")
 	if !ok || !validPart(class) || !validPart(reason) {
-		return fmt.Errorf("%w: %q (want class/reason, e.g. validation/required)", ErrInvalidCode, code)
+		return fmt.Errorf("problem: invalid code %q (want class/reason, e.g. validation/required)", code)
 	}
 	return nil
 }
@@ -120,10 +136,15 @@ func validPart(s string) bool {
 	return true
 }
 
-// Class returns the class part of a code: "auth" for "auth/invalid-token".
-func Class(code string) string {
+// class returns the class part of a code: "auth" for "auth/invalid-token".
+func class(code string) string {
 	class, _, _ := strings.Cut(code, "/")
 	return class
+}
+
+func (d Definition) equal(o Definition) bool {
+	return d.code == o.code && d.status == o.status && d.title == o.title && d.typ == o.typ &&
+		d.retryable == o.retryable && maps.EqualFunc(d.header, o.header, slices.Equal)
 }
 
 // Code returns the definition's code.
@@ -168,6 +189,7 @@ func (d Definition) New(detail string) *Problem {
 		Detail:    detail,
 		Code:      d.code,
 		Retryable: d.retryable,
+		Header:    d.header,
 	}
 }
 

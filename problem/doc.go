@@ -5,11 +5,11 @@
 // Define each kind of error once, as an immutable [Definition], and make
 // occurrences of it in handlers:
 //
-//	var UnknownPatient = problem.MustDefine("referrals/unknown-patient", 422, "Unknown patient")
+//	var UnknownAccount = problem.MustDefine("billing/unknown-account", 422, "Unknown account")
 //
 //	func handler(w http.ResponseWriter, r *http.Request) {
-//		err := UnknownPatient.Newf("Patient %q does not exist", id).WithInstance(r.URL.Path)
-//		problem.Write(w, r, err) // application/problem+json
+//		err := UnknownAccount.Newf("Account %q does not exist", id).WithInstance(r.URL.Path)
+//		problem.Write(w, r, err) // in the API's dialect, else application/problem+json
 //	}
 //
 // Any Go error becomes a problem with [From]: problems and definitions in
@@ -24,6 +24,26 @@
 // (rejecting duplicate codes), maps sentinel errors to definitions, and
 // resolves relative type slugs against a base URI.
 //
-// Middleware in apikit writes errors through an [ErrorWriter]; [Writer] is
-// the plain RFC 9457 one, and *envelope.Writer renders the other dialects.
+// One way to do each thing:
+//
+//   - Writing: [ErrorWriter] is the interface; [Writer] writes plain RFC
+//     9457 and *envelope.Writer the API's dialect. [WriteTo] (middleware,
+//     with an optional explicit writer) and [Write] (handlers) use the
+//     writer the envelope middleware put in the request context and fall
+//     back to [Writer].
+//   - Mapping errors: [Catalog.From] (what every writer calls) is [From]
+//     plus the catalog's sentinel mappings.
+//   - Reading: [Parse] reads any dialect's error response ([Catalog.Parse]
+//     with the catalog's definitions; envelope.Read returns Parse's problem).
+//   - Type URIs: [Catalog.ResolveType].
+//   - Retry-After: [Problem.RetryAfterSeconds]; all headers a problem
+//     carries are set by [SetHeaders].
+//
+// Extension members are lowerCamelCase ("retryAfter", "requestId"), except
+// names fixed by a registry or a specification, which keep their spelling
+// ("violated-policies" of the IANA HTTP Problem Types registry).
+//
+// Clients see a bounded echo: every writer cuts the detail, the instance
+// and field names and messages (1 KiB, 512 bytes, 256 bytes) so an
+// oversized id in a request is never sent back whole.
 package problem

@@ -15,11 +15,11 @@ import (
 )
 
 // Define each kind of error once, as a package-level value.
-var UnknownPatient = problem.MustDefine("referrals/unknown-patient", http.StatusUnprocessableEntity, "Unknown patient")
+var UnknownAccount = problem.MustDefine("billing/unknown-account", http.StatusUnprocessableEntity, "Unknown account")
 
 func ExampleMustDefine() {
-	fmt.Println(UnknownPatient.Code(), UnknownPatient.Status(), UnknownPatient.Title(), UnknownPatient.IsRetryable())
-	// Output: referrals/unknown-patient 422 Unknown patient false
+	fmt.Println(UnknownAccount.Code(), UnknownAccount.Status(), UnknownAccount.Title(), UnknownAccount.IsRetryable())
+	// Output: billing/unknown-account 422 Unknown account false
 }
 
 func ExampleDefine() {
@@ -28,38 +28,38 @@ func ExampleDefine() {
 	d, _ := problem.Define("internal/queue-full", 503, "Queue full")
 	fmt.Println(d.Code(), d.IsRetryable())
 	// Output:
-	// problem: invalid code: "NotAClassReason" (want class/reason, e.g. validation/required)
+	// problem: invalid code "NotAClassReason" (want class/reason, e.g. validation/required)
 	// internal/queue-full true
 }
 
 func ExampleDefinition_New() {
-	p := UnknownPatient.New("Patient 'pat_1' does not exist")
+	p := UnknownAccount.New("Account 'acc_1' does not exist")
 	fmt.Println(p.Status, p.Code, p.Detail)
-	// Output: 422 referrals/unknown-patient Patient 'pat_1' does not exist
+	// Output: 422 billing/unknown-account Account 'acc_1' does not exist
 }
 
 func ExampleDefinition_Newf() {
-	p := problem.PatientNotFound.Newf("Patient with ID '%s' does not exist", "pat_invalid123")
+	p := problem.ResourceNotFound.Newf("Order with ID '%s' does not exist", "ord_123")
 	fmt.Println(p.Detail)
-	// Output: Patient with ID 'pat_invalid123' does not exist
+	// Output: Order with ID 'ord_123' does not exist
 }
 
 func ExampleDefinition_Wrap() {
 	dbErr := errors.New("sql: no rows in result set")
-	p := problem.PatientNotFound.Wrap(dbErr, "Patient with ID 'pat_1' does not exist")
+	p := problem.ResourceNotFound.Wrap(dbErr, "Order with ID 'ord_1' does not exist")
 	fmt.Println(errors.Is(p, dbErr), p.Detail)
-	// Output: true Patient with ID 'pat_1' does not exist
+	// Output: true Order with ID 'ord_1' does not exist
 }
 
 func ExampleProblem_Is() {
-	err := fmt.Errorf("load: %w", problem.PatientNotFound.New("gone"))
-	fmt.Println(errors.Is(err, problem.PatientNotFound), errors.Is(err, problem.InvalidToken))
+	err := fmt.Errorf("load: %w", problem.ResourceNotFound.New("gone"))
+	fmt.Println(errors.Is(err, problem.ResourceNotFound), errors.Is(err, problem.InvalidToken))
 	// Output: true false
 }
 
 func ExampleProblem_WithFields() {
 	p := problem.ValidationFailed.New("There were some problems with your input.").WithFields(
-		problem.FieldError{Field: "family_name", Message: "Family name is required", Code: problem.FieldRequired},
+		problem.FieldError{Field: "family_name", Message: "Family name is required", Code: problem.FieldValidationError},
 		problem.FieldError{Field: "date_of_birth", Message: "Invalid date format. Use YYYY-MM-DD", Code: problem.FieldInvalidFormat},
 	)
 	for _, f := range p.Fields {
@@ -86,10 +86,13 @@ func ExampleProblem_WithRetryAfter() {
 }
 
 func ExampleProblem_AppendJSON() {
-	p := problem.PatientNotFound.New("Patient with ID 'pat_1' does not exist").WithInstance("/patients/pat_1")
-	b, _ := p.AppendJSON(nil, "https://parchment.health/errors/")
+	cat, _ := problem.NewCatalog("https://api.example.com/errors/")
+	p := problem.ResourceNotFound.New("Order <ord_1> & its items do not exist").WithInstance("/orders/ord_1")
+	q := *p
+	q.Type = cat.ResolveType(p.Type)
+	b, _ := q.AppendJSON(nil)
 	fmt.Println(string(b))
-	// Output: {"type":"https://parchment.health/errors/patient-not-found","title":"Patient not found","status":404,"detail":"Patient with ID 'pat_1' does not exist","instance":"/patients/pat_1","code":"patients/not-found"}
+	// Output: {"type":"https://api.example.com/errors/resource-not-found","title":"Resource not found","status":404,"detail":"Order <ord_1> & its items do not exist","instance":"/orders/ord_1","code":"resource/not-found"}
 }
 
 func ExampleFrom() {
@@ -111,17 +114,21 @@ func ExampleFrom() {
 
 func ExampleWrite() {
 	rec := httptest.NewRecorder()
-	req := httptest.NewRequest("GET", "/patients/pat_1", nil)
-	problem.Write(rec, req, problem.PatientNotFound.New("Patient with ID 'pat_1' does not exist"))
+	req := httptest.NewRequest("GET", "/orders/ord_1", nil)
+	// No writer travels with this request, so Write falls back to plain
+	// RFC 9457; behind the envelope middleware it answers in the API's
+	// dialect.
+	problem.Write(rec, req, problem.ResourceNotFound.New("Order with ID 'ord_1' does not exist"))
 	fmt.Println(rec.Code, rec.Header().Get("Content-Type"))
 	fmt.Println(rec.Body.String())
 	// Output:
 	// 404 application/problem+json
-	// {"type":"about:blank","title":"Patient not found","status":404,"detail":"Patient with ID 'pat_1' does not exist","code":"patients/not-found"}
+	// {"type":"about:blank","title":"Resource not found","status":404,"detail":"Order with ID 'ord_1' does not exist","code":"resource/not-found"}
 }
 
 func ExampleWriter() {
-	w := problem.Writer{Catalog: problem.MustNewCatalog("https://api.example.com/errors/")}
+	cat, _ := problem.NewCatalog("https://api.example.com/errors/")
+	w := problem.Writer{Catalog: cat}
 	rec := httptest.NewRecorder()
 	w.WriteError(rec, httptest.NewRequest("POST", "/referrals", nil),
 		problem.RateLimitExceeded.New("Too many requests").WithRetryAfter(30*time.Second))
@@ -145,14 +152,14 @@ func ExampleErrorWriterFunc() {
 var errOutOfCredit = errors.New("billing: out of credit")
 
 func ExampleCatalog() {
-	cat := problem.MustNewCatalog("https://api.example.com/errors/")
-	outOfCredit, _ := cat.Define("billing/out-of-credit", 403, "Out of credit", problem.TypeURI("out-of-credit"))
-	_ = cat.Map(errOutOfCredit, outOfCredit)
+	cat, _ := problem.NewCatalog("https://api.example.com/errors/")
+	outOfCredit := problem.MustDefine("billing/out-of-credit", 403, "Out of credit", problem.WithType("out-of-credit"))
+	_ = cat.Map(errOutOfCredit, outOfCredit) // registers outOfCredit too
 
 	p := cat.From(fmt.Errorf("charge card: %w", errOutOfCredit))
 	fmt.Println(p.Status, p.Code, cat.ResolveType(p.Type))
 
-	_, err := cat.Define("billing/out-of-credit", 402, "again")
+	err := cat.Register(problem.MustDefine("billing/out-of-credit", 402, "again"))
 	fmt.Println(errors.Is(err, problem.ErrDuplicateCode))
 	// Output:
 	// 403 billing/out-of-credit https://api.example.com/errors/out-of-credit
@@ -160,24 +167,23 @@ func ExampleCatalog() {
 }
 
 func ExampleParse() {
-	// A standard-dialect error (seeds/001): no code in the body, found by type.
-	body := `{"success":false,"statusCode":404,"error":{"type":"https://parchment.health/errors/patient-not-found",` +
-		`"title":"Patient not found","detail":"Patient with ID 'pat_invalid123' does not exist","instance":"/patients/pat_invalid123"},` +
+	// A standard-dialect error: no code in the body, found by type.
+	body := `{"success":false,"statusCode":404,"error":{"type":"https://api.example.com/errors/resource-not-found",` +
+		`"title":"Resource not found","detail":"Order with ID 'ord_123' does not exist","instance":"/orders/ord_123"},` +
 		`"timestamp":"2024-01-15T10:30:00.000Z","requestId":"req_1705312200000_stu901"}`
 	resp := &http.Response{StatusCode: 404, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(body))}
 	p := problem.Parse(resp)
-	fmt.Println(errors.Is(p, problem.PatientNotFound), p.Code, p.Instance, p.Extensions["requestId"])
-	// Output: true patients/not-found /patients/pat_invalid123 req_1705312200000_stu901
-}
+	fmt.Println(errors.Is(p, problem.ResourceNotFound), p.Code, p.Instance, p.Extensions["requestId"])
 
-func ExampleParseBody() {
-	p := problem.ParseBody(409, []byte(`{"error":{"code":"minutes/invalid-state","message":"Encounter already closed","details":{"currentState":"resolved"}}}`))
+	// The meta dialect, as an httptest recorder captured it.
+	rec := httptest.NewRecorder()
+	rec.WriteHeader(409)
+	rec.WriteString(`{"error":{"code":"orders/invalid-state","message":"Order already shipped","details":{"currentState":"shipped"}}}`)
+	p = problem.Parse(rec.Result())
 	fmt.Println(p.Status, p.Code, p.Detail, p.Extensions["currentState"])
-	p = problem.ParseBody(502, []byte("<html>Bad Gateway</html>"))
-	fmt.Println(p.Status, p.TitleOrStatus(), p.Retryable)
 	// Output:
-	// 409 minutes/invalid-state Encounter already closed resolved
-	// 502 Bad Gateway true
+	// true resource/not-found /orders/ord_123 req_1705312200000_stu901
+	// 409 orders/invalid-state Order already shipped shipped
 }
 
 func ExampleParseRetryAfter() {
@@ -187,32 +193,4 @@ func ExampleParseRetryAfter() {
 	// Output:
 	// 2m0s
 	// 1m0s
-}
-
-func ExampleCeilSeconds() {
-	fmt.Println(problem.CeilSeconds(100*time.Millisecond), problem.CeilSeconds(2*time.Second), problem.CeilSeconds(0))
-	// Output: 1 2 0
-}
-
-func ExampleResolveType() {
-	fmt.Println(problem.ResolveType("https://api.example.com/errors/", "validation-error"))
-	fmt.Println(problem.ResolveType("", "validation-error"))
-	// Output:
-	// https://api.example.com/errors/validation-error
-	// about:blank
-}
-
-func ExampleClass() {
-	fmt.Println(problem.Class("auth/invalid-signature"), problem.ValidateCode("auth/invalid-signature"))
-	// Output: auth <nil>
-}
-
-func ExampleStandard() {
-	for _, d := range problem.Standard()[:3] {
-		fmt.Println(d.Status(), d.Code(), d.Type())
-	}
-	// Output:
-	// 400 validation/invalid-request invalid-request
-	// 422 validation/missing-required-field missing-required-field
-	// 422 validation/invalid-format invalid-format
 }

@@ -10,8 +10,8 @@ import (
 // Generic details of the problems [From] makes; they never include the
 // cause's text.
 const (
-	DetailInternal = "An unexpected error occurred while processing your request"
-	DetailTimeout  = "The request took too long to process"
+	detailInternal = "An unexpected error occurred while processing your request"
+	detailTimeout  = "The request took too long to process"
 )
 
 // From turns any Go error into a problem:
@@ -24,7 +24,8 @@ const (
 //
 // The returned problem wraps err, so errors.Is and errors.As still see it,
 // but 5xx problems made here never show its text. From(nil) is nil.
-// [Catalog.From] also consults the catalog's sentinel mappings.
+// [Catalog.From] also consults a catalog's sentinel mappings; writers use
+// it.
 func From(err error) *Problem {
 	if err == nil {
 		return nil
@@ -37,9 +38,9 @@ func From(err error) *Problem {
 	case errors.As(err, &mbe):
 		return RequestTooLarge.Wrap(err, "The request body exceeds the limit of "+strconv.FormatInt(mbe.Limit, 10)+" bytes")
 	case errors.Is(err, context.DeadlineExceeded):
-		return Timeout.Wrap(err, DetailTimeout)
+		return Timeout.Wrap(err, detailTimeout)
 	}
-	return InternalError.Wrap(err, DetailInternal)
+	return InternalError.Wrap(err, detailInternal)
 }
 
 // asProblem finds a *Problem or a Definition in err's chain.

@@ -11,7 +11,7 @@ import (
 
 func TestFrom(t *testing.T) {
 	secret := errors.New("pq: password authentication failed for user admin")
-	notFound := PatientNotFound.New("Patient with ID 'pat_1' does not exist")
+	notFound := patientNotFound.New("Patient with ID 'pat_1' does not exist")
 	tests := []struct {
 		name       string
 		err        error
@@ -19,13 +19,13 @@ func TestFrom(t *testing.T) {
 		wantIs     error
 		wantDetail string
 	}{
-		{"problem", notFound, 404, PatientNotFound, notFound.Detail},
-		{"wrapped problem", fmt.Errorf("get: %w", notFound), 404, PatientNotFound, notFound.Detail},
-		{"definition", PatientNotFound, 404, PatientNotFound, ""},
+		{"problem", notFound, 404, patientNotFound, notFound.Detail},
+		{"wrapped problem", fmt.Errorf("get: %w", notFound), 404, patientNotFound, notFound.Detail},
+		{"definition", patientNotFound, 404, patientNotFound, ""},
 		{"wrapped definition", fmt.Errorf("x: %w", InvalidToken), 401, InvalidToken, ""},
-		{"deadline", fmt.Errorf("query: %w", context.DeadlineExceeded), 504, Timeout, DetailTimeout},
+		{"deadline", fmt.Errorf("query: %w", context.DeadlineExceeded), 504, Timeout, detailTimeout},
 		{"max bytes", &http.MaxBytesError{Limit: 1024}, 413, RequestTooLarge, "The request body exceeds the limit of 1024 bytes"},
-		{"anything else", secret, 500, InternalError, DetailInternal},
+		{"anything else", secret, 500, InternalError, detailInternal},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

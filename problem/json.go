@@ -11,26 +11,38 @@ import (
 // ContentType is the media type of an RFC 9457 problem document.
 const ContentType = "application/problem+json"
 
-// AppendJSON appends p as an RFC 9457 document: type (resolved against
-// base), title, status, detail, instance, then "code", "errors" (the field
-// errors) and the extension members in key order, flat at the top level.
+// Bounds on the client-supplied text a problem may echo: every writer cuts
+// Detail, Instance and field names and messages to these many bytes (on a
+// UTF-8 boundary, marked with "…"), so an oversized id in a path or a
+// body is never sent back whole.
+const (
+	maxDetail   = 1024
+	maxInstance = 512
+	maxField    = 256
+)
+
+// AppendJSON appends p as an RFC 9457 document (what [Writer] sends and
+// what MarshalJSON returns): type, title, status, detail, instance, then
+// "code", "errors" (the field errors) and the extension members in key
+// order, flat at the top level. Type is rendered as it is when absolute and
+// as "about:blank" otherwise: resolve it first with [Catalog.ResolveType].
 // Empty members are left out except type, title and status. Extensions
 // whose names collide with those members are skipped; one that cannot be
-// encoded is an error.
-func (p *Problem) AppendJSON(dst []byte, base string) ([]byte, error) {
+// encoded is an error. Strings are not HTML-escaped.
+func (p *Problem) AppendJSON(dst []byte) ([]byte, error) {
 	dst = append(dst, `{"type":`...)
-	dst = jsonw.String(dst, ResolveType(base, p.Type))
+	dst = jsonw.String(dst, resolveType("", p.Type))
 	dst = append(dst, `,"title":`...)
 	dst = jsonw.String(dst, p.TitleOrStatus())
 	dst = append(dst, `,"status":`...)
 	dst = strconv.AppendInt(dst, int64(p.StatusCode()), 10)
 	if p.Detail != "" {
 		dst = append(dst, `,"detail":`...)
-		dst = jsonw.String(dst, p.Detail)
+		dst = jsonw.String(dst, jsonw.Cut(p.Detail, maxDetail))
 	}
 	if p.Instance != "" {
 		dst = append(dst, `,"instance":`...)
-		dst = jsonw.String(dst, p.Instance)
+		dst = jsonw.String(dst, jsonw.Cut(p.Instance, maxInstance))
 	}
 	if p.Code != "" {
 		dst = append(dst, `,"code":`...)
@@ -38,23 +50,23 @@ func (p *Problem) AppendJSON(dst []byte, base string) ([]byte, error) {
 	}
 	if len(p.Fields) > 0 {
 		dst = append(dst, `,"errors":`...)
-		dst = AppendFields(dst, p.Fields)
+		dst = appendFields(dst, p.Fields)
 	}
 	return appendExtensions(dst, p.Extensions, true)
 }
 
-// AppendFields appends field errors as a JSON array of
+// appendFields appends field errors as a JSON array of
 // {"field","message","code"} objects.
-func AppendFields(dst []byte, fields []FieldError) []byte {
+func appendFields(dst []byte, fields []FieldError) []byte {
 	dst = append(dst, '[')
 	for i, f := range fields {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
 		dst = append(dst, `{"field":`...)
-		dst = jsonw.String(dst, f.Field)
+		dst = jsonw.String(dst, jsonw.Cut(f.Field, maxField))
 		dst = append(dst, `,"message":`...)
-		dst = jsonw.String(dst, f.Message)
+		dst = jsonw.String(dst, jsonw.Cut(f.Message, maxDetail))
 		if f.Code != "" {
 			dst = append(dst, `,"code":`...)
 			dst = jsonw.String(dst, f.Code)
@@ -62,18 +74,6 @@ func AppendFields(dst []byte, fields []FieldError) []byte {
 		dst = append(dst, '}')
 	}
 	return append(dst, ']')
-}
-
-// AppendExtensions appends the members of ext as a JSON object in key
-// order, or "{}" when ext is empty. Writers of other dialects use it for
-// their details object.
-func AppendExtensions(dst []byte, ext map[string]any) ([]byte, error) {
-	dst = append(dst, '{')
-	var err error
-	if dst, err = appendExtensions(dst, ext, false); err != nil {
-		return dst, err
-	}
-	return dst, nil
 }
 
 // appendExtensions writes ext's members in key order. With inObject the
@@ -103,10 +103,10 @@ func appendExtensions(dst []byte, ext map[string]any, inObject bool) ([]byte, er
 	return append(dst, '}'), nil
 }
 
-// MarshalJSON renders p as an RFC 9457 document with no base URI (relative
-// types become "about:blank"; the code is kept).
+// MarshalJSON renders p as [Problem.AppendJSON] does (relative types
+// become "about:blank"; the code is kept).
 func (p *Problem) MarshalJSON() ([]byte, error) {
-	return p.AppendJSON(make([]byte, 0, 256), "")
+	return p.AppendJSON(make([]byte, 0, 256))
 }
 
 // UnmarshalJSON reads an RFC 9457 document tolerantly, as §3.1 requires:

@@ -10,10 +10,14 @@ import (
 	"time"
 )
 
-// MaxParseBytes is the most of a response body [Parse] reads.
-const MaxParseBytes = 1 << 20
+// maxParseBytes is the most of a response body [Parse] reads.
+const maxParseBytes = 1 << 20
 
-// Parse reads the error response resp as a problem, whatever its dialect:
+// Parse reads the error response resp as a problem, whatever its dialect.
+// It is the one parser of error responses: [Catalog.Parse] is Parse with
+// the catalog's own definitions, and envelope.Read returns Parse's problem
+// for every error status. In a test, Parse(recorder.Result()) reads what
+// an httptest.ResponseRecorder captured. Dialects understood:
 // an RFC 9457 document, the standard envelope's "error" object
 // ({"success":false,"error":{type,title,detail,instance,validation}}), the
 // meta dialect's {"error":{code,message,details}} (field errors in
@@ -22,10 +26,12 @@ const MaxParseBytes = 1 << 20
 // members kept as extensions. A body that is not a problem gives a problem
 // built from the HTTP status. Status is always the response's status; a code
 // missing from the body is looked up by type in the standard catalog, so
-// errors.Is(Parse(resp), PatientNotFound) works on a standard-dialect 404.
+// errors.Is(Parse(resp), ResourceNotFound) works on a standard-dialect 404.
+// Retry-After becomes RetryAfter and X-Request-Id the "requestId" extension
+// unless the body has one.
 //
 // Parse returns nil for a response whose status is below 400. It reads at
-// most [MaxParseBytes] of the body and leaves resp.Body readable again.
+// most 1 MiB of the body and leaves resp.Body readable again.
 func Parse(resp *http.Response) *Problem {
 	return parseResponse(resp, nil)
 }
@@ -41,7 +47,7 @@ func parseResponse(resp *http.Response, c *Catalog) *Problem {
 	}
 	var body []byte
 	if resp.Body != nil {
-		body, _ = io.ReadAll(io.LimitReader(resp.Body, MaxParseBytes))
+		body, _ = io.ReadAll(io.LimitReader(resp.Body, maxParseBytes))
 		rest := resp.Body
 		resp.Body = readCloser{io.MultiReader(bytes.NewReader(body), rest), rest}
 	}
@@ -60,13 +66,6 @@ func parseResponse(resp *http.Response, c *Catalog) *Problem {
 type readCloser struct {
 	io.Reader
 	io.Closer
-}
-
-// ParseBody reads an error body as [Parse] does, for a response with the
-// given status. It never fails: an unrecognised body gives a problem built
-// from status.
-func ParseBody(status int, body []byte) *Problem {
-	return parseBody(status, body, nil)
 }
 
 func parseBody(status int, body []byte, c *Catalog) *Problem {
@@ -124,7 +123,7 @@ func parseBody(status int, body []byte, c *Catalog) *Problem {
 	case found:
 		p.Retryable = def.retryable
 	default:
-		p.Retryable = Class(p.Code) == "internal" || defaultRetryable(status)
+		p.Retryable = class(p.Code) == "internal" || defaultRetryable(status)
 	}
 	if p.Title == "" && p.Type == "" {
 		p.Title = http.StatusText(status)
@@ -153,7 +152,7 @@ func lookupCode(c *Catalog, code string) (Definition, bool) {
 	if c != nil {
 		return c.Lookup(code)
 	}
-	for _, d := range Standard() {
+	for _, d := range standard() {
 		if d.code == code {
 			return d, true
 		}
@@ -165,11 +164,11 @@ func lookupType(c *Catalog, t string) (Definition, bool) {
 	if c != nil {
 		return c.lookupType(t)
 	}
-	if t == "" || t == AboutBlank {
+	if t == "" || t == aboutBlank {
 		return Definition{}, false
 	}
 	slug := typeSlug(t)
-	for _, d := range Standard() {
+	for _, d := range standard() {
 		if d.typ == slug {
 			return d, true
 		}

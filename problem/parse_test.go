@@ -32,7 +32,7 @@ func TestParseDialects(t *testing.T) {
 		{
 			name: "RFC 9457", status: 404,
 			body:   `{"type":"https://api.example.com/errors/patient-not-found","title":"Patient not found","status":404,"detail":"gone","code":"patients/not-found","trace":"t1"}`,
-			wantIs: PatientNotFound, wantCode: "patients/not-found", wantDetail: "gone", wantExt: map[string]any{"trace": "t1"},
+			wantIs: patientNotFound, wantCode: "patients/not-found", wantDetail: "gone", wantExt: map[string]any{"trace": "t1"},
 		},
 		{
 			name: "standard envelope (seeds/001) without code", status: 422,
@@ -116,8 +116,8 @@ func TestParseDetails(t *testing.T) {
 	if p.RetryAfter != 30*time.Second || !p.Retryable {
 		t.Fatalf("RetryAfter %v retryable %v", p.RetryAfter, p.Retryable)
 	}
-	c := MustNewCatalog("https://api.example.com/errors/")
-	custom, _ := c.Define("referrals/unknown-patient", 422, "Unknown patient", TypeURI("unknown-patient"))
+	c := mustCatalog("https://api.example.com/errors/")
+	custom, _ := catalogDefine(c, "referrals/unknown-patient", 422, "Unknown patient", WithType("unknown-patient"))
 	p = c.Parse(response(422, `{"type":"https://api.example.com/errors/unknown-patient","title":"Unknown patient","status":422}`))
 	if p.Code != "referrals/unknown-patient" || !errors.Is(p, custom) {
 		t.Fatalf("catalog parse: %+v", p)
@@ -156,11 +156,11 @@ func FuzzParseBody(f *testing.F) {
 		if status < 400 || status > 599 {
 			status = 400 + (status%200+200)%200
 		}
-		p := ParseBody(status, body)
+		p := parseBodyStd(status, body)
 		if p == nil || p.Status != status {
-			t.Fatalf("ParseBody(%d) = %+v", status, p)
+			t.Fatalf("parseBodyStd(%d) = %+v", status, p)
 		}
-		if _, err := p.AppendJSON(nil, ""); err != nil {
+		if _, err := p.AppendJSON(nil); err != nil {
 			t.Fatalf("a parsed problem does not render: %v", err)
 		}
 	})

@@ -40,8 +40,18 @@ type Problem struct {
 	Fields []FieldError
 	// Extensions are extra members: flat at the top level in RFC 9457, the
 	// "details" object in the meta dialect. Members whose names collide
-	// with the standard ones are never rendered.
+	// with the standard ones are never rendered. Names are lowerCamelCase
+	// ("retryAfter", "requestId", "encounterId"), except members whose
+	// name is fixed by a registry or a specification, which keep it
+	// ("violated-policies" of the IANA HTTP Problem Types registry).
 	Extensions map[string]any
+	// Header holds response headers every writer sets with the problem,
+	// such as WWW-Authenticate (set by default on 401 definitions) or
+	// Allow (on 405s). Treat it as read-only: it may be shared with the
+	// [Definition]; [Problem.WithHeader] makes a modified copy. Headers
+	// the writer owns (Content-Type, Content-Length,
+	// X-Content-Type-Options, X-Request-Id) are ignored.
+	Header http.Header
 	// RetryAfter, when positive, is written as the Retry-After header
 	// (whole seconds, rounded up).
 	RetryAfter time.Duration
@@ -62,16 +72,22 @@ type FieldError struct {
 	Code string `json:"code,omitempty"`
 }
 
-// Field-error codes used by apikit and by the seed APIs.
+// Field-error codes used by apikit and by the seed APIs. Each constant is
+// named after its value.
 const (
-	// FieldRequired is the code of a missing required field.
-	FieldRequired = "VALIDATION_ERROR"
+	// FieldValidationError is the code seeds/001 gives a field that fails
+	// validation, for example a missing required field.
+	FieldValidationError = "VALIDATION_ERROR"
 	// FieldInvalidFormat is the code of a field whose value is malformed.
 	FieldInvalidFormat = "INVALID_FORMAT"
 	// FieldInvalidType is the code of a field of the wrong JSON type.
 	FieldInvalidType = "INVALID_TYPE"
-	// FieldUnknown is the code of a field the request type does not have.
-	FieldUnknown = "UNKNOWN_FIELD"
+	// FieldUnknownField is the code of a field the request type does not
+	// have.
+	FieldUnknownField = "UNKNOWN_FIELD"
+	// FieldDuplicateField is the code of a member that appears more than
+	// once in one JSON object.
+	FieldDuplicateField = "DUPLICATE_FIELD"
 )
 
 // Error returns a one-line description for logs: code, status, detail and
@@ -123,7 +139,7 @@ func (p *Problem) TitleOrStatus() string {
 
 // Is reports whether target is the same kind of problem: a [Definition] or
 // *Problem with the same code. When either side has no code, the types are
-// compared instead. This makes errors.Is(err, problem.PatientNotFound) work
+// compared instead. This makes errors.Is(err, problem.ResourceNotFound) work
 // on a problem parsed from a response.
 func (p *Problem) Is(target error) bool {
 	switch t := target.(type) {
@@ -139,7 +155,7 @@ func sameKind(codeA, typeA, codeB, typeB string) bool {
 	if codeA != "" && codeB != "" {
 		return codeA == codeB
 	}
-	if typeA == "" || typeB == "" || typeA == AboutBlank || typeB == AboutBlank {
+	if typeA == "" || typeB == "" || typeA == aboutBlank || typeB == aboutBlank {
 		return false
 	}
 	return typeA == typeB || typeSlug(typeA) == typeSlug(typeB)
@@ -157,13 +173,6 @@ func typeSlug(t string) string {
 func (p *Problem) clone() *Problem {
 	c := *p
 	return &c
-}
-
-// WithDetail returns a copy with Detail set.
-func (p *Problem) WithDetail(detail string) *Problem {
-	c := p.clone()
-	c.Detail = detail
-	return c
 }
 
 // WithInstance returns a copy with Instance set.
@@ -196,11 +205,14 @@ func (p *Problem) WithExtension(name string, v any) *Problem {
 	return c
 }
 
-// WithCause returns a copy that wraps err: kept for logs and errors.Is,
-// never rendered.
-func (p *Problem) WithCause(err error) *Problem {
+// WithHeader returns a copy whose [Problem.Header] has value added to key.
+func (p *Problem) WithHeader(key, value string) *Problem {
 	c := p.clone()
-	c.cause = err
+	c.Header = p.Header.Clone()
+	if c.Header == nil {
+		c.Header = make(http.Header, 1)
+	}
+	c.Header.Add(key, value)
 	return c
 }
 
@@ -212,22 +224,14 @@ func (p *Problem) WithRetryAfter(d time.Duration) *Problem {
 }
 
 // RetryAfterSeconds returns RetryAfter in whole seconds, rounded up and at
-// least 1, or 0 when RetryAfter is not positive.
+// least 1, or 0 when RetryAfter is not positive: the value of the
+// Retry-After header every writer sets.
 func (p *Problem) RetryAfterSeconds() int64 {
-	return CeilSeconds(p.RetryAfter)
-}
-
-// CeilSeconds returns d in whole seconds, rounded up and at least 1, or 0
-// when d is not positive: the value of a Retry-After header.
-func CeilSeconds(d time.Duration) int64 {
+	d := p.RetryAfter
 	if d <= 0 {
 		return 0
 	}
-	s := int64((d + time.Second - 1) / time.Second)
-	if s < 1 {
-		s = 1
-	}
-	return s
+	return max(int64((d+time.Second-1)/time.Second), 1)
 }
 
 // reserved reports the member names RFC 9457 and apikit give a meaning;

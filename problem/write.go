@@ -7,10 +7,10 @@ import (
 	"strconv"
 )
 
-// ErrorWriter writes err as the response to r. Middleware that must answer
-// with an error (idempotency, ratelimit, signature) takes one, so the
-// service's own writer (an *envelope.Writer) decides the wire format; they
-// default to [Writer], plain RFC 9457.
+// ErrorWriter writes err as the response to r: [Writer] (plain RFC 9457)
+// and *envelope.Writer (the API's dialect) are the two apikit provides.
+// Middleware answers through [WriteTo], which finds the API's writer in the
+// request context.
 type ErrorWriter interface {
 	WriteError(w http.ResponseWriter, r *http.Request, err error)
 }
@@ -26,10 +26,11 @@ func (f ErrorWriterFunc) WriteError(w http.ResponseWriter, r *http.Request, err 
 // Writer writes errors as RFC 9457 application/problem+json documents,
 // whatever the request's Accept header says. The zero value is ready to use:
 // it maps errors with [From], leaves relative types as "about:blank" and
-// logs 5xx causes with [slog.Default].
+// logs 5xx causes with [slog.Default]. It is the fallback of [Write] and
+// [WriteTo] when no writer travels with the request.
 type Writer struct {
-	// Catalog, if set, maps errors (its sentinels) and resolves relative
-	// types against its base URI.
+	// Catalog, if set, maps errors ([Catalog.From]) and resolves relative
+	// types ([Catalog.ResolveType]).
 	Catalog *Catalog
 	// Logger receives one record per 5xx problem, with its cause: at
 	// level Error for a 500, Warn for the other 5xx (a store or upstream
@@ -37,33 +38,31 @@ type Writer struct {
 	Logger *slog.Logger
 }
 
-// Write writes err with the zero [Writer].
+// Write writes err as the answer to r in the API's format: it is
+// WriteTo(nil, w, r, err), so it uses the error writer the envelope
+// middleware put in r's context and plain RFC 9457 ([Writer]) when there is
+// none. Handlers that hold their *envelope.Writer may call its WriteError
+// directly; the bytes are the same.
 func Write(w http.ResponseWriter, r *http.Request, err error) {
-	Writer{}.WriteError(w, r, err)
+	WriteTo(nil, w, r, err)
 }
 
 // WriteError implements [ErrorWriter]. The status line is the problem's
-// status; Retry-After is set when the problem carries one; the body is
-// left out for HEAD requests. Should an extension member fail to encode,
+// status; Retry-After and the problem's [Problem.Header] are set; the body
+// is left out for HEAD requests. Should an extension member fail to encode,
 // the problem is written without its extensions rather than not at all.
 func (pw Writer) WriteError(w http.ResponseWriter, r *http.Request, err error) {
-	var p *Problem
-	base := ""
-	if pw.Catalog != nil {
-		p = pw.Catalog.From(err)
-		base = pw.Catalog.Base()
-	} else {
-		p = From(err)
-	}
+	p := pw.Catalog.From(err)
 	if p == nil {
-		p = InternalError.New(DetailInternal)
+		p = InternalError.New(detailInternal)
 	}
 	status := p.StatusCode()
-	body, encErr := p.AppendJSON(make([]byte, 0, 256), base)
+	q := *p
+	q.Type = pw.Catalog.ResolveType(p.Type)
+	body, encErr := q.AppendJSON(make([]byte, 0, 256))
 	if encErr != nil {
-		stripped := *p
-		stripped.Extensions = nil
-		body, _ = stripped.AppendJSON(body[:0], base)
+		q.Extensions = nil
+		body, _ = q.AppendJSON(body[:0])
 	}
 	if status >= 500 || encErr != nil {
 		logger := pw.Logger
@@ -86,24 +85,36 @@ func (pw Writer) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		logger.Log(context.Background(), level, "problem: request failed", attrs...)
 	}
-	WriteBody(w, r, p, ContentType, body)
-}
-
-// WriteBody writes an error response: Content-Type, Content-Length,
-// X-Content-Type-Options, Retry-After when p carries one, the status, then
-// body unless the request is HEAD. Writers of other dialects use it so
-// every dialect sets the same headers.
-func WriteBody(w http.ResponseWriter, r *http.Request, p *Problem, contentType string, body []byte) {
 	h := w.Header()
-	h.Set("Content-Type", contentType)
+	h.Set("Content-Type", ContentType)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
-	if s := p.RetryAfterSeconds(); s > 0 {
-		h.Set("Retry-After", strconv.FormatInt(s, 10))
-	}
-	w.WriteHeader(p.StatusCode())
+	SetHeaders(h, p)
+	w.WriteHeader(status)
 	if r != nil && r.Method == http.MethodHead {
 		return
 	}
 	_, _ = w.Write(body)
+}
+
+// SetHeaders sets the response headers p carries on h: Retry-After (from
+// [Problem.RetryAfter]), every header of [Problem.Header] except the ones
+// a writer owns, and for a 401 without one "WWW-Authenticate: Bearer".
+// Every writer calls it; an author of another [ErrorWriter] should too.
+func SetHeaders(h http.Header, p *Problem) {
+	if s := p.RetryAfterSeconds(); s > 0 {
+		h.Set("Retry-After", strconv.FormatInt(s, 10))
+	}
+	for k, vs := range p.Header {
+		switch http.CanonicalHeaderKey(k) {
+		case "Content-Type", "Content-Length", "X-Content-Type-Options", "X-Request-Id":
+			continue
+		}
+		// A copy: the values may be shared with the Definition, and the
+		// response's header map is the handler's to change.
+		h[http.CanonicalHeaderKey(k)] = append([]string(nil), vs...)
+	}
+	if p.StatusCode() == http.StatusUnauthorized && h.Get("WWW-Authenticate") == "" {
+		h.Set("WWW-Authenticate", "Bearer")
+	}
 }

@@ -12,7 +12,7 @@ import (
 )
 
 func TestWriterResponse(t *testing.T) {
-	cat := MustNewCatalog("https://parchment.health/errors/")
+	cat := mustCatalog("https://parchment.health/errors/")
 	tests := []struct {
 		name       string
 		method     string
@@ -23,7 +23,7 @@ func TestWriterResponse(t *testing.T) {
 		wantBody   string
 	}{
 		{
-			name: "not found, no Accept", method: "GET", err: PatientNotFound.New("Patient with ID 'pat_invalid123' does not exist").WithInstance("/patients/pat_invalid123"),
+			name: "not found, no Accept", method: "GET", err: patientNotFound.New("Patient with ID 'pat_invalid123' does not exist").WithInstance("/patients/pat_invalid123"),
 			wantStatus: 404,
 			wantBody: `{"type":"https://parchment.health/errors/patient-not-found","title":"Patient not found","status":404,` +
 				`"detail":"Patient with ID 'pat_invalid123' does not exist","instance":"/patients/pat_invalid123","code":"patients/not-found"}`,
@@ -39,7 +39,7 @@ func TestWriterResponse(t *testing.T) {
 			wantBody: `{"type":"https://parchment.health/errors/rate-limit-exceeded","title":"Rate limit exceeded","status":429,"detail":"slow down","code":"rate-limit/exceeded"}`,
 		},
 		{
-			name: "HEAD has no body", method: "HEAD", err: PatientNotFound.New("x"), wantStatus: 404,
+			name: "HEAD has no body", method: "HEAD", err: patientNotFound.New("x"), wantStatus: 404,
 		},
 		{
 			name: "plain error is a generic 500", method: "GET", err: errors.New("secret dsn=postgres://admin:pw@db"), wantStatus: 500,

@@ -218,7 +218,7 @@ func ExampleFailClosed() {
 		ratelimit.Middleware(lim, ratelimit.FailClosed(30*time.Second))(hello),
 	} {
 		rec := serve(h, request("/"))
-		fmt.Println(rec.Code, rec.Header().Get("Retry-After"), problem.ParseBody(rec.Code, rec.Body.Bytes()).Code)
+		fmt.Println(rec.Code, rec.Header().Get("Retry-After"), problem.Parse(rec.Result()).Code)
 	}
 	// Output:
 	// 503 1 internal/service-unavailable
@@ -302,7 +302,7 @@ func ExampleProblemType() {
 		serve(h, request("/"))
 		rec := serve(h, request("/"))
 		closeStore()
-		p := problem.ParseBody(rec.Code, rec.Body.Bytes())
+		p := problem.Parse(rec.Result())
 		fmt.Println(p.Type, "|", p.Title)
 	}
 	// Output:

@@ -16,7 +16,7 @@ import (
 // without a catalog base URI. Select it with [ProblemType].
 var QuotaExceeded = problem.MustDefine("rate-limit/exceeded", http.StatusTooManyRequests,
 	"Request cannot be satisfied as assigned quota has been exceeded",
-	problem.TypeURI("https://iana.org/assignments/http-problem-types#quota-exceeded"))
+	problem.WithType("https://iana.org/assignments/http-problem-types#quota-exceeded"))
 
 // Problem extension members written on a 429.
 const (

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -139,10 +140,9 @@ func BenchmarkSign(b *testing.B) {
 	}
 }
 
-// BenchmarkMemoryStoreClaim claims new ids from parallel goroutines.
-func BenchmarkMemoryStoreClaim(b *testing.B) {
-	m := signature.NewMemoryStore()
-	defer m.Close()
+// BenchmarkMemoryStoreReserve reserves new ids from parallel goroutines.
+func BenchmarkMemoryStoreReserve(b *testing.B) {
+	m := mustMemory(b)
 	until := time.Now().Add(time.Hour)
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
@@ -150,7 +150,53 @@ func BenchmarkMemoryStoreClaim(b *testing.B) {
 		p := fmt.Sprintf("%p-", &i)
 		for pb.Next() {
 			i++
-			_, _ = m.Claim(context.Background(), p+fmt.Sprint(i), until)
+			_, _ = m.Reserve(context.Background(), p+fmt.Sprint(i), "token", until)
 		}
 	})
+}
+
+// BenchmarkHandlerReplay runs the middleware with replay protection: a
+// 1 KiB body, a new message id each time (reserve, handler, accepted).
+func BenchmarkHandlerReplay(b *testing.B) {
+	body := benchBody()
+	s := mustSigner(b, signature.StandardWebhooks(), []string{secretA})
+	v := mustVerifier(b, signature.StandardWebhooks(), []string{secretA}, signature.WithReplayProtection())
+	h := v.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	rd := bytes.NewReader(body)
+	r := httptest.NewRequest(http.MethodPost, "/", nil)
+	w := httptest.NewRecorder()
+	i := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		i++
+		r.Header = http.Header{}
+		rd.Reset(body)
+		r.Body = io.NopCloser(rd)
+		r.ContentLength = int64(len(body))
+		if err := s.Sign(r.Header, "msg_"+strconv.Itoa(i), time.Now(), body); err != nil {
+			b.Fatal(err)
+		}
+		h.ServeHTTP(w, r)
+	}
+	if w.Code != 200 {
+		b.Fatal(w.Code)
+	}
+}
+
+// BenchmarkVerifyV1a verifies a v1a (Ed25519) signature of a 1 KiB body
+// with a public key.
+func BenchmarkVerifyV1a(b *testing.B) {
+	body := benchBody()
+	s := mustSigner(b, signature.StandardWebhooks(), []string{v1aSecretKey})
+	h := http.Header{}
+	if err := s.Sign(h, "msg_bench", vecTime, body); err != nil {
+		b.Fatal(err)
+	}
+	v := mustVerifier(b, signature.StandardWebhooks(), []string{v1aPublicKey}, signature.WithClock(fixedClock(vecTime)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.Verify(context.Background(), h, body); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -1,10 +1,12 @@
-// Package signature signs and verifies HTTP requests and webhooks with
-// HMAC-SHA256, in two wire formats:
+// Package signature signs and verifies HTTP requests and webhooks in two
+// wire formats:
 //
 //   - [StandardWebhooks]: the webhook-id, webhook-timestamp and
-//     webhook-signature ("v1,<base64>" ...) headers over
-//     "id.timestamp.body", secrets written "whsec_<base64>";
-//     interoperable with the official Standard Webhooks libraries.
+//     webhook-signature headers over "id.timestamp.body": HMAC-SHA256
+//     signatures "v1,<base64>" with secrets written "whsec_<base64>"
+//     (interoperable with the official Standard Webhooks libraries), and
+//     Ed25519 signatures "v1a,<base64>" with key pairs written
+//     "whsk_<base64>" / "whpk_<base64>" ([NewKeyPair]).
 //   - [Stripe]: one header, such as X-ICP-Signature, holding
 //     "t=<unix>,v1=<hex>" over "timestamp.body".
 //
@@ -12,12 +14,20 @@
 // any of its secrets (key rotation), compares in constant time, rejects
 // timestamps outside a tolerance window (five minutes by default, both
 // ways) and, optionally, a second message with the same id
-// ([WithReplayProtection], [WithReplayStore]). Its [Verifier.Middleware]
-// reads the body once under a size limit, puts it back for the handler and
-// answers failures through a [problem.ErrorWriter] with 401 problems —
+// ([WithReplayProtection], [WithReplayStore]). Its [Verifier.Handler]
+// middleware reads the body once under a size limit, puts it back for the
+// handler and answers failures through [problem.WriteTo] (the API's error
+// writer from the request context unless [WithErrorWriter] is given) with
+// 401 problems carrying a WWW-Authenticate challenge —
 // auth/missing-signature, auth/invalid-signature,
 // auth/timestamp-out-of-tolerance, auth/replayed-request — that never
 // reveal the expected signature.
+//
+// With replay protection a message's id is held while the handler runs
+// and spent only when the handler accepts the request (a status below
+// 400); see [Verifier.Handler]. The records live in a [MemoryStore], or,
+// shared by every replica, in Redis (package sigredis) or PostgreSQL
+// (package sigpg); each keeps a fixed-size digest of the id, never the id.
 //
 // A [Signer] signs outbound requests ([Signer.SignRequest], or an
 // http.RoundTripper from [Signer.Transport]) so a service can deliver
@@ -30,7 +40,7 @@
 //		signature.WithReplayProtection())
 //	if err != nil { ... }
 //	defer v.Close()
-//	mux.Handle("POST /webhooks", v.Middleware(handler))
+//	mux.Handle("POST /webhooks", v.Handler(handler))
 //
 // Sending:
 //

@@ -98,9 +98,9 @@ func ExampleVerifier_VerifyRequest() {
 	// Output: msg_1 <nil> {"type":"referral.accepted"}
 }
 
-func ExampleVerifier_Middleware() {
+func ExampleVerifier_Handler() {
 	v, _ := signature.NewVerifier(signature.Stripe("X-ICP-Signature"), []string{"partner-secret"})
-	handler := v.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	handler := v.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		m, _ := signature.FromContext(r.Context())
 		fmt.Fprintf(w, "accepted %d-byte id", len(m.ID))
 	}))
@@ -142,7 +142,7 @@ func ExampleWithReplayProtection() {
 func ExampleWithReplayStore() {
 	// A store shared by several verifiers (Redis or a database table in a
 	// deployment with several processes).
-	store := signature.NewMemoryStore(signature.MemoryClock(exClock))
+	store, _ := signature.NewMemoryStore(signature.WithClock(exClock))
 	defer store.Close()
 	v, _ := signature.NewVerifier(signature.StandardWebhooks(), []string{exSecret},
 		signature.WithClock(exClock), signature.WithReplayStore(store))
@@ -191,7 +191,7 @@ func ExampleWithClock() {
 func ExampleWithMaxBodyBytes() {
 	v, _ := signature.NewVerifier(signature.StandardWebhooks(), []string{exSecret}, signature.WithMaxBodyBytes(16))
 	w := httptest.NewRecorder()
-	v.Middleware(http.NotFoundHandler()).ServeHTTP(w,
+	v.Handler(http.NotFoundHandler()).ServeHTTP(w,
 		httptest.NewRequest(http.MethodPost, "/", strings.NewReader(strings.Repeat("x", 17))))
 	fmt.Println(w.Code)
 	// Output: 413
@@ -208,7 +208,7 @@ func ExampleWithErrorWriter() {
 	w := httptest.NewRecorder()
 	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader("{}"))
 	r.Header.Set("X-ICP-Signature", "t=1614265330,v1=00")
-	v.Middleware(http.NotFoundHandler()).ServeHTTP(w, r)
+	v.Handler(http.NotFoundHandler()).ServeHTTP(w, r)
 	fmt.Println(w.Code, w.Body.String())
 	// Output: 401 {"error":{"code":"auth/invalid-signature","message":"The X-Icp-Signature header is malformed (want t=<unix>,v1=<hex>)"}}
 }
@@ -253,7 +253,7 @@ func ExampleSigner_SignRequest() {
 
 func ExampleSigner_Transport() {
 	v, _ := signature.NewVerifier(signature.StandardWebhooks(), []string{exSecret})
-	srv := httptest.NewServer(v.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(v.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		m, _ := signature.FromContext(r.Context())
 		fmt.Fprint(w, "verified ", strings.HasPrefix(m.ID, "msg_"))
 	})))
@@ -272,16 +272,6 @@ func ExampleSigner_Transport() {
 	// Output: 200 verified true
 }
 
-func ExampleWithIDGenerator() {
-	n := 0
-	s, _ := signature.NewSigner(signature.StandardWebhooks(), []string{exSecret},
-		signature.WithIDGenerator(func() string { n++; return fmt.Sprintf("evt_%d", n) }))
-	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader("{}"))
-	_ = s.SignRequest(r)
-	fmt.Println(r.Header.Get("webhook-id"))
-	// Output: evt_1
-}
-
 func ExampleNewMessageID() {
 	id := signature.NewMessageID()
 	fmt.Println(id[:4], len(id))
@@ -295,37 +285,64 @@ func ExampleNewSecret() {
 }
 
 func ExampleNewMemoryStore() {
-	store := signature.NewMemoryStore(signature.MaxEntries(10_000), signature.SweepInterval(30*time.Second))
+	store, _ := signature.NewMemoryStore(signature.WithMaxEntries(10_000), signature.WithSweepInterval(30*time.Second))
 	defer store.Close()
 	fmt.Println(store.Len())
 	// Output: 0
 }
 
-func ExampleMemoryStore_Claim() {
+func ExampleMemoryStore_Reserve() {
 	now := exTime
-	store := signature.NewMemoryStore(signature.MemoryClock(func() time.Time { return now }), signature.SweepInterval(0))
+	store, _ := signature.NewMemoryStore(signature.WithClock(func() time.Time { return now }), signature.WithSweepInterval(0))
 	defer store.Close()
 	ctx := context.Background()
-	first, _ := store.Claim(ctx, "msg_1", now.Add(5*time.Minute))
-	again, _ := store.Claim(ctx, "msg_1", now.Add(5*time.Minute))
+	until := now.Add(5 * time.Minute)
+	first, _ := store.Reserve(ctx, "key-1", "request-a", until)
+	repeated, _ := store.Reserve(ctx, "key-1", "request-a", until) // the same request, retried
+	other, _ := store.Reserve(ctx, "key-1", "request-b", until)
 	now = now.Add(6 * time.Minute)
-	expired, _ := store.Claim(ctx, "msg_1", now.Add(5*time.Minute))
-	fmt.Println(first, again, expired)
-	// Output: true false true
+	expired, _ := store.Reserve(ctx, "key-1", "request-c", now.Add(5*time.Minute))
+	fmt.Println(first, repeated, other, expired)
+	// Output: true true false true
 }
 
-func ExampleMemoryStore_Sweep() {
-	now := exTime
-	store := signature.NewMemoryStore(signature.MemoryClock(func() time.Time { return now }), signature.SweepInterval(0))
+func ExampleMemoryStore_Release() {
+	store, _ := signature.NewMemoryStore()
 	defer store.Close()
-	_, _ = store.Claim(context.Background(), "msg_1", now.Add(time.Minute))
-	now = now.Add(2 * time.Minute)
+	ctx := context.Background()
+	until := time.Now().Add(5 * time.Minute)
+	_, _ = store.Reserve(ctx, "key-1", "request-a", until)
+	_ = store.Release(ctx, "key-1", "request-b") // not the holder: nothing happens
+	held, _ := store.Reserve(ctx, "key-1", "request-c", until)
+	_ = store.Release(ctx, "key-1", "request-a")
+	free, _ := store.Reserve(ctx, "key-1", "request-c", until)
+	fmt.Println(held, free)
+	// Output: false true
+}
+
+func ExampleMemoryStore_Len() {
+	store, _ := signature.NewMemoryStore()
+	defer store.Close()
+	_, _ = store.Reserve(context.Background(), "key-1", "request-a", time.Now().Add(time.Minute))
 	fmt.Println(store.Len())
-	store.Sweep()
-	fmt.Println(store.Len())
-	// Output:
-	// 1
-	// 0
+	// Output: 1
+}
+
+func ExampleVerifier_Release() {
+	v, _ := signature.NewVerifier(signature.StandardWebhooks(), []string{exSecret},
+		signature.WithClock(exClock), signature.WithReplayProtection())
+	defer v.Close()
+	h := http.Header{}
+	h.Set("webhook-id", exID)
+	h.Set("webhook-timestamp", "1614265330")
+	h.Set("webhook-signature", "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
+	ctx := context.Background()
+	m, _ := v.Verify(ctx, h, []byte(exPayload))
+	// Processing failed: give the id back so the sender's retry is accepted.
+	_ = v.Release(ctx, m)
+	_, err := v.Verify(ctx, h, []byte(exPayload))
+	fmt.Println(err)
+	// Output: <nil>
 }
 
 func ExampleFromContext() {
@@ -340,7 +357,7 @@ func ExampleFromContext() {
 }
 
 func ExampleNewContext() {
-	// Handlers behind Verifier.Middleware find the message in their
+	// Handlers behind Verifier.Handler find the message in their
 	// context; tests of such handlers put one there themselves.
 	r := httptest.NewRequest(http.MethodPost, "/", nil)
 	r = r.WithContext(signature.NewContext(r.Context(), signature.Message{ID: "msg_test"}))
@@ -350,7 +367,7 @@ func ExampleNewContext() {
 }
 
 func ExampleDefinitions() {
-	catalog := problem.MustNewCatalog("https://api.example.com/errors/")
+	catalog, _ := problem.NewCatalog("https://api.example.com/errors/")
 	if err := catalog.Register(signature.Definitions()...); err != nil {
 		fmt.Println(err)
 		return
@@ -363,4 +380,27 @@ func ExampleDefinitions() {
 	// 401 auth/invalid-signature https://api.example.com/errors/invalid-signature
 	// 401 auth/timestamp-out-of-tolerance https://api.example.com/errors/timestamp-out-of-tolerance
 	// 401 auth/replayed-request https://api.example.com/errors/replayed-request
+}
+
+func ExampleMemoryStore_Close() {
+	store, _ := signature.NewMemoryStore(signature.WithSweepInterval(time.Second))
+	fmt.Println(store.Close()) // stops the background sweep; the store keeps working
+	ok, _ := store.Reserve(context.Background(), "key-1", "request-a", time.Now().Add(time.Minute))
+	fmt.Println(ok)
+	// Output:
+	// <nil>
+	// true
+}
+
+func ExampleNewKeyPair() {
+	// The sender keeps the private key; receivers get the public key.
+	secretKey, publicKey := signature.NewKeyPair()
+	signer, _ := signature.NewSigner(signature.StandardWebhooks(), []string{secretKey})
+	verifier, _ := signature.NewVerifier(signature.StandardWebhooks(), []string{publicKey})
+
+	h := http.Header{}
+	_ = signer.Sign(h, "msg_1", time.Now(), []byte(`{}`))
+	m, err := verifier.Verify(context.Background(), h, []byte(`{}`))
+	fmt.Println(secretKey[:5], publicKey[:5], h.Get("webhook-signature")[:4], m.ID, err)
+	// Output: whsk_ whpk_ v1a, msg_1 <nil>
 }

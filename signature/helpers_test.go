@@ -1,6 +1,7 @@
 package signature_test
 
 import (
+	"crypto/rand"
 	"errors"
 	"strings"
 	"testing"
@@ -40,7 +41,7 @@ type clock struct{ t time.Time }
 func (c *clock) Now() time.Time          { return c.t }
 func (c *clock) Advance(d time.Duration) { c.t = c.t.Add(d) }
 
-func mustVerifier(t testing.TB, s signature.Scheme, secrets []string, opts ...signature.VerifyOption) *signature.Verifier {
+func mustVerifier(t testing.TB, s signature.Scheme, secrets []string, opts ...signature.Option) *signature.Verifier {
 	t.Helper()
 	v, err := signature.NewVerifier(s, secrets, opts...)
 	if err != nil {
@@ -50,7 +51,7 @@ func mustVerifier(t testing.TB, s signature.Scheme, secrets []string, opts ...si
 	return v
 }
 
-func mustSigner(t testing.TB, s signature.Scheme, secrets []string, opts ...signature.SignOption) *signature.Signer {
+func mustSigner(t testing.TB, s signature.Scheme, secrets []string, opts ...signature.Option) *signature.Signer {
 	t.Helper()
 	sg, err := signature.NewSigner(s, secrets, opts...)
 	if err != nil {
@@ -84,3 +85,16 @@ func wantProblem(t *testing.T, err error, def problem.Definition, secrets ...str
 }
 
 func errorsIs(err, target error) bool { return errors.Is(err, target) }
+
+func mustMemory(t testing.TB, opts ...signature.Option) *signature.MemoryStore {
+	t.Helper()
+	m, err := signature.NewMemoryStore(opts...)
+	if err != nil {
+		t.Fatalf("NewMemoryStore: %v", err)
+	}
+	t.Cleanup(func() { _ = m.Close() })
+	return m
+}
+
+// tok returns a new replay store token.
+func tok() string { return rand.Text() }

@@ -76,7 +76,7 @@ func TestMiddleware(t *testing.T) {
 				r.Body = io.NopCloser(strings.NewReader(tt.body))
 			}
 			w := httptest.NewRecorder()
-			v.Middleware(echoHandler(t)).ServeHTTP(w, r)
+			v.Handler(echoHandler(t)).ServeHTTP(w, r)
 			if w.Code != tt.status {
 				t.Fatalf("status = %d, want %d; body %s", w.Code, tt.status, w.Body)
 			}
@@ -91,6 +91,9 @@ func TestMiddleware(t *testing.T) {
 			}
 			if ct := w.Header().Get("Content-Type"); ct != "application/problem+json" {
 				t.Fatalf("Content-Type = %q", ct)
+			}
+			if got, want := w.Header().Get("WWW-Authenticate"), map[bool]string{true: "Webhook-Signature"}[tt.status == 401]; got != want {
+				t.Fatalf("WWW-Authenticate = %q, want %q", got, want)
 			}
 			var doc map[string]any
 			if err := json.Unmarshal(w.Body.Bytes(), &doc); err != nil {
@@ -119,7 +122,7 @@ func TestMiddlewareNeverRevealsExpectedSignature(t *testing.T) {
 	r.Header = good.Clone()
 	r.Header.Set("webhook-signature", "v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc=")
 	w := httptest.NewRecorder()
-	v.Middleware(http.NotFoundHandler()).ServeHTTP(w, r)
+	v.Handler(http.NotFoundHandler()).ServeHTTP(w, r)
 	if w.Code != 401 || strings.Contains(w.Body.String(), expected) {
 		t.Fatalf("status %d, body %s (expected signature %s must not appear)", w.Code, w.Body, expected)
 	}
@@ -136,7 +139,7 @@ func TestMiddlewareReplay(t *testing.T) {
 	v := mustVerifier(t, signature.Stripe("X-ICP-Signature"), []string{stripeA},
 		signature.WithClock(fixedClock(vecTime)), signature.WithReplayProtection())
 	s := mustSigner(t, signature.Stripe("X-ICP-Signature"), []string{stripeA}, signature.WithClock(fixedClock(vecTime)))
-	h := v.Middleware(echoHandler(t))
+	h := v.Handler(echoHandler(t))
 	var header http.Header
 	for i, want := range []int{200, 401} {
 		r := httptest.NewRequest(http.MethodPost, "/referrals", strings.NewReader(`{"a":1}`))
@@ -167,7 +170,7 @@ func TestMiddlewareErrorWriter(t *testing.T) {
 	})
 	v := mustVerifier(t, signature.StandardWebhooks(), []string{secretA}, signature.WithErrorWriter(ew))
 	w := httptest.NewRecorder()
-	v.Middleware(http.NotFoundHandler()).ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/", nil))
+	v.Handler(http.NotFoundHandler()).ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/", nil))
 	if w.Code != 401 || got == nil {
 		t.Fatalf("status %d, error %v", w.Code, got)
 	}
@@ -227,5 +230,61 @@ func TestVerifyRequestBody(t *testing.T) {
 func TestFromContextEmpty(t *testing.T) {
 	if m, ok := signature.FromContext(httptest.NewRequest("GET", "/", nil).Context()); ok || m.ID != "" {
 		t.Fatalf("FromContext on a bare context = %+v, %v", m, ok)
+	}
+}
+
+// Without WithErrorWriter the middleware answers with the writer in the
+// request's context; the explicit option wins over it.
+func TestMiddlewareErrorWriterFromContext(t *testing.T) {
+	writer := func(name string) problem.ErrorWriter {
+		return problem.ErrorWriterFunc(func(w http.ResponseWriter, r *http.Request, err error) {
+			w.Header().Set("Writer", name)
+			w.Header().Set("WWW-Authenticate", "Bearer") // a writer's default challenge is replaced
+			w.WriteHeader(problem.From(err).StatusCode())
+		})
+	}
+	for _, tt := range []struct {
+		name     string
+		opts     []signature.Option
+		inCtx    problem.ErrorWriter
+		want     string
+		wantType string
+	}{
+		{name: "context", inCtx: writer("context"), want: "context"},
+		{name: "explicit wins", opts: []signature.Option{signature.WithErrorWriter(writer("explicit"))}, inCtx: writer("context"), want: "explicit"},
+		{name: "none: RFC 9457", wantType: "application/problem+json"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			v := mustVerifier(t, signature.Stripe("X-ICP-Signature"), []string{stripeA}, tt.opts...)
+			r := httptest.NewRequest(http.MethodPost, "/", nil)
+			r = r.WithContext(problem.ContextWithWriter(r.Context(), tt.inCtx))
+			w := httptest.NewRecorder()
+			v.Handler(http.NotFoundHandler()).ServeHTTP(w, r)
+			if w.Code != 401 || w.Header().Get("Writer") != tt.want {
+				t.Fatalf("status %d, writer %q, want 401 by %q", w.Code, w.Header().Get("Writer"), tt.want)
+			}
+			if tt.wantType != "" && w.Header().Get("Content-Type") != tt.wantType {
+				t.Fatalf("Content-Type = %q", w.Header().Get("Content-Type"))
+			}
+			if got := w.Header().Get("WWW-Authenticate"); got != "X-ICP-Signature" {
+				t.Fatalf("WWW-Authenticate = %q", got)
+			}
+		})
+	}
+}
+
+func TestOptionTargets(t *testing.T) {
+	if _, err := signature.NewSigner(signature.StandardWebhooks(), []string{secretA}, signature.WithMaxEntries(5)); err == nil ||
+		!strings.Contains(err.Error(), "WithMaxEntries does not apply to a signer") {
+		t.Fatalf("NewSigner(WithMaxEntries) err = %v", err)
+	}
+	if _, err := signature.NewMemoryStore(signature.WithTolerance(time.Minute)); err == nil {
+		t.Fatal("NewMemoryStore(WithTolerance) accepted")
+	}
+	if _, err := signature.NewMemoryStore(signature.WithMaxEntries(0)); err == nil {
+		t.Fatal("NewMemoryStore(WithMaxEntries(0)) accepted")
+	}
+	if _, err := signature.NewVerifier(signature.StandardWebhooks(), []string{secretA}, signature.WithTolerance(31*24*time.Hour)); err == nil {
+		t.Fatal("a 31-day tolerance was accepted")
 	}
 }

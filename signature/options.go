@@ -2,121 +2,190 @@ package signature
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/apikit-go/apikit/problem"
 )
 
-// Defaults of a [Verifier].
+// Option configures a [Verifier], a [Signer] or a [MemoryStore]. Each
+// option's documentation says which of them it applies to; giving a
+// constructor an option that does not apply to what it builds is an error
+// (for example [WithMaxEntries] to [NewSigner]).
+type Option interface {
+	option() option
+}
+
+// target is the set of constructors an option applies to.
+type target uint8
+
 const (
-	// DefaultTolerance is how far a signature's timestamp may be from the
-	// verifier's clock, in the past or in the future.
-	DefaultTolerance = 5 * time.Minute
-	// DefaultMaxBodyBytes is the largest body a Verifier reads.
-	DefaultMaxBodyBytes = 1 << 20
+	forVerifier target = 1 << iota
+	forSigner
+	forStore
 )
 
-// VerifyOption configures a [Verifier].
-type VerifyOption interface{ applyVerify(*verifyConfig) }
-
-// SignOption configures a [Signer].
-type SignOption interface{ applySign(*signConfig) }
-
-// Option configures a [Verifier] or a [Signer].
-type Option interface {
-	VerifyOption
-	SignOption
+func (t target) String() string {
+	switch t {
+	case forVerifier:
+		return "a verifier"
+	case forSigner:
+		return "a signer"
+	default:
+		return "a memory store"
+	}
 }
 
-type verifyConfig struct {
-	now       func() time.Time
-	tolerance time.Duration
-	maxBody   int64
-	store     ReplayStore
-	memory    bool
-	errWriter problem.ErrorWriter
-	err       error
+type option struct {
+	name string
+	to   target
+	set  func(*config) error
 }
 
-type signConfig struct {
-	now   func() time.Time
-	newID func() string
+func (o option) option() option { return o }
+
+// config holds every setting; each constructor reads the ones it uses.
+type config struct {
+	now        func() time.Time
+	tolerance  time.Duration
+	maxBody    int64
+	store      ReplayStore
+	memory     bool
+	errWriter  problem.ErrorWriter
+	maxEntries int
+	sweepEvery time.Duration
 }
 
-type verifyOptionFunc func(*verifyConfig)
+func newConfig() config {
+	return config{
+		now:        time.Now,
+		tolerance:  5 * time.Minute,
+		maxBody:    1 << 20,
+		maxEntries: 100_000,
+		sweepEvery: time.Minute,
+	}
+}
 
-func (f verifyOptionFunc) applyVerify(c *verifyConfig) { f(c) }
+// apply applies opts meant for t, in order; a nil option is skipped.
+func (c *config) apply(t target, opts []Option) error {
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		op := o.option()
+		if op.to&t == 0 {
+			return fmt.Errorf("signature: %s does not apply to %s", op.name, t)
+		}
+		if err := op.set(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
-type signOptionFunc func(*signConfig)
-
-func (f signOptionFunc) applySign(c *signConfig) { f(c) }
-
-type clockOption struct{ now func() time.Time }
-
-func (o clockOption) applyVerify(c *verifyConfig) { c.now = o.now }
-func (o clockOption) applySign(c *signConfig)     { c.now = o.now }
+// maxTolerance bounds [WithTolerance]: far beyond any clock skew, and small
+// enough that timestamps are compared without overflow.
+const maxTolerance = 30 * 24 * time.Hour
 
 // WithClock sets the clock that timestamps are signed with and checked
-// against; nil means time.Now. Tests inject a fixed clock with it.
+// against, and that decides when replay records expire; nil means
+// time.Now. It applies to a [Verifier], a [Signer] and a [MemoryStore];
+// tests inject a fixed clock with it. Default: time.Now.
 func WithClock(now func() time.Time) Option {
-	if now == nil {
-		now = time.Now
-	}
-	return clockOption{now}
+	return option{"WithClock", forVerifier | forSigner | forStore, func(c *config) error {
+		if now == nil {
+			now = time.Now
+		}
+		c.now = now
+		return nil
+	}}
 }
 
 // WithTolerance sets how far a timestamp may be from the verifier's clock,
-// in the past or in the future (default [DefaultTolerance]). It must be
-// positive. Replay records are kept for as long.
-func WithTolerance(d time.Duration) VerifyOption {
-	return verifyOptionFunc(func(c *verifyConfig) {
-		if d <= 0 {
-			c.err = errors.New("signature: tolerance must be positive")
-			return
+// in the past or in the future; replay records are kept for as long. It
+// must be positive and at most 30 days. It applies to a [Verifier].
+// Default: 5 minutes.
+func WithTolerance(d time.Duration) Option {
+	return option{"WithTolerance", forVerifier, func(c *config) error {
+		if d <= 0 || d > maxTolerance {
+			return errors.New("signature: tolerance must be positive and at most 30 days")
 		}
 		c.tolerance = d
-	})
+		return nil
+	}}
 }
 
-// WithMaxBodyBytes sets the largest body [Verifier.VerifyRequest] and the
-// middleware read (default [DefaultMaxBodyBytes]); a larger one is
-// answered with 413 [problem.RequestTooLarge]. It must be positive.
-func WithMaxBodyBytes(n int64) VerifyOption {
-	return verifyOptionFunc(func(c *verifyConfig) {
+// WithMaxBodyBytes sets the largest body [Verifier.VerifyRequest] and
+// [Verifier.Handler] read; a larger one is answered with 413
+// [problem.RequestTooLarge]. It must be positive. It applies to a
+// [Verifier]. Default: 1 MiB.
+func WithMaxBodyBytes(n int64) Option {
+	return option{"WithMaxBodyBytes", forVerifier, func(c *config) error {
 		if n <= 0 {
-			c.err = errors.New("signature: max body bytes must be positive")
-			return
+			return errors.New("signature: max body bytes must be positive")
 		}
 		c.maxBody = n
-	})
+		return nil
+	}}
 }
 
 // WithReplayProtection rejects a second message with an id already
-// accepted within the tolerance window, using an in-memory store that the
-// verifier owns ([NewMemoryStore] with the verifier's clock); call
-// [Verifier.Close] to stop it. Use [WithReplayStore] to share records
-// between processes.
-func WithReplayProtection() VerifyOption {
-	return verifyOptionFunc(func(c *verifyConfig) { c.memory, c.store = true, nil })
+// accepted within the tolerance window, using a [MemoryStore] that the
+// verifier owns (built with the verifier's [WithClock], [WithMaxEntries]
+// and [WithSweepInterval]); call [Verifier.Close] to stop its sweep. Use
+// [WithReplayStore] to share records between processes. It applies to a
+// [Verifier]. Default: no replay protection.
+func WithReplayProtection() Option {
+	return option{"WithReplayProtection", forVerifier, func(c *config) error {
+		c.memory, c.store = true, nil
+		return nil
+	}}
 }
 
 // WithReplayStore rejects a second message with an id already accepted,
 // keeping the ids in store, which the caller owns (the verifier never
-// closes it). A nil store turns replay protection off.
-func WithReplayStore(store ReplayStore) VerifyOption {
-	return verifyOptionFunc(func(c *verifyConfig) { c.memory, c.store = false, store })
+// closes it). A nil store turns replay protection off. It applies to a
+// [Verifier]. Default: no replay protection.
+func WithReplayStore(store ReplayStore) Option {
+	return option{"WithReplayStore", forVerifier, func(c *config) error {
+		c.memory, c.store = false, store
+		return nil
+	}}
 }
 
-// WithErrorWriter sets how [Verifier.Middleware] answers a rejected
-// request; nil means problem.Writer{}, plain RFC 9457. Pass the service's
-// envelope writer so errors look like every other response.
-func WithErrorWriter(ew problem.ErrorWriter) VerifyOption {
-	return verifyOptionFunc(func(c *verifyConfig) { c.errWriter = ew })
+// WithErrorWriter sets how [Verifier.Handler] answers a rejected request.
+// When it is not set (or nil), the middleware answers with the error writer
+// in the request's context (put there by the envelope middleware), else as
+// plain RFC 9457: see [problem.WriteTo]. It applies to a [Verifier].
+// Default: the writer in the request's context.
+func WithErrorWriter(ew problem.ErrorWriter) Option {
+	return option{"WithErrorWriter", forVerifier, func(c *config) error {
+		c.errWriter = ew
+		return nil
+	}}
 }
 
-// WithIDGenerator sets how a [Signer] names a message that has no id yet
-// (Standard Webhooks only). The default is "msg_" followed by 26 random
-// base32 characters. Ids must not contain '.', ' ' or ','.
-func WithIDGenerator(newID func() string) SignOption {
-	return signOptionFunc(func(c *signConfig) { c.newID = newID })
+// WithMaxEntries bounds the number of ids a [MemoryStore] keeps; when it is
+// full, the id closest to expiry is dropped first. It must be positive. It
+// applies to a MemoryStore and to the one [WithReplayProtection] makes for
+// a [Verifier]. Default: 100,000.
+func WithMaxEntries(n int) Option {
+	return option{"WithMaxEntries", forStore | forVerifier, func(c *config) error {
+		if n < 1 {
+			return errors.New("signature: max entries must be positive")
+		}
+		c.maxEntries = n
+		return nil
+	}}
+}
+
+// WithSweepInterval sets how often a [MemoryStore] drops expired ids in
+// the background; d <= 0 turns the sweep off, leaving expired ids to be
+// dropped as new ones come in. It applies to a MemoryStore and to the one
+// [WithReplayProtection] makes for a [Verifier]. Default: 1 minute.
+func WithSweepInterval(d time.Duration) Option {
+	return option{"WithSweepInterval", forStore | forVerifier, func(c *config) error {
+		c.sweepEvery = d
+		return nil
+	}}
 }

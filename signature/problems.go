@@ -9,20 +9,20 @@ var (
 	// MissingSignature: a header the scheme needs (the signature, and for
 	// Standard Webhooks the id and the timestamp) is absent or empty.
 	MissingSignature = problem.MustDefine("auth/missing-signature", 401, "Missing signature",
-		problem.TypeURI("missing-signature"))
+		problem.WithType("missing-signature"))
 	// InvalidSignature: the signature headers are malformed, or no
 	// signature matches the request under any accepted secret.
 	InvalidSignature = problem.MustDefine("auth/invalid-signature", 401, "Invalid signature",
-		problem.TypeURI("invalid-signature"))
+		problem.WithType("invalid-signature"))
 	// TimestampOutOfTolerance: the signature is valid but its timestamp is
 	// further from the verifier's clock than the tolerance allows, in the
 	// past or in the future.
 	TimestampOutOfTolerance = problem.MustDefine("auth/timestamp-out-of-tolerance", 401, "Timestamp out of tolerance",
-		problem.TypeURI("timestamp-out-of-tolerance"))
+		problem.WithType("timestamp-out-of-tolerance"))
 	// ReplayedRequest: the signature is valid but a message with the same
 	// id was already accepted within the tolerance window.
 	ReplayedRequest = problem.MustDefine("auth/replayed-request", 401, "Replayed request",
-		problem.TypeURI("replayed-request"))
+		problem.WithType("replayed-request"))
 )
 
 // Definitions returns the problem definitions of this package, in a new

@@ -3,42 +3,59 @@ package signature
 import (
 	"container/heap"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"hash/maphash"
 	"sync"
 	"time"
 )
 
-// ReplayStore remembers the ids of accepted messages for replay
-// protection ([WithReplayStore]). Implementations must be safe for
-// concurrent use; a shared store (Redis SET NX PX, a table with a unique
-// key) lets several processes reject each other's replays.
+// ReplayStore remembers the messages a verifier accepted, for replay
+// protection ([WithReplayStore]). A verifier holds a message's id while
+// the request runs ([ReplayStore.Reserve]) and gives it back when the
+// request fails ([ReplayStore.Release]); a record held by no one expires
+// at its time. Implementations must be safe for concurrent use, and every
+// call safe to repeat (clients retry after timeouts); a shared store
+// (Redis, a table with a unique key) lets several processes reject each
+// other's replays.
+//
+// Keys are fixed-size digests of message ids (43 URL-safe base64
+// characters), never the ids themselves; tokens are 26 base32 characters
+// unique to one request.
 type ReplayStore interface {
-	// Claim records id as accepted until the time until and reports
-	// whether it is new: true when no unexpired record of id exists. It is
-	// atomic: of concurrent calls with the same id, exactly one returns
-	// true. An error makes the verifier answer 503.
-	Claim(ctx context.Context, id string, until time.Time) (bool, error)
+	// Reserve records key as held by token until the time until and
+	// reports whether it was free: true when no unexpired record of key
+	// exists, or when token already holds it (a repeated call). Of
+	// concurrent calls with the same key and different tokens, at most one
+	// returns true. An error makes the verifier answer 503.
+	Reserve(ctx context.Context, key, token string, until time.Time) (bool, error)
+	// Release drops the record of key if token holds it, so the message
+	// may be accepted again; it does nothing otherwise.
+	Release(ctx context.Context, key, token string) error
 }
 
-// Defaults of a [MemoryStore].
-const (
-	// DefaultMaxEntries bounds the ids a MemoryStore keeps.
-	DefaultMaxEntries = 100_000
-	// DefaultSweepInterval is how often a MemoryStore drops expired ids
-	// in the background.
-	DefaultSweepInterval = time.Minute
-)
+// replayKey is the store key of a message id: the SHA-256 of the id in
+// unpadded URL-safe base64, so a store keeps a fixed size per message
+// whatever the id.
+func replayKey(id string) string {
+	d := sha256.Sum256([]byte(id))
+	return base64.RawURLEncoding.EncodeToString(d[:])
+}
 
 // MemoryStore is the in-memory [ReplayStore]: safe for concurrent use,
-// bounded (when full, the id closest to expiry is dropped first), with
-// expired ids dropped on every claim and by a background sweep that
-// [MemoryStore.Close] stops. It suits a single process.
+// bounded (when full, the record closest to expiry is dropped first), with
+// a constant size per record (a digest of the key and of the token, never
+// the key itself), expired records dropped on every reservation and by a
+// background sweep that [MemoryStore.Close] stops. It suits a single
+// process.
 type MemoryStore struct {
 	now   func() time.Time
 	max   int
 	every time.Duration
+	seed  maphash.Seed
 
 	mu      sync.Mutex
-	entries map[string]*replayEntry
+	entries map[[sha256.Size]byte]*replayEntry
 	byTime  expiryHeap
 
 	stop      chan struct{}
@@ -46,50 +63,26 @@ type MemoryStore struct {
 	closeOnce sync.Once
 }
 
-// MemoryOption configures a [MemoryStore].
-type MemoryOption func(*MemoryStore)
-
-// MaxEntries bounds the number of ids kept (default [DefaultMaxEntries]);
-// n < 1 means the default.
-func MaxEntries(n int) MemoryOption {
-	return func(m *MemoryStore) {
-		if n >= 1 {
-			m.max = n
-		}
-	}
-}
-
-// MemoryClock sets the clock that decides expiry; nil means time.Now. It
-// should be the verifier's clock.
-func MemoryClock(now func() time.Time) MemoryOption {
-	return func(m *MemoryStore) {
-		if now != nil {
-			m.now = now
-		}
-	}
-}
-
-// SweepInterval sets how often expired ids are dropped in the background
-// (default [DefaultSweepInterval]); d <= 0 turns the sweep off, leaving
-// expired ids to be dropped by claims.
-func SweepInterval(d time.Duration) MemoryOption {
-	return func(m *MemoryStore) { m.every = d }
-}
-
 // NewMemoryStore returns an empty store and starts its background sweep.
-func NewMemoryStore(opts ...MemoryOption) *MemoryStore {
+// Options that apply: [WithMaxEntries], [WithSweepInterval], [WithClock]
+// (which should be the verifier's clock).
+func NewMemoryStore(opts ...Option) (*MemoryStore, error) {
+	c := newConfig()
+	if err := c.apply(forStore, opts); err != nil {
+		return nil, err
+	}
+	return newMemoryStore(c), nil
+}
+
+func newMemoryStore(c config) *MemoryStore {
 	m := &MemoryStore{
-		now:     time.Now,
-		max:     DefaultMaxEntries,
-		every:   DefaultSweepInterval,
-		entries: map[string]*replayEntry{},
+		now:     c.now,
+		max:     c.maxEntries,
+		every:   c.sweepEvery,
+		seed:    maphash.MakeSeed(),
+		entries: map[[sha256.Size]byte]*replayEntry{},
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
-	}
-	for _, o := range opts {
-		if o != nil {
-			o(m)
-		}
 	}
 	if m.every > 0 {
 		go m.sweepLoop()
@@ -99,45 +92,52 @@ func NewMemoryStore(opts ...MemoryOption) *MemoryStore {
 	return m
 }
 
-// Claim implements [ReplayStore].
-func (m *MemoryStore) Claim(ctx context.Context, id string, until time.Time) (bool, error) {
+// Reserve implements [ReplayStore].
+func (m *MemoryStore) Reserve(ctx context.Context, key, token string, until time.Time) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
+	k := sha256.Sum256([]byte(key))
+	tok := maphash.String(m.seed, token)
 	now := m.now()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.expire(now)
-	if _, ok := m.entries[id]; ok {
-		return false, nil
+	if e, ok := m.entries[k]; ok {
+		return e.token == tok, nil
 	}
 	if !until.After(now) {
 		return true, nil
 	}
-	e := &replayEntry{id: id, until: until}
+	e := &replayEntry{key: k, token: tok, until: until.UnixNano()}
 	heap.Push(&m.byTime, e)
-	m.entries[id] = e
+	m.entries[k] = e
 	for len(m.entries) > m.max {
 		old := heap.Pop(&m.byTime).(*replayEntry)
-		delete(m.entries, old.id)
+		delete(m.entries, old.key)
 	}
 	return true, nil
 }
 
-// Len returns the number of ids kept, expired ones not yet dropped
+// Release implements [ReplayStore].
+func (m *MemoryStore) Release(ctx context.Context, key, token string) error {
+	k := sha256.Sum256([]byte(key))
+	tok := maphash.String(m.seed, token)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e, ok := m.entries[k]; ok && e.token == tok {
+		heap.Remove(&m.byTime, e.index)
+		delete(m.entries, k)
+	}
+	return nil
+}
+
+// Len returns the number of records kept, expired ones not yet dropped
 // included.
 func (m *MemoryStore) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return len(m.entries)
-}
-
-// Sweep drops the expired ids now.
-func (m *MemoryStore) Sweep() {
-	now := m.now()
-	m.mu.Lock()
-	m.expire(now)
-	m.mu.Unlock()
 }
 
 // Close stops the background sweep and waits for it to end. The store
@@ -157,31 +157,45 @@ func (m *MemoryStore) sweepLoop() {
 		case <-m.stop:
 			return
 		case <-t.C:
-			m.Sweep()
+			now := m.now()
+			m.mu.Lock()
+			m.expire(now)
+			m.mu.Unlock()
 		}
 	}
 }
 
-// expire drops the ids whose time has come. m.mu must be held.
+// expire drops the records whose time has come. m.mu must be held.
 func (m *MemoryStore) expire(now time.Time) {
-	for len(m.byTime) > 0 && !m.byTime[0].until.After(now) {
+	n := now.UnixNano()
+	for len(m.byTime) > 0 && m.byTime[0].until <= n {
 		e := heap.Pop(&m.byTime).(*replayEntry)
-		delete(m.entries, e.id)
+		delete(m.entries, e.key)
 	}
 }
 
+// replayEntry is one record: a fixed 56 bytes whatever the id.
 type replayEntry struct {
-	id    string
-	until time.Time
+	key   [sha256.Size]byte
+	token uint64 // maphash of the holder's token
+	until int64  // Unix nanoseconds
+	index int    // in the heap
 }
 
 // expiryHeap orders entries by expiry, soonest first.
 type expiryHeap []*replayEntry
 
 func (h expiryHeap) Len() int           { return len(h) }
-func (h expiryHeap) Less(i, j int) bool { return h[i].until.Before(h[j].until) }
-func (h expiryHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *expiryHeap) Push(x any)        { *h = append(*h, x.(*replayEntry)) }
+func (h expiryHeap) Less(i, j int) bool { return h[i].until < h[j].until }
+func (h expiryHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index, h[j].index = i, j
+}
+func (h *expiryHeap) Push(x any) {
+	e := x.(*replayEntry)
+	e.index = len(*h)
+	*h = append(*h, e)
+}
 func (h *expiryHeap) Pop() any {
 	old := *h
 	n := len(old)

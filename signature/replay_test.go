@@ -3,6 +3,7 @@ package signature_test
 import (
 	"context"
 	"fmt"
+	"github.com/apikit-go/apikit/signature/internal/replaytest"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -13,7 +14,7 @@ import (
 
 func TestMemoryStoreClaim(t *testing.T) {
 	clk := &clock{t: vecTime}
-	m := signature.NewMemoryStore(signature.MemoryClock(clk.Now), signature.SweepInterval(0))
+	m := mustMemory(t, signature.WithClock(clk.Now), signature.WithSweepInterval(0))
 	defer m.Close()
 	ctx := context.Background()
 	steps := []struct {
@@ -34,7 +35,7 @@ func TestMemoryStoreClaim(t *testing.T) {
 	}
 	for _, st := range steps {
 		clk.Advance(st.advance)
-		got, err := m.Claim(ctx, st.id, clk.Now().Add(st.ttl))
+		got, err := m.Reserve(ctx, st.id, tok(), clk.Now().Add(st.ttl))
 		if err != nil || got != st.want {
 			t.Fatalf("%s: Claim = %v, %v; want %v", st.name, got, err, st.want)
 		}
@@ -43,19 +44,21 @@ func TestMemoryStoreClaim(t *testing.T) {
 		t.Fatalf("Len = %d, want 2", n)
 	}
 	clk.Advance(time.Hour)
-	m.Sweep()
-	if n := m.Len(); n != 0 {
+	if _, err := m.Reserve(ctx, "other", tok(), clk.Now().Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if n := m.Len(); n != 1 {
 		t.Fatalf("Len after sweep = %d, want 0", n)
 	}
 }
 
 func TestMemoryStoreBounded(t *testing.T) {
 	clk := &clock{t: vecTime}
-	m := signature.NewMemoryStore(signature.MemoryClock(clk.Now), signature.MaxEntries(3), signature.SweepInterval(0))
+	m := mustMemory(t, signature.WithClock(clk.Now), signature.WithMaxEntries(3), signature.WithSweepInterval(0))
 	defer m.Close()
 	ctx := context.Background()
 	for i := range 5 {
-		if ok, err := m.Claim(ctx, fmt.Sprint("id", i), clk.Now().Add(time.Duration(i+1)*time.Minute)); !ok || err != nil {
+		if ok, err := m.Reserve(ctx, fmt.Sprint("id", i), tok(), clk.Now().Add(time.Duration(i+1)*time.Minute)); !ok || err != nil {
 			t.Fatalf("claim %d = %v, %v", i, ok, err)
 		}
 	}
@@ -65,11 +68,11 @@ func TestMemoryStoreBounded(t *testing.T) {
 	// The entries closest to expiry (id0, id1) were dropped; the rest are
 	// held. A held id's claim fails without changing anything.
 	for i := 2; i < 5; i++ {
-		if ok, _ := m.Claim(ctx, fmt.Sprint("id", i), clk.Now().Add(time.Hour)); ok {
+		if ok, _ := m.Reserve(ctx, fmt.Sprint("id", i), tok(), clk.Now().Add(time.Hour)); ok {
 			t.Fatalf("id%d was dropped, want held", i)
 		}
 	}
-	if ok, _ := m.Claim(ctx, "id0", clk.Now().Add(time.Hour)); !ok {
+	if ok, _ := m.Reserve(ctx, "id0", tok(), clk.Now().Add(time.Hour)); !ok {
 		t.Fatal("id0 still held, want dropped first")
 	}
 	if n := m.Len(); n != 3 {
@@ -78,7 +81,7 @@ func TestMemoryStoreBounded(t *testing.T) {
 }
 
 func TestMemoryStoreConcurrent(t *testing.T) {
-	m := signature.NewMemoryStore(signature.SweepInterval(time.Millisecond))
+	m := mustMemory(t, signature.WithSweepInterval(time.Millisecond))
 	defer m.Close()
 	const goroutines, ids = 16, 200
 	var wins [ids]atomic.Int32
@@ -89,7 +92,7 @@ func TestMemoryStoreConcurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range ids {
-				ok, err := m.Claim(context.Background(), fmt.Sprint("msg_", i), until)
+				ok, err := m.Reserve(context.Background(), fmt.Sprint("msg_", i), tok(), until)
 				if err != nil {
 					t.Error(err)
 				}
@@ -137,18 +140,22 @@ func TestVerifierConcurrentReplay(t *testing.T) {
 }
 
 func TestMemoryStoreClose(t *testing.T) {
-	m := signature.NewMemoryStore()
+	m := mustMemory(t)
 	for range 2 {
 		if err := m.Close(); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if ok, err := m.Claim(context.Background(), "a", time.Now().Add(time.Minute)); !ok || err != nil {
+	if ok, err := m.Reserve(context.Background(), "a", tok(), time.Now().Add(time.Minute)); !ok || err != nil {
 		t.Fatalf("Claim after Close = %v, %v", ok, err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := m.Claim(ctx, "b", time.Now().Add(time.Minute)); err == nil {
+	if _, err := m.Reserve(ctx, "b", tok(), time.Now().Add(time.Minute)); err == nil {
 		t.Fatal("Claim with a cancelled context succeeded")
 	}
+}
+
+func TestMemoryStoreConformance(t *testing.T) {
+	replaytest.Run(t, func(t *testing.T) signature.ReplayStore { return mustMemory(t) })
 }

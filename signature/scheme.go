@@ -1,6 +1,7 @@
 package signature
 
 import (
+	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/sha256"
 	"hash"
@@ -16,8 +17,9 @@ type Scheme interface {
 	// String names the scheme, for logs and errors.
 	String() string
 
-	// decodeSecret turns a secret as it is written into the HMAC key.
-	decodeSecret(secret string) ([]byte, error)
+	// decodeKey turns a secret (or public key) as it is written into a
+	// key.
+	decodeKey(secret string) (*key, error)
 	// sign sets the signature headers on h for a message signed with each
 	// key, in order.
 	sign(h http.Header, id string, ts int64, body []byte, keys []*key)
@@ -30,13 +32,20 @@ type Scheme interface {
 	usesID() bool
 	// check reports a scheme that was configured wrongly.
 	check() error
+	// challenge is the WWW-Authenticate challenge of a 401.
+	challenge() string
 }
 
 // key is one HMAC-SHA256 key with a pool of ready MACs, so verifying does
-// not allocate a new hash each time.
+// not allocate a new hash each time, or one Ed25519 key: a private key
+// signs and verifies, a public key only verifies.
 type key struct {
-	pool sync.Pool
+	pool sync.Pool          // HMAC only
+	priv ed25519.PrivateKey // Ed25519 signing key, or nil
+	pub  ed25519.PublicKey  // Ed25519 key, or nil for HMAC
 }
+
+func (k *key) isHMAC() bool { return k.pub == nil }
 
 type macState struct {
 	mac hash.Hash
@@ -75,19 +84,28 @@ func (k *key) sum(out *[sha256.Size]byte, id string, ts int64, body []byte) {
 	k.pool.Put(st)
 }
 
-// sums computes the MAC of the message under every key. It uses scratch
-// when it is long enough.
+// sums computes the MAC of the message under every HMAC key, skipping the
+// others. It uses scratch when it is long enough.
 func sums(scratch [][sha256.Size]byte, keys []*key, id string, ts int64, body []byte) [][sha256.Size]byte {
-	var out [][sha256.Size]byte
-	if len(keys) <= len(scratch) {
-		out = scratch[:len(keys)]
-	} else {
-		out = make([][sha256.Size]byte, len(keys))
-	}
-	for i, k := range keys {
-		k.sum(&out[i], id, ts, body)
+	out := scratch[:0]
+	for _, k := range keys {
+		if !k.isHMAC() {
+			continue
+		}
+		out = append(out, [sha256.Size]byte{})
+		k.sum(&out[len(out)-1], id, ts, body)
 	}
 	return out
+}
+
+// signedContent is what Ed25519 signs: "id.ts.body".
+func signedContent(id string, ts int64, body []byte) []byte {
+	b := make([]byte, 0, len(id)+22+len(body))
+	b = append(b, id...)
+	b = append(b, '.')
+	b = strconv.AppendInt(b, ts, 10)
+	b = append(b, '.')
+	return append(b, body...)
 }
 
 // matches reports, in constant time for each comparison, whether sig is

@@ -1,6 +1,7 @@
 package signature
 
 import (
+	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -17,27 +18,29 @@ type Signer struct {
 	scheme Scheme
 	keys   []*key
 	now    func() time.Time
-	newID  func() string
 }
 
 // NewSigner returns a signer for scheme that signs with every one of
-// secrets, written as the scheme writes them ("whsec_<base64>" for
-// [StandardWebhooks], the secret itself for [Stripe]).
-func NewSigner(scheme Scheme, secrets []string, opts ...SignOption) (*Signer, error) {
+// secrets, written as the scheme writes them ("whsec_<base64>" or a
+// "whsk_<base64>" private key for [StandardWebhooks], the secret itself
+// for [Stripe]). A "whpk_" public key cannot sign.
+//
+// The option that applies is [WithClock].
+func NewSigner(scheme Scheme, secrets []string, opts ...Option) (*Signer, error) {
 	keys, err := decodeKeys(scheme, secrets)
 	if err != nil {
 		return nil, err
 	}
-	c := signConfig{now: time.Now, newID: NewMessageID}
-	for _, o := range opts {
-		if o != nil {
-			o.applySign(&c)
+	for i, k := range keys {
+		if !k.isHMAC() && k.priv == nil {
+			return nil, fmt.Errorf("signature: a whpk_ public key cannot sign; give the whsk_ private key (secret %d of %d)", i+1, len(keys))
 		}
 	}
-	if c.newID == nil {
-		c.newID = NewMessageID
+	c := newConfig()
+	if err := c.apply(forSigner, opts); err != nil {
+		return nil, err
 	}
-	return &Signer{scheme: scheme, keys: keys, now: c.now, newID: c.newID}, nil
+	return &Signer{scheme: scheme, keys: keys, now: c.now}, nil
 }
 
 // Sign sets the scheme's signature headers on h for a message with the
@@ -61,7 +64,8 @@ func (s *Signer) Sign(h http.Header, id string, ts time.Time, body []byte) error
 
 // SignRequest signs r with the signer's clock: it reads r.Body and puts
 // it back (r.Body, r.GetBody and r.ContentLength are replaced), takes the
-// message id from r's webhook-id header or makes a new one, and sets the
+// message id from r's webhook-id header ([HeaderWebhookID]) or makes a new
+// one with [NewMessageID], and sets the
 // signature headers. Keep the webhook-id of a message across delivery
 // attempts so the receiver can drop duplicates; each attempt gets a fresh
 // timestamp and signature.
@@ -80,7 +84,7 @@ func (s *Signer) SignRequest(r *http.Request) error {
 	if s.scheme.usesID() {
 		id = headerValue(r.Header, HeaderWebhookID)
 		if id == "" {
-			id = s.newID()
+			id = NewMessageID()
 		}
 	}
 	return s.Sign(r.Header, id, s.now(), body)
@@ -125,7 +129,18 @@ func NewMessageID() string {
 func NewSecret() string {
 	var b [32]byte
 	_, _ = rand.Read(b[:])
-	return SecretPrefix + base64.StdEncoding.EncodeToString(b[:])
+	return secretPrefix + base64.StdEncoding.EncodeToString(b[:])
+}
+
+// NewKeyPair returns a new Standard Webhooks key pair for the asymmetric
+// "v1a" signatures (Ed25519): the private key "whsk_<base64 of 64 bytes>",
+// which the sender keeps and signs with, and the public key
+// "whpk_<base64 of 32 bytes>", which receivers verify with and which need
+// not be kept secret.
+func NewKeyPair() (secretKey, publicKey string) {
+	pub, priv, _ := ed25519.GenerateKey(nil) // crypto/rand; never fails
+	return secretKeyPrefix + base64.StdEncoding.EncodeToString(priv),
+		publicKeyPrefix + base64.StdEncoding.EncodeToString(pub)
 }
 
 // validID reports whether id can be signed: 1–256 visible ASCII characters

@@ -99,9 +99,10 @@ func TestSignRequest(t *testing.T) {
 			t.Fatalf("header %v, ContentLength %d", r.Header, r.ContentLength)
 		}
 	})
-	t.Run("custom id generator", func(t *testing.T) {
-		s := mustSigner(t, signature.StandardWebhooks(), []string{secretA}, signature.WithIDGenerator(func() string { return "evt_42" }))
+	t.Run("id set by the caller", func(t *testing.T) {
+		s := mustSigner(t, signature.StandardWebhooks(), []string{secretA})
 		r := httptest.NewRequest(http.MethodPost, "/", nil)
+		r.Header.Set("webhook-id", "evt_42")
 		if err := s.SignRequest(r); err != nil {
 			t.Fatal(err)
 		}
@@ -159,7 +160,7 @@ func TestTransport(t *testing.T) {
 	} {
 		t.Run(sc.name, func(t *testing.T) {
 			v := mustVerifier(t, sc.scheme, []string{sc.secret})
-			srv := httptest.NewServer(v.Middleware(echoHandler(t)))
+			srv := httptest.NewServer(v.Handler(echoHandler(t)))
 			defer srv.Close()
 			s := mustSigner(t, sc.scheme, []string{sc.secret})
 			client := &http.Client{Transport: s.Transport(nil)}
@@ -213,7 +214,7 @@ func TestNewSecret(t *testing.T) {
 
 func TestNilOptions(t *testing.T) {
 	// A nil clock means time.Now; nil options are skipped.
-	s := mustSigner(t, signature.StandardWebhooks(), []string{secretA}, signature.WithClock(nil), nil, signature.WithIDGenerator(nil))
+	s := mustSigner(t, signature.StandardWebhooks(), []string{secretA}, signature.WithClock(nil), nil)
 	v := mustVerifier(t, signature.StandardWebhooks(), []string{secretA}, signature.WithClock(nil), nil, signature.WithErrorWriter(nil))
 	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader("{}"))
 	if err := s.SignRequest(r); err != nil {
@@ -226,7 +227,7 @@ func TestNilOptions(t *testing.T) {
 		t.Fatalf("a request signed now did not verify with the real clock: %v", err)
 	}
 	w := httptest.NewRecorder()
-	v.Middleware(http.NotFoundHandler()).ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/", nil))
+	v.Handler(http.NotFoundHandler()).ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/", nil))
 	if w.Code != 401 || w.Header().Get("Content-Type") != "application/problem+json" {
 		t.Fatalf("default error writer: %d %q", w.Code, w.Header().Get("Content-Type"))
 	}

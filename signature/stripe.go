@@ -10,11 +10,8 @@ import (
 	"strings"
 )
 
-// DefaultStripeHeader is the header [Stripe] uses when given no name.
-const DefaultStripeHeader = "Stripe-Signature"
-
 // Stripe returns the Stripe-style scheme: one header, named header
-// (for example "X-ICP-Signature"; "" means [DefaultStripeHeader]), holding
+// (for example "X-ICP-Signature"; "" means "Stripe-Signature"), holding
 // "t=<unix seconds>,v1=<hex>[,v1=<hex>...]"; the signed content is
 // "timestamp.body" under HMAC-SHA256. Secrets are used as they are written:
 // their bytes are the key, as Stripe does with its whsec_ secrets. Items
@@ -29,18 +26,22 @@ const DefaultStripeHeader = "Stripe-Signature"
 // [NewSigner] fail.
 func Stripe(header string) Scheme {
 	if header == "" {
-		header = DefaultStripeHeader
+		header = "Stripe-Signature"
 	}
 	if !validHeaderName(header) {
 		return stripeScheme{header: header, err: errors.New("signature: invalid header name " + strconv.Quote(header))}
 	}
-	return stripeScheme{header: textproto.CanonicalMIMEHeaderKey(header)}
+	return stripeScheme{header: textproto.CanonicalMIMEHeaderKey(header), name: header}
 }
 
 type stripeScheme struct {
-	header string
+	header string // canonical
+	name   string // as given
 	err    error
 }
+
+// challenge names the scheme in WWW-Authenticate: the header's name.
+func (s stripeScheme) challenge() string { return s.name }
 
 func (s stripeScheme) check() error { return s.err }
 
@@ -48,11 +49,11 @@ func (s stripeScheme) String() string { return "stripe(" + s.header + ")" }
 
 func (stripeScheme) usesID() bool { return false }
 
-func (stripeScheme) decodeSecret(secret string) ([]byte, error) {
+func (stripeScheme) decodeKey(secret string) (*key, error) {
 	if secret == "" {
 		return nil, errors.New("signature: empty secret")
 	}
-	return []byte(secret), nil
+	return newKey([]byte(secret)), nil
 }
 
 func (s stripeScheme) sign(h http.Header, _ string, ts int64, body []byte, keys []*key) {

@@ -2,6 +2,7 @@ package signature
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net/http"
@@ -19,6 +20,10 @@ type Message struct {
 	ID string
 	// Timestamp is the signed timestamp, whole seconds, UTC.
 	Timestamp time.Time
+
+	// key and token name the replay record the verifier holds for the
+	// message, if any ([Verifier.Release]).
+	key, token string
 }
 
 // Verifier checks signatures of inbound requests or messages. It accepts a
@@ -37,31 +42,28 @@ type Verifier struct {
 
 // NewVerifier returns a verifier for scheme that accepts signatures made
 // with any of secrets, written as the scheme writes them ("whsec_<base64>"
-// for [StandardWebhooks], the secret itself for [Stripe]). It fails when
+// secrets, "whpk_<base64>" public keys or "whsk_<base64>" private keys for
+// [StandardWebhooks]; the secret itself for [Stripe]). It fails when
 // secrets is empty or one of them cannot be decoded.
-func NewVerifier(scheme Scheme, secrets []string, opts ...VerifyOption) (*Verifier, error) {
+//
+// Options that apply: [WithClock], [WithTolerance], [WithMaxBodyBytes],
+// [WithReplayProtection] (with [WithMaxEntries] and [WithSweepInterval]),
+// [WithReplayStore] and [WithErrorWriter].
+func NewVerifier(scheme Scheme, secrets []string, opts ...Option) (*Verifier, error) {
 	keys, err := decodeKeys(scheme, secrets)
 	if err != nil {
 		return nil, err
 	}
-	c := verifyConfig{now: time.Now, tolerance: DefaultTolerance, maxBody: DefaultMaxBodyBytes}
-	for _, o := range opts {
-		if o != nil {
-			o.applyVerify(&c)
-		}
-	}
-	if c.err != nil {
-		return nil, c.err
+	c := newConfig()
+	if err := c.apply(forVerifier, opts); err != nil {
+		return nil, err
 	}
 	v := &Verifier{
 		scheme: scheme, keys: keys, now: c.now, tolerance: c.tolerance,
 		maxBody: c.maxBody, store: c.store, errWriter: c.errWriter,
 	}
-	if v.errWriter == nil {
-		v.errWriter = problem.Writer{}
-	}
 	if c.memory {
-		v.owned = NewMemoryStore(MemoryClock(c.now))
+		v.owned = newMemoryStore(c)
 		v.store = v.owned
 	}
 	return v, nil
@@ -79,18 +81,20 @@ func decodeKeys(scheme Scheme, secrets []string) ([]*key, error) {
 	}
 	keys := make([]*key, len(secrets))
 	for i, s := range secrets {
-		b, err := scheme.decodeSecret(s)
+		k, err := scheme.decodeKey(s)
 		if err != nil {
 			return nil, fmt.Errorf("%w (secret %d of %d)", err, i+1, len(secrets))
 		}
-		keys[i] = newKey(b)
+		keys[i] = k
 	}
 	return keys, nil
 }
 
 // Verify checks the signature headers in h against body: one signature
 // must match under one secret, then the timestamp must be within the
-// tolerance, then, with replay protection, the id must be new. Errors are
+// tolerance, then, with replay protection, the id must be new: it is then
+// held as accepted until the timestamp leaves the tolerance window, unless
+// [Verifier.Release] gives it back. Errors are
 // *problem.Problem values: [MissingSignature], [InvalidSignature],
 // [TimestampOutOfTolerance], [ReplayedRequest], or a 503
 // [problem.ServiceUnavailable] when the replay store fails. The timestamp
@@ -101,18 +105,14 @@ func (v *Verifier) Verify(ctx context.Context, h http.Header, body []byte) (Mess
 	if err != nil {
 		return Message{}, err
 	}
-	sent := time.Unix(ts, 0).UTC()
-	age := v.now().Sub(sent)
-	switch {
-	case age > v.tolerance:
-		return Message{}, TimestampOutOfTolerance.New("The signature timestamp is " + seconds(age) +
-			" in the past, beyond the tolerance of " + seconds(v.tolerance))
-	case -age > v.tolerance:
-		return Message{}, TimestampOutOfTolerance.New("The signature timestamp is " + seconds(-age) +
-			" in the future, beyond the tolerance of " + seconds(v.tolerance))
+	if err := checkTimestamp(v.now(), ts, v.tolerance); err != nil {
+		return Message{}, err
 	}
+	sent := time.Unix(ts, 0).UTC()
+	m := Message{ID: id, Timestamp: sent}
 	if v.store != nil {
-		first, err := v.store.Claim(ctx, id, sent.Add(v.tolerance))
+		m.key, m.token = replayKey(id), rand.Text()
+		first, err := v.store.Reserve(ctx, m.key, m.token, sent.Add(v.tolerance))
 		if err != nil {
 			return Message{}, problem.ServiceUnavailable.Wrap(err, "Replay protection is unavailable; retry later")
 		}
@@ -120,7 +120,47 @@ func (v *Verifier) Verify(ctx context.Context, h http.Header, body []byte) (Mess
 			return Message{}, ReplayedRequest.New("A message with this id was already accepted")
 		}
 	}
-	return Message{ID: id, Timestamp: sent}, nil
+	return m, nil
+}
+
+// Release gives back the id of m, a message [Verifier.Verify] accepted,
+// so that the same message may be accepted again: call it when the
+// message could not be processed. It does nothing without replay
+// protection, and is safe to repeat. [Verifier.Handler] calls it for every
+// request whose handler answers with an error status (4xx or 5xx) or
+// panics.
+func (v *Verifier) Release(ctx context.Context, m Message) error {
+	if v.store == nil || m.key == "" {
+		return nil
+	}
+	return v.store.Release(ctx, m.key, m.token)
+}
+
+// maxSkewSeconds bounds the distance between a timestamp and the clock
+// that is turned into a time.Duration: far beyond any tolerance
+// ([maxTolerance]) and far below the ~292 years a Duration holds.
+const maxSkewSeconds = 1 << 32
+
+// checkTimestamp reports a timestamp further from now than tol, in either
+// direction, without overflow whatever ts is.
+func checkTimestamp(now time.Time, ts int64, tol time.Duration) error {
+	diff := now.Unix() - ts // |ts| < 10^18 and now is near 0: no overflow
+	switch {
+	case diff > maxSkewSeconds:
+		return TimestampOutOfTolerance.New("The signature timestamp is far in the past, beyond the tolerance of " + seconds(tol))
+	case diff < -maxSkewSeconds:
+		return TimestampOutOfTolerance.New("The signature timestamp is far in the future, beyond the tolerance of " + seconds(tol))
+	}
+	age := time.Duration(diff)*time.Second + time.Duration(now.Nanosecond())
+	switch {
+	case age > tol:
+		return TimestampOutOfTolerance.New("The signature timestamp is " + seconds(age) +
+			" in the past, beyond the tolerance of " + seconds(tol))
+	case -age > tol:
+		return TimestampOutOfTolerance.New("The signature timestamp is " + seconds(-age) +
+			" in the future, beyond the tolerance of " + seconds(tol))
+	}
+	return nil
 }
 
 func seconds(d time.Duration) string {

@@ -114,10 +114,10 @@ func TestVerifyStandardWebhooks(t *testing.T) {
 			h["Webhook-Signature"] = []string{"v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc=", h.Get("webhook-signature")}
 		}},
 		{name: "several signatures none valid", mutate: set("webhook-signature", "v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc= v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="), want: signature.InvalidSignature},
-		{name: "old timestamp", skew: signature.DefaultTolerance + time.Second, want: signature.TimestampOutOfTolerance},
-		{name: "future timestamp", skew: -signature.DefaultTolerance - time.Second, want: signature.TimestampOutOfTolerance},
-		{name: "old edge of tolerance", skew: signature.DefaultTolerance},
-		{name: "future edge of tolerance", skew: -signature.DefaultTolerance},
+		{name: "old timestamp", skew: (5 * time.Minute) + time.Second, want: signature.TimestampOutOfTolerance},
+		{name: "future timestamp", skew: -(5 * time.Minute) - time.Second, want: signature.TimestampOutOfTolerance},
+		{name: "old edge of tolerance", skew: (5 * time.Minute)},
+		{name: "future edge of tolerance", skew: -(5 * time.Minute)},
 		{name: "old timestamp with bad signature", skew: time.Hour, secrets: []string{secretB}, want: signature.InvalidSignature},
 	})
 }
@@ -156,8 +156,8 @@ func TestVerifyStripe(t *testing.T) {
 			h.Set(name, strings.Replace(h.Get(name), "V1=", "v1=", 1))
 		}},
 		{name: "upper-case keys", mutate: func(h http.Header, _ *[]byte) { h.Set(name, strings.ToUpper(h.Get(name))) }, want: signature.InvalidSignature},
-		{name: "old timestamp", skew: signature.DefaultTolerance + time.Second, want: signature.TimestampOutOfTolerance},
-		{name: "future timestamp", skew: -signature.DefaultTolerance - time.Second, want: signature.TimestampOutOfTolerance},
+		{name: "old timestamp", skew: (5 * time.Minute) + time.Second, want: signature.TimestampOutOfTolerance},
+		{name: "future timestamp", skew: -(5 * time.Minute) - time.Second, want: signature.TimestampOutOfTolerance},
 	})
 }
 
@@ -209,7 +209,7 @@ func TestNewVerifierErrors(t *testing.T) {
 		name    string
 		scheme  signature.Scheme
 		secrets []string
-		opts    []signature.VerifyOption
+		opts    []signature.Option
 		want    string
 	}{
 		{"nil scheme", nil, []string{secretA}, nil, "nil scheme"},
@@ -219,8 +219,8 @@ func TestNewVerifierErrors(t *testing.T) {
 		{"second secret bad", signature.StandardWebhooks(), []string{secretA, "%%%"}, nil, "secret 2 of 2"},
 		{"empty stripe secret", signature.Stripe(""), []string{""}, nil, "empty secret"},
 		{"bad header name", signature.Stripe("X Sig"), []string{stripeA}, nil, "invalid header name"},
-		{"zero tolerance", signature.StandardWebhooks(), []string{secretA}, []signature.VerifyOption{signature.WithTolerance(0)}, "tolerance"},
-		{"negative max body", signature.StandardWebhooks(), []string{secretA}, []signature.VerifyOption{signature.WithMaxBodyBytes(-1)}, "max body"},
+		{"zero tolerance", signature.StandardWebhooks(), []string{secretA}, []signature.Option{signature.WithTolerance(0)}, "tolerance"},
+		{"negative max body", signature.StandardWebhooks(), []string{secretA}, []signature.Option{signature.WithMaxBodyBytes(-1)}, "max body"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -255,9 +255,11 @@ func TestSchemeString(t *testing.T) {
 
 type failingStore struct{}
 
-func (failingStore) Claim(context.Context, string, time.Time) (bool, error) {
+func (failingStore) Reserve(context.Context, string, string, time.Time) (bool, error) {
 	return false, errors.New("store down")
 }
+
+func (failingStore) Release(context.Context, string, string) error { return errors.New("store down") }
 
 func TestReplay(t *testing.T) {
 	schemes := []struct {

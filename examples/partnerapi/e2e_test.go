@@ -45,6 +45,7 @@ func TestEndToEnd(t *testing.T) {
 			c.partner = "e2e-" + b.name + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 			t.Run("health and auth", c.testHealthAndAuth)
 			t.Run("standard patients", c.testStandardPatients)
+			t.Run("routes", c.testRoutes)
 			t.Run("lists", c.testLists)
 			t.Run("idempotency", c.testIdempotency)
 			t.Run("referrals", c.testReferrals)
@@ -269,9 +270,13 @@ func (c *client) testHealthAndAuth(t *testing.T) {
 		c.status(res, 401)
 		c.expect("malformed token type "+auth, get(c.json(res), "error", "type"), "https://parchment.health/errors/invalid-token")
 	}
+	if got := res.Header.Get("WWW-Authenticate"); !strings.HasPrefix(got, "Bearer") {
+		t.Errorf("401 without a Bearer WWW-Authenticate: %q", got)
+	}
 	res = c.do("GET", "/functions/v1/referrals/x", nil, nil)
 	c.status(res, 401)
 	c.expect("meta 401 code", get(c.json(res), "error", "code"), "auth/authentication-required")
+	c.expect("meta 401 challenge", res.Header.Get("WWW-Authenticate"), "Bearer")
 	// An inbound request ID of a safe alphabet is echoed; others are replaced.
 	res = c.do("GET", "/healthz", nil, map[string]string{"X-Request-Id": "trace-42"})
 	c.expect("echoed request id", res.Header.Get("X-Request-Id"), "trace-42")
@@ -585,4 +590,32 @@ func (c *client) testPrescriptions(t *testing.T) {
 	c.status(res, 400)
 	res = c.do("POST", "/partner/prescriptions", `{"metadata":`, nil)
 	c.status(res, 400)
+}
+
+// testRoutes: unknown routes are 404s and known paths with the wrong
+// method 405s with Allow, in the dialect of the route's group.
+func (c *client) testRoutes(t *testing.T) {
+	c.t = t
+	res := c.do("DELETE", "/api/v1/patients", nil, nil)
+	c.status(res, 405)
+	c.expect("405 Allow", res.Header.Get("Allow"), "GET, HEAD, POST")
+	c.expect("405 standard type", get(c.json(res), "error", "type"), "https://parchment.health/errors/method-not-allowed")
+	res = c.do("GET", "/api/v1/nowhere", nil, nil)
+	c.status(res, 404)
+	c.expect("404 standard success", get(c.json(res), "success"), false)
+	res = c.do("GET", "/functions/v1/nowhere", nil, nil)
+	c.status(res, 404)
+	c.expect("404 meta code", get(c.json(res), "error", "code"), "resource/not-found")
+	res = c.do("GET", "/v2/nowhere", nil, nil)
+	c.status(res, 404)
+	c.expect("404 records content type", res.Header.Get("Content-Type"), "application/problem+json")
+	res = c.do("GET", "/partner/nowhere", nil, nil)
+	c.status(res, 404)
+	c.expect("404 ack type", get(c.json(res), "metadata", "responseType"), "ERROR")
+	partner := c.partner
+	c.partner = "" // outside the authenticated, rate-limited groups
+	res = c.do("GET", "/nowhere", nil, nil)
+	c.partner = partner
+	c.status(res, 404)
+	c.expect("404 outside the groups", get(c.json(res), "success"), false)
 }

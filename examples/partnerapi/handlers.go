@@ -11,6 +11,10 @@ import (
 
 // Domain problems of the referrals API (seeds/004's referrals/* class).
 var (
+	// The problem types of seeds/001's patient API, with its type slugs.
+	PatientNotFound          = problem.MustDefine("patients/not-found", http.StatusNotFound, "Patient not found", problem.WithType("patient-not-found"))
+	PartnerPatientIDConflict = problem.MustDefine("patients/partner-patient-id-conflict", http.StatusConflict, "Partner patient ID conflict", problem.WithType("partner-patient-id-conflict"))
+
 	UnknownPatient      = problem.MustDefine("referrals/unknown-patient", http.StatusUnprocessableEntity, "Unknown patient")
 	ReferralNotFound    = problem.MustDefine("referrals/not-found", http.StatusNotFound, "Referral not found")
 	InvalidPrescription = problem.MustDefine("prescriptions/invalid", http.StatusUnprocessableEntity, "Invalid prescription")
@@ -39,7 +43,7 @@ func (s *server) createPatient(w http.ResponseWriter, r *http.Request) {
 		IHINumber: in.IHINumber, MedicareNumber: in.MedicareNumber, PartnerPatientID: in.PartnerPatientID,
 	}, s.now())
 	if errors.Is(err, errPartnerIDConflict) {
-		s.std.WriteError(w, r, problem.PartnerPatientIDConflict.Newf(
+		s.std.WriteError(w, r, PartnerPatientIDConflict.Newf(
 			"Partner patient ID '%s' is already in use by another patient. Please use a unique identifier.", in.PartnerPatientID))
 		return
 	}
@@ -50,7 +54,7 @@ func (s *server) createPatient(w http.ResponseWriter, r *http.Request) {
 	location := "/api/v1/patients/" + p.PatientID
 	s.std.Created(w, r, location, createdPatient{
 		PatientID: p.PatientID, PartnerPatientID: p.PartnerPatientID, URL: absoluteURL(r, location),
-	}, envelope.Message("Patient created successfully"))
+	}, envelope.WithMessage("Patient created successfully"))
 }
 
 // GET /api/v1/patients/{id}
@@ -58,7 +62,7 @@ func (s *server) getPatient(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	p, err := s.store.patient(partnerOf(r.Context()), id)
 	if errors.Is(err, errNotFound) {
-		s.std.WriteError(w, r, problem.PatientNotFound.Newf("Patient with ID '%s' does not exist", id).WithInstance(r.URL.Path))
+		s.std.WriteError(w, r, PatientNotFound.Newf("Patient with ID '%s' does not exist", id).WithInstance(r.URL.Path))
 		return
 	}
 	if err != nil {
@@ -72,10 +76,10 @@ func (s *server) getPatient(w http.ResponseWriter, r *http.Request) {
 func (s *server) deletePatient(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if err := s.store.deletePatient(partnerOf(r.Context()), id); errors.Is(err, errNotFound) {
-		s.std.WriteError(w, r, problem.PatientNotFound.Newf("Patient with ID '%s' does not exist", id).WithInstance(r.URL.Path))
+		s.std.WriteError(w, r, PatientNotFound.Newf("Patient with ID '%s' does not exist", id).WithInstance(r.URL.Path))
 		return
 	}
-	s.std.NoContent(w, r)
+	s.std.Write(w, r, http.StatusNoContent, nil)
 }
 
 // POST /functions/v1/referrals
@@ -144,7 +148,7 @@ func (s *server) createPrescription(w http.ResponseWriter, r *http.Request) {
 	}
 	if in.Metadata.RequestID == "" {
 		s.ack.WriteError(w, r, problem.InvalidRequest.New("metadata.requestID is required").WithFields(
-			problem.FieldError{Field: "metadata.requestID", Message: "Request ID is required", Code: problem.FieldRequired}))
+			problem.FieldError{Field: "metadata.requestID", Message: "Request ID is required", Code: problem.FieldValidationError}))
 		return
 	}
 	if errs := in.Prescription.validate(); len(errs) > 0 {
@@ -166,14 +170,14 @@ func (s *server) createPrescription(w http.ResponseWriter, r *http.Request) {
 
 func (p *prescription) validate() []problem.FieldError {
 	if p == nil {
-		return []problem.FieldError{{Field: "prescription", Message: "Prescription is required", Code: problem.FieldRequired}}
+		return []problem.FieldError{{Field: "prescription", Message: "Prescription is required", Code: problem.FieldValidationError}}
 	}
 	var errs []problem.FieldError
 	if p.PatientID == "" {
-		errs = append(errs, problem.FieldError{Field: "prescription.patient_id", Message: "Patient ID is required", Code: problem.FieldRequired})
+		errs = append(errs, problem.FieldError{Field: "prescription.patient_id", Message: "Patient ID is required", Code: problem.FieldValidationError})
 	}
 	if p.Medication == "" {
-		errs = append(errs, problem.FieldError{Field: "prescription.medication", Message: "Medication is required", Code: problem.FieldRequired})
+		errs = append(errs, problem.FieldError{Field: "prescription.medication", Message: "Medication is required", Code: problem.FieldValidationError})
 	}
 	if p.Quantity < 1 || p.Quantity > 1000 {
 		errs = append(errs, problem.FieldError{Field: "prescription.quantity", Message: "Quantity must be between 1 and 1000", Code: problem.FieldInvalidFormat})

@@ -17,10 +17,19 @@
 //	-rate            requests per partner per window, N/DURATION (default 100/1m)
 //	-signing-secret  Standard Webhooks secret for POST /functions/v1/referrals
 //	                 (default DemoSigningSecret)
-//	-redis URL       keep idempotency keys and rate limits in Redis, so several
-//	                 replicas share them
-//	-postgres URL    keep idempotency keys in PostgreSQL (takes precedence over
-//	                 -redis for idempotency keys; rate limits stay in Redis or memory)
+//	-redis URL       keep idempotency keys, rate limits and the ids of accepted
+//	                 signed messages in Redis, so several replicas share them
+//	-postgres URL    keep idempotency keys and accepted message ids in PostgreSQL
+//	                 (takes precedence over -redis for both; rate limits stay in
+//	                 Redis or memory)
+//	-v1-deprecated   date from which GET /api/v1/patients is deprecated in favour
+//	                 of GET /v2/patients (default 2026-06-01)
+//	-v1-sunset       date from which GET /api/v1/patients answers 410 Gone
+//	                 (default 2027-06-30)
+//
+// Referrals negotiate their API version: an API-Version request header of
+// 2025-01-01 (the default) or 2025-06-01, echoed in the response header and
+// in meta.version.
 //
 // Every route but GET /healthz needs "Authorization: Bearer <partner>",
 // where the token (1–128 of [A-Za-z0-9._-]) names the partner. The partner
@@ -60,8 +69,17 @@ func run(args []string) error {
 	fs.StringVar(&cfg.SigningSecret, "signing-secret", DemoSigningSecret, "Standard Webhooks secret (whsec_…) for signed referral requests")
 	fs.StringVar(&cfg.RedisURL, "redis", "", "Redis URL for idempotency keys and rate limits (optional)")
 	fs.StringVar(&cfg.PostgresURL, "postgres", "", "PostgreSQL URL for idempotency keys (optional)")
+	v1Deprecated := fs.String("v1-deprecated", defaultV1Deprecated, "date (YYYY-MM-DD) from which GET /api/v1/patients is deprecated")
+	v1Sunset := fs.String("v1-sunset", defaultV1Sunset, "date (YYYY-MM-DD) from which GET /api/v1/patients answers 410 Gone")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	var err error
+	if cfg.V1Deprecated, err = time.Parse(time.DateOnly, *v1Deprecated); err != nil {
+		return fmt.Errorf("-v1-deprecated: %w", err)
+	}
+	if cfg.V1Sunset, err = time.Parse(time.DateOnly, *v1Sunset); err != nil {
+		return fmt.Errorf("-v1-sunset: %w", err)
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 

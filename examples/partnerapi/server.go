@@ -20,6 +20,15 @@ import (
 	"github.com/apikit-go/apikit/ratelimit"
 	rlredis "github.com/apikit-go/apikit/ratelimit/redisstore"
 	"github.com/apikit-go/apikit/signature"
+	"github.com/apikit-go/apikit/signature/sigpg"
+	"github.com/apikit-go/apikit/signature/sigredis"
+	"github.com/apikit-go/apikit/version"
+)
+
+// The v1 patient list's deprecation and sunset dates, unless flags say otherwise.
+const (
+	defaultV1Deprecated = "2026-06-01"
+	defaultV1Sunset     = "2027-06-30"
 )
 
 // config is what the flags set.
@@ -29,6 +38,8 @@ type config struct {
 	SigningSecret string // whsec_…
 	RedisURL      string
 	PostgresURL   string
+	V1Deprecated  time.Time // the v1 patient list is deprecated from then on
+	V1Sunset      time.Time // and answers 410 from then on
 	Logger        *slog.Logger
 	Now           func() time.Time // nil means time.Now
 }
@@ -57,6 +68,12 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.V1Deprecated.IsZero() {
+		cfg.V1Deprecated, _ = time.Parse(time.DateOnly, defaultV1Deprecated)
+	}
+	if cfg.V1Sunset.IsZero() {
+		cfg.V1Sunset, _ = time.Parse(time.DateOnly, defaultV1Sunset)
+	}
 	ok := false
 	defer func() {
 		if !ok {
@@ -66,21 +83,26 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 
 	// Problems: the standard catalog plus the demo's own, with the type
 	// URIs of seeds/001.
-	catalog := problem.MustNewCatalog("https://parchment.health/errors/")
-	if err := catalog.Register(UnknownPatient, ReferralNotFound, InvalidPrescription); err != nil {
+	catalog, err := problem.NewCatalog("https://parchment.health/errors/")
+	if err != nil {
 		return nil, err
 	}
-	writer := func(d envelope.Dialect) *envelope.Writer {
-		return envelope.New(d, envelope.WithCatalog(catalog), envelope.WithLogger(cfg.Logger), envelope.WithClock(s.now))
+	if err := catalog.Register(PatientNotFound, PartnerPatientIDConflict, UnknownPatient, ReferralNotFound, InvalidPrescription); err != nil {
+		return nil, err
+	}
+	writer := func(d envelope.Dialect, opts ...envelope.Option) *envelope.Writer {
+		return envelope.New(d, append([]envelope.Option{envelope.WithCatalog(catalog), envelope.WithLogger(cfg.Logger), envelope.WithClock(s.now)}, opts...)...)
 	}
 	s.std = writer(envelope.Standard())
 	s.records = writer(envelope.Records())
-	s.meta = writer(envelope.Meta("2025-01-01"))
+	// The meta dialect writes each request's negotiated API version.
+	s.meta = writer(envelope.Meta("2025-01-01"), envelope.WithVersion(version.Of))
 	s.ack = writer(envelope.Ack())
 
 	// Stores: in memory by default; Redis and PostgreSQL when asked.
 	var idemStore idempotency.Store
 	var rlStore ratelimit.Store
+	replay := signature.WithReplayProtection() // this process only
 	memRL := ratelimit.NewMemoryStore()
 	s.closers = append(s.closers, func() { memRL.Close() })
 	rlStore = memRL
@@ -96,6 +118,11 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 		if err != nil {
 			return nil, err
 		}
+		replayStore, err := sigredis.New(client)
+		if err != nil {
+			return nil, err
+		}
+		replay = signature.WithReplayStore(replayStore) // every replica
 		// Limits shared by every replica; while Redis fails, each replica
 		// falls back to its own memory store rather than refusing traffic.
 		shared, err := rlredis.New(client, rlredis.WithFallback(memRL))
@@ -119,6 +146,15 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 			return nil, fmt.Errorf("-postgres: migrate: %w", err)
 		}
 		idemStore = pg
+		replayStore, err := sigpg.New(pool)
+		if err != nil {
+			return nil, err
+		}
+		s.closers = append(s.closers, func() { replayStore.Close() })
+		if err := replayStore.Migrate(ctx); err != nil {
+			return nil, fmt.Errorf("-postgres: migrate: %w", err)
+		}
+		replay = signature.WithReplayStore(replayStore)
 	}
 	if idemStore == nil {
 		mem, err := idempotency.NewMemoryStore()
@@ -147,72 +183,98 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 		return nil, err
 	}
 	scope := pagination.WithScope(func(r *http.Request) string { return partnerOf(r.Context()) })
-	s.pager = pagination.MustNew(keys, scope, pagination.WithLimits(50, 100), pagination.WithOffset(1_000_000))
-	s.recordsPager = pagination.MustNew(keys, scope, pagination.WithStyle(pagination.RecordsStyle), pagination.WithLimits(10, 100))
+	if s.pager, err = pagination.New(keys, scope, pagination.WithLimits(50, 100), pagination.WithOffset(1_000_000)); err != nil {
+		return nil, err
+	}
+	if s.recordsPager, err = pagination.New(keys, scope, pagination.WithStyle(pagination.RecordsStyle), pagination.WithLimits(10, 100)); err != nil {
+		return nil, err
+	}
 
 	// Signed referral requests (Standard Webhooks headers), each message
 	// accepted once.
 	verifier, err := signature.NewVerifier(signature.StandardWebhooks(), []string{cfg.SigningSecret},
-		signature.WithReplayProtection(), signature.WithErrorWriter(s.meta))
+		replay, signature.WithErrorWriter(s.meta))
 	if err != nil {
 		return nil, fmt.Errorf("-signing-secret: %w", err)
 	}
 	s.closers = append(s.closers, func() { verifier.Close() })
 
-	// Idempotency keys, scoped per partner (and per route by default).
+	// Idempotency keys, scoped per partner (and per route by default). Their
+	// errors are written by the API's writer, which the envelope middleware
+	// of each group puts in the request's context.
 	partnerScope := idempotency.WithScope(func(r *http.Request) (string, error) { return partnerOf(r.Context()), nil })
-	idemStd, err := idempotency.New(idemStore, partnerScope, idempotency.WithErrorWriter(s.std))
+	idemStd, err := idempotency.New(idemStore, partnerScope)
 	if err != nil {
 		return nil, err
 	}
-	idemMeta, err := idempotency.New(idemStore, partnerScope, idempotency.WithErrorWriter(s.meta),
+	idemMeta, err := idempotency.New(idemStore, partnerScope,
 		idempotency.WithRequireKey(), idempotency.WithValidator(idempotency.ValidateUUIDv4))
 	if err != nil {
 		return nil, err
 	}
 
+	// Versions: referrals negotiate API-Version; the v1 patient list is
+	// deprecated in favour of /v2/patients and gone after its sunset.
+	negotiator, err := version.NewNegotiator([]string{"2025-01-01", "2025-06-01"},
+		version.WithDefault("2025-01-01"), version.WithErrorWriter(s.meta))
+	if err != nil {
+		return nil, err
+	}
+	v1List, err := version.NewDeprecation(cfg.V1Deprecated,
+		version.WithSunset(cfg.V1Sunset),
+		version.WithSuccessor("/v2/patients"),
+		version.WithClock(s.now),
+		version.WithErrorWriter(s.std),
+		version.WithCaller(func(r *http.Request) string { return partnerOf(r.Context()) }),
+		version.WithObserver(func(e version.Event) {
+			cfg.Logger.LogAttrs(e.Request.Context(), slog.LevelWarn, "deprecated route called",
+				slog.String("partner", e.Caller), slog.String("path", e.Request.URL.Path), slog.Bool("gone", e.Gone))
+		}))
+	if err != nil {
+		return nil, fmt.Errorf("-v1-deprecated/-v1-sunset: %w", err)
+	}
+
 	// Routes, one mux per wire style.
 	std := http.NewServeMux()
 	std.Handle("POST /api/v1/patients", idemStd.Handler(http.HandlerFunc(s.createPatient)))
-	std.HandleFunc("GET /api/v1/patients", s.listPatients)
+	std.Handle("GET /api/v1/patients", v1List.Handler(http.HandlerFunc(s.listPatients)))
 	std.HandleFunc("GET /api/v1/patients/{id}", s.getPatient)
 	std.HandleFunc("DELETE /api/v1/patients/{id}", s.deletePatient)
-	std.Handle("/", notFound(s.std))
 
 	rec := http.NewServeMux()
 	rec.HandleFunc("GET /v2/patients", s.listPatientRecords)
-	rec.Handle("/", notFound(s.records))
 
 	meta := http.NewServeMux()
-	meta.Handle("POST /functions/v1/referrals", verifier.Middleware(idemMeta.Handler(http.HandlerFunc(s.createReferral))))
+	meta.Handle("POST /functions/v1/referrals", verifier.Handler(idemMeta.Handler(http.HandlerFunc(s.createReferral))))
 	meta.HandleFunc("GET /functions/v1/referrals/{id}", s.getReferral)
-	meta.Handle("/", notFound(s.meta))
 
 	ack := http.NewServeMux()
 	ack.HandleFunc("POST /partner/prescriptions", s.createPrescription)
-	ack.Handle("/", notFound(s.ack))
 
-	// Every group: panics become the dialect's 500, then the partner is
-	// authenticated and rate limited, all answering in the group's dialect.
+	// Every group: the group's writer in the context (every error, also
+	// from middleware, in the group's dialect), panics as the dialect's
+	// 500, then the partner is authenticated and rate limited. Unknown
+	// routes are 404s and known paths with the wrong method 405s with
+	// Allow, in the group's dialect (Routes).
 	group := func(wr *envelope.Writer, h http.Handler) http.Handler {
 		limited := ratelimit.Middleware(limiter,
 			ratelimit.Key(func(r *http.Request) string { return partnerOf(r.Context()) }),
 			ratelimit.ErrorWriter(wr))(h)
-		return wr.Recover(authenticate(wr, limited))
+		return wr.Handler(authenticate(wr, limited))
 	}
 	root := http.NewServeMux()
 	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		s.std.OK(w, r, map[string]string{"status": "ok"})
 	})
-	root.Handle("/api/v1/", group(s.std, std))
-	root.Handle("/v2/", group(s.records, rec))
-	root.Handle("/functions/v1/", group(s.meta, meta))
-	root.Handle("/partner/", group(s.ack, ack))
-	root.Handle("/", s.std.Recover(notFound(s.std)))
+	root.Handle("/api/v1/", group(s.std, s.std.Routes(std)))
+	root.Handle("/v2/", group(s.records, s.records.Routes(rec)))
+	root.Handle("/functions/v1/", group(s.meta, negotiator.Handler(s.meta.Routes(meta))))
+	root.Handle("/partner/", group(s.ack, s.ack.Routes(ack)))
 
 	// Outermost: every response gets an X-Request-Id, every request a log
-	// line carrying it.
-	s.Handler = s.std.RequestID(logRequests(cfg.Logger, root))
+	// line carrying it; anything outside the groups answers in the
+	// standard dialect.
+	s.Handler = s.std.Handler(logRequests(cfg.Logger, s.std.Routes(root)))
 	ok = true
 	return s, nil
 }
@@ -226,8 +288,3 @@ func (s *server) Close() {
 }
 
 // notFound answers every request with a 404 in wr's dialect.
-func notFound(wr *envelope.Writer) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		wr.WriteError(w, r, problem.ResourceNotFound.New("No such route").WithInstance(r.URL.Path))
-	})
-}

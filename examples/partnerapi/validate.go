@@ -24,7 +24,7 @@ func (c createPatientRequest) validate(today time.Time) []problem.FieldError {
 	var errs []problem.FieldError
 	required := func(field, value, message string) bool {
 		if value == "" {
-			errs = append(errs, problem.FieldError{Field: field, Message: message, Code: problem.FieldRequired})
+			errs = append(errs, problem.FieldError{Field: field, Message: message, Code: problem.FieldValidationError})
 			return false
 		}
 		return true
@@ -85,15 +85,15 @@ type createReferralRequest struct {
 func (c createReferralRequest) validate() []problem.FieldError {
 	var errs []problem.FieldError
 	if c.PatientID == "" {
-		errs = append(errs, problem.FieldError{Field: "patient_id", Message: "Patient ID is required", Code: problem.FieldRequired})
+		errs = append(errs, problem.FieldError{Field: "patient_id", Message: "Patient ID is required", Code: problem.FieldValidationError})
 	}
 	if c.Reason == "" {
-		errs = append(errs, problem.FieldError{Field: "reason", Message: "Reason is required", Code: problem.FieldRequired})
+		errs = append(errs, problem.FieldError{Field: "reason", Message: "Reason is required", Code: problem.FieldValidationError})
 	}
 	switch c.Urgency {
 	case "routine", "urgent", "emergency":
 	case "":
-		errs = append(errs, problem.FieldError{Field: "urgency", Message: "Urgency is required", Code: problem.FieldRequired})
+		errs = append(errs, problem.FieldError{Field: "urgency", Message: "Urgency is required", Code: problem.FieldValidationError})
 	default:
 		errs = append(errs, problem.FieldError{Field: "urgency", Message: "Urgency must be one of routine, urgent, emergency", Code: problem.FieldInvalidFormat})
 	}

@@ -1,11 +1,13 @@
 // Package jsonw appends JSON tokens to byte slices without reflection.
 //
-// Its output is byte-for-byte what encoding/json produces for the same
-// values (HTML-safe string escaping, invalid UTF-8 replaced by U+FFFD), so
-// the hand-written encoders in apikit and json.Marshal agree.
+// Strings are escaped as encoding/json does with SetEscapeHTML(false):
+// '<', '>' and '&' stay literal (JSON needs no HTML escaping), control
+// bytes, '"' and '\' are escaped, U+2028 and U+2029 are escaped (so the
+// output is also valid JavaScript), and invalid UTF-8 is replaced by U+FFFD.
 package jsonw
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 	"unicode/utf8"
@@ -13,28 +15,37 @@ import (
 
 const hex = "0123456789abcdef"
 
-// safe reports the ASCII bytes that need no escaping (encoding/json's
-// htmlSafeSet).
-var safe = func() (t [utf8.RuneSelf]bool) {
+// safe reports the ASCII bytes that need no escaping.
+var safe = func() (t [256]bool) {
 	for i := 0x20; i < utf8.RuneSelf; i++ {
 		t[i] = true
 	}
-	for _, c := range `"\<>&` {
-		t[c] = false
-	}
+	t['"'], t['\\'] = false, false
 	return t
 }()
 
-// String appends s as a quoted JSON string.
+// String appends s as a quoted JSON string. Runs of bytes that need no
+// escaping are copied at once.
 func String(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
-	for i := 0; i < len(s); {
-		if b := s[i]; b < utf8.RuneSelf {
-			if safe[b] {
-				i++
-				continue
-			}
+	i := 0
+	for i < len(s) {
+		// Fast path: skip a run of safe ASCII bytes, eight at a time when
+		// none of them is special.
+		for i+8 <= len(s) && safe[s[i]] && safe[s[i+1]] && safe[s[i+2]] && safe[s[i+3]] &&
+			safe[s[i+4]] && safe[s[i+5]] && safe[s[i+6]] && safe[s[i+7]] {
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
+		b := s[i]
+		if safe[b] {
+			i++
+			continue
+		}
+		if b < utf8.RuneSelf {
 			dst = append(dst, s[start:i]...)
 			switch b {
 			case '\\', '"':
@@ -88,8 +99,8 @@ func Int(dst []byte, n int64) []byte { return strconv.AppendInt(dst, n, 10) }
 // Bool appends true or false.
 func Bool(dst []byte, b bool) []byte { return strconv.AppendBool(dst, b) }
 
-// Value appends v encoded by encoding/json, with fast paths for the common
-// scalar types.
+// Value appends v encoded by encoding/json without HTML escaping, with
+// fast paths for the common scalar types.
 func Value(dst []byte, v any) ([]byte, error) {
 	switch x := v.(type) {
 	case nil:
@@ -103,9 +114,32 @@ func Value(dst []byte, v any) ([]byte, error) {
 	case int64:
 		return Int(dst, x), nil
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
+	return Marshal(dst, v)
+}
+
+// Marshal appends v as json.Marshal would, but without HTML escaping and
+// without the trailing newline of json.Encoder.
+func Marshal(dst []byte, v any) ([]byte, error) {
+	buf := bytes.NewBuffer(dst)
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		return dst, err
 	}
-	return append(dst, b...), nil
+	out := buf.Bytes()
+	return out[:len(out)-1], nil
+}
+
+// Cut returns s cut to at most n bytes on a UTF-8 boundary, with "…"
+// appended when anything was cut: how much of a client-supplied value an
+// error may echo.
+func Cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := n
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "…"
 }

@@ -1,14 +1,29 @@
 package jsonw
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
+	"strconv"
+	"strings"
 	"testing"
 )
 
+// marshal is encoding/json without HTML escaping, the reference.
+func marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
 func TestStringMatchesEncodingJSON(t *testing.T) {
-	for _, s := range []string{"", "plain", `q"b\`, "<>&", "\x00\x1f\t\n\r\b\f", "\u2028\u2029", "\xff\xfe", "héllo ✓", "a\xc3"} {
-		want, _ := json.Marshal(s)
+	for _, s := range []string{"", "plain", `q"b\`, "<>&", "\x00\x1f\t\n\r\b\f", "\u2028\u2029", "\xff\xfe", "héllo ✓", "a\xc3",
+		"a long run of safe ascii bytes, then a quote\" and <html> & more", strings.Repeat("abcdefgh", 9) + "\x01"} {
+		want, _ := marshal(s)
 		if got := String(nil, s); string(got) != string(want) {
 			t.Errorf("String(%q) = %s, want %s", s, got, want)
 		}
@@ -23,6 +38,7 @@ func TestValue(t *testing.T) {
 		{nil, "null"}, {"s", `"s"`}, {true, "true"}, {42, "42"}, {int64(-7), "-7"},
 		{1.5, "1.5"}, {math.MaxInt64, "9223372036854775807"}, {[]string{"a"}, `["a"]`},
 		{map[string]int{"b": 1, "a": 2}, `{"a":2,"b":1}`}, {json.RawMessage(`{ "x" : 1 }`), `{"x":1}`},
+		{map[string]string{"h": "<b>&"}, `{"h":"<b>&"}`},
 	}
 	for _, tt := range tests {
 		got, err := Value(nil, tt.v)
@@ -42,7 +58,7 @@ func FuzzString(f *testing.F) {
 	f.Add("hello")
 	f.Add("\xff<\u2028")
 	f.Fuzz(func(t *testing.T, s string) {
-		want, err := json.Marshal(s)
+		want, err := marshal(s)
 		if err != nil {
 			t.Skip()
 		}
@@ -50,4 +66,30 @@ func FuzzString(f *testing.F) {
 			t.Fatalf("String(%q) = %s, want %s", s, got, want)
 		}
 	})
+}
+
+func TestCut(t *testing.T) {
+	for _, tc := range []struct {
+		s    string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"}, {"abcdef", 3, "abc…"}, {"ééé", 3, "é…"}, {"ééé", 4, "éé…"}, {"", 0, ""},
+	} {
+		if got := Cut(tc.s, tc.n); got != tc.want {
+			t.Errorf("Cut(%q, %d) = %q, want %q", tc.s, tc.n, got, tc.want)
+		}
+	}
+}
+
+func BenchmarkString(b *testing.B) {
+	for _, s := range []string{"Patient with ID 'pat_invalid123' does not exist", "short", "héllo wörld, ünïcode text with <html> & quotes \""} {
+		b.Run(strconv.Itoa(len(s)), func(b *testing.B) {
+			buf := make([]byte, 0, 256)
+			b.ReportAllocs()
+			for b.Loop() {
+				buf = String(buf[:0], s)
+			}
+		})
+	}
 }

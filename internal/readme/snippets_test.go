@@ -50,6 +50,7 @@ var (
 	store     db
 	errNoRows = errors.New("db: no rows")
 	mux       = http.NewServeMux()
+	token     = "an API token"
 )
 
 func tenantOf(r *http.Request) string { return r.Header.Get("X-Tenant") }
@@ -57,29 +58,33 @@ func tenantOf(r *http.Request) string { return r.Header.Get("X-Tenant") }
 func Example_problem() {
 	// snippet: problem
 	// Define each kind of error once; codes are class/reason.
-	var UnknownPatient = problem.MustDefine("referrals/unknown-patient", 422, "Unknown patient")
+	var UnknownAccount = problem.MustDefine("billing/unknown-account", 422, "Unknown account")
 
-	mux.HandleFunc("POST /referrals", func(w http.ResponseWriter, r *http.Request) {
-		err := UnknownPatient.Newf("Patient %q does not exist", "pat_1").WithInstance(r.URL.Path)
-		problem.Write(w, r, err) // application/problem+json, status 422
+	mux.HandleFunc("POST /invoices", func(w http.ResponseWriter, r *http.Request) {
+		err := UnknownAccount.Newf("Account %q does not exist", "acc_1").WithInstance(r.URL.Path)
+		problem.Write(w, r, err) // the API's dialect behind wr.Handler, else application/problem+json
 	})
 
 	// Any Go error becomes a problem; 5xx never show the error's text.
 	p := problem.From(fmt.Errorf("query: %w", context.DeadlineExceeded)) // 504 internal/timeout
 
 	// Client side: any dialect's error body back into a *problem.Problem.
-	resp, err := http.Get("https://api.example.com/patients/pat_404")
+	resp, err := http.Get("https://api.example.com/orders/ord_404")
 	if err == nil && resp.StatusCode >= 400 {
 		p = problem.Parse(resp)
-		fmt.Println(errors.Is(p, problem.PatientNotFound), p.Code, p.Detail)
+		fmt.Println(errors.Is(p, problem.ResourceNotFound), p.Code, p.Detail)
 	}
 	// end snippet
 }
 
 func Example_envelope() {
 	// snippet: envelope
+	catalog, err := problem.NewCatalog("https://api.example.com/errors/")
+	if err != nil {
+		log.Fatal(err)
+	}
 	wr := envelope.New(envelope.Standard(), // or Meta("2025-01-01"), Ack(), Records(), Plain()
-		envelope.WithCatalog(problem.MustNewCatalog("https://parchment.health/errors/")))
+		envelope.WithCatalog(catalog))
 
 	mux.HandleFunc("POST /patients", func(w http.ResponseWriter, r *http.Request) {
 		in, err := envelope.Decode[CreatePatient](r) // 400, 413, 415 or 422 naming the field
@@ -92,12 +97,15 @@ func Example_envelope() {
 			wr.WriteError(w, r, err) // any Go error, in the dialect's error format
 			return
 		}
-		wr.Created(w, r, "/patients/"+p.ID, p, envelope.Message("Patient created successfully"))
+		wr.Created(w, r, "/patients/"+p.ID, p, envelope.WithMessage("Patient created"))
 	})
 	mux.Handle("GET /patients/{id}", envelope.Handle(wr, func(r *http.Request) (Patient, error) {
 		return store.Get(r.Context(), r.PathValue("id"))
 	}))
-	handler := wr.RequestID(wr.Recover(mux)) // X-Request-Id on every response; panics become 500s
+	// Request IDs, the writer in every request's context (so middleware
+	// errors use the dialect), panics as 500s, unknown routes as 404s and
+	// wrong methods as 405s with Allow: one middleware.
+	handler := wr.Handler(mux)
 	// end snippet
 	_ = handler
 }
@@ -106,8 +114,15 @@ func Example_pagination() {
 	wr := envelope.New(envelope.Standard())
 	secret := bytes.Repeat([]byte{7}, 32)
 	// snippet: pagination
-	keys := pagination.MustNewKeyring(pagination.Key{ID: "2025-01", Secret: secret}) // ≥ 32 random bytes
-	pager := pagination.MustNew(keys, pagination.WithScope(tenantOf), pagination.WithBind("status"))
+	keys, err := pagination.NewKeyring(pagination.Key{ID: "2025-01", Secret: secret}) // ≥ 32 random bytes
+	if err != nil {
+		log.Fatal(err)
+	}
+	pager, err := pagination.New(keys, pagination.WithScope(tenantOf), pagination.WithBind("status"),
+		pagination.WithBaseURL("https://api.example.com")) // absolute Link URLs; never from the Host header
+	if err != nil {
+		log.Fatal(err)
+	}
 
 	mux.HandleFunc("GET /patients", func(w http.ResponseWriter, r *http.Request) {
 		params, err := pager.Parse(r) // every mistake is a 400 naming the parameter
@@ -129,8 +144,9 @@ func Example_pagination() {
 	})
 
 	// Client side: every patient, page after page.
-	fetch := pagination.HTTPFetch(http.DefaultClient, "https://api.example.com/patients?limit=100",
-		"lastKey", pagination.DecodeStandard[Patient])
+	req, _ := http.NewRequest("GET", "https://api.example.com/patients?limit=100", nil)
+	req.Header.Set("Authorization", "Bearer "+token)                                           // sent with every page
+	fetch := pagination.HTTPFetch(http.DefaultClient, req, pagination.DecodeStandard[Patient]) // or DecodeRecords, DecodeLink (Link: rel="next")
 	for p, err := range pagination.All(context.Background(), fetch) {
 		if err != nil {
 			log.Fatal(err)
@@ -249,7 +265,7 @@ func Example_signature() {
 		log.Fatal(err)
 	}
 	defer verifier.Close()
-	mux.Handle("POST /referrals", verifier.Middleware(referrals)) // 401 auth/* problems
+	mux.Handle("POST /referrals", verifier.Handler(referrals)) // 401 auth/* problems
 
 	// Delivering webhooks signed the same way.
 	signer, err := signature.NewSigner(signature.StandardWebhooks(), []string{os.Getenv("WEBHOOK_SECRET")})

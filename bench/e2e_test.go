@@ -1,0 +1,236 @@
+package bench
+
+// End-to-end comparison of the demo API (examples/partnerapi, in-memory
+// stores) with a hand-written net/http server doing the same work
+// (cmd/e2ebaseline). Both run as separate processes on loopback with their
+// logs sent to /dev/null; the load comes from this process, 16 workers over
+// keep-alive connections. ns/op is wall time per request (throughput), and
+// p50-ns / p99-ns are latency percentiles of the measured requests.
+//
+// Run the two sides in short interleaved rounds (see BENCHMARKS.md):
+//
+//	go test -run '^$' -bench 'E2E/get/apikit' -benchtime 2000x
+//	go test -run '^$' -bench 'E2E/get/baseline' -benchtime 2000x
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+const e2eWorkers = 16
+
+type e2eServer struct {
+	base string
+	cmd  *exec.Cmd
+}
+
+var (
+	e2eOnce    sync.Once
+	e2eServers map[string]*e2eServer
+	e2eErr     error
+)
+
+func freeAddr(tb testing.TB) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startE2E builds and starts both servers once per test binary.
+func startE2E(tb testing.TB) map[string]*e2eServer {
+	e2eOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "apikit-e2e")
+		if err != nil {
+			e2eErr = err
+			return
+		}
+		// Each is built in its own module: the demo in apikit's, the
+		// baseline in this one.
+		builds := map[string][2]string{"apikit": {"..", "./examples/partnerapi"}, "baseline": {".", "./cmd/e2ebaseline"}}
+		e2eServers = map[string]*e2eServer{}
+		for name, pkg := range builds {
+			bin := filepath.Join(dir, name)
+			build := exec.Command("go", "build", "-o", bin, pkg[1])
+			build.Dir = pkg[0]
+			out, err := build.CombinedOutput()
+			if err != nil {
+				e2eErr = fmt.Errorf("build %s: %v\n%s", pkg, err, out)
+				return
+			}
+			addr := freeAddr(tb)
+			args := []string{"-addr", addr}
+			if name == "apikit" {
+				args = append(args, "-rate", "1000000000/1s")
+			}
+			cmd := exec.Command(bin, args...)
+			cmd.Stdout, cmd.Stderr = nil, nil // /dev/null: both log one line per request
+			if err := cmd.Start(); err != nil {
+				e2eErr = err
+				return
+			}
+			s := &e2eServer{base: "http://" + addr, cmd: cmd}
+			e2eServers[name] = s
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				c, err := net.Dial("tcp", addr)
+				if err == nil {
+					c.Close()
+					break
+				}
+				if time.Now().After(deadline) {
+					e2eErr = fmt.Errorf("%s did not start: %v", name, err)
+					return
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+	})
+	if e2eErr != nil {
+		tb.Fatal(e2eErr)
+	}
+	return e2eServers
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, s := range e2eServers {
+		_ = s.cmd.Process.Kill()
+		_, _ = s.cmd.Process.Wait()
+	}
+	os.Exit(code)
+}
+
+var e2eClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: e2eWorkers * 2, MaxConnsPerHost: e2eWorkers * 2}, Timeout: 10 * time.Second}
+
+const createBody = `{"family_name":"Smith","given_name":"John","date_of_birth":"1990-01-15","sex":"M","partner_patient_id":"%s"}`
+
+// do sends one request and checks its status; it returns the body.
+func do(method, url, partner, key, body string, want int, buf *bytes.Buffer) error {
+	var rd io.Reader
+	if body != "" {
+		rd = bytes.NewReader([]byte(body))
+	}
+	req, err := http.NewRequestWithContext(context.Background(), method, url, rd)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+partner)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
+	resp, err := e2eClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	buf.Reset()
+	if _, err := buf.ReadFrom(resp.Body); err != nil {
+		return err
+	}
+	if resp.StatusCode != want {
+		return fmt.Errorf("%s %s: status %d, want %d: %s", method, url, resp.StatusCode, want, buf.String())
+	}
+	if resp.Header.Get("X-Request-Id") == "" || resp.Header.Get("X-Ratelimit-Remaining") == "" {
+		return fmt.Errorf("%s %s: missing X-Request-Id or X-RateLimit-Remaining", method, url)
+	}
+	if !bytes.Contains(buf.Bytes(), []byte(`"success":true`)) {
+		return fmt.Errorf("%s %s: not a success envelope: %s", method, url, buf.String())
+	}
+	return nil
+}
+
+var e2eSeq atomic.Int64
+
+func BenchmarkE2E(b *testing.B) {
+	servers := startE2E(b)
+	for _, scenario := range []string{"get", "replay", "new"} {
+		b.Run(scenario, func(b *testing.B) {
+			for _, name := range []string{"apikit", "baseline"} {
+				b.Run(name, func(b *testing.B) { runE2E(b, servers[name].base, scenario) })
+			}
+		})
+	}
+}
+
+func runE2E(b *testing.B, base, scenario string) {
+	partner := "bench" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	var buf bytes.Buffer
+	// Set-up outside the timed part: a patient to read and a key to replay.
+	if err := do("POST", base+"/api/v1/patients", partner, "setup", fmt.Sprintf(createBody, "SETUP"), 201, &buf); err != nil {
+		b.Fatal(err)
+	}
+	var created struct {
+		Data struct {
+			PatientID string `json:"patient_id"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &created); err != nil || created.Data.PatientID == "" {
+		b.Fatalf("setup: %v %s", err, buf.String())
+	}
+	getURL := base + "/api/v1/patients/" + created.Data.PatientID
+	setupBody := fmt.Sprintf(createBody, "SETUP")
+
+	var next atomic.Int64
+	lat := make([]time.Duration, b.N)
+	var failed atomic.Value
+	var wg sync.WaitGroup
+	b.ResetTimer() // no ReportAllocs: this process is only the load generator
+	for w := 0; w < e2eWorkers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf bytes.Buffer
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(b.N) {
+					return
+				}
+				start := time.Now()
+				var err error
+				switch scenario {
+				case "get":
+					err = do("GET", getURL, partner, "", "", 200, &buf)
+				case "replay":
+					err = do("POST", base+"/api/v1/patients", partner, "setup", setupBody, 201, &buf)
+				case "new":
+					n := e2eSeq.Add(1)
+					err = do("POST", base+"/api/v1/patients", partner, "k"+strconv.FormatInt(n, 10),
+						fmt.Sprintf(createBody, "P"+strconv.FormatInt(n, 10)), 201, &buf)
+				}
+				lat[i] = time.Since(start)
+				if err != nil {
+					failed.CompareAndSwap(nil, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	if err, _ := failed.Load().(error); err != nil {
+		b.Fatal(err)
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds()), "p50-ns")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds()), "p99-ns")
+}

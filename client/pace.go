@@ -1,0 +1,162 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// probeAfter is how long requests held without a known reset wait for an
+// answer carrying one before a single request is let through.
+const probeAfter = time.Second
+
+// ErrQuotaExhausted is returned, without sending the request, when the
+// rate limit the server reported has no quota left and resets only after
+// the request's context deadline.
+var ErrQuotaExhausted = errors.New("client: no rate-limit quota left before the context deadline")
+
+// pacer remembers, per pace key, the rate-limit state the server reported,
+// and holds requests while none of the quota remains.
+type pacer struct {
+	states sync.Map // pace key → *paceState
+}
+
+// paceState is one key's quota as the client counts it: the server's last
+// word, minus the requests sent since.
+type paceState struct {
+	mu        sync.Mutex
+	known     bool
+	limit     int64
+	remaining int64
+	reset     time.Time     // zero: not known in the current window
+	changed   chan struct{} // closed by the next update
+}
+
+// wait returns when a request for key may be sent, counting it against
+// the remaining quota. It never waits past the deadline: when the reset is
+// later, it returns [ErrQuotaExhausted] at once.
+func (p *pacer) wait(ctx context.Context, key string, cfg *config, deadline time.Time, hasDeadline bool) (held bool, err error) {
+	v, ok := p.states.Load(key)
+	if !ok {
+		return false, nil
+	}
+	s := v.(*paceState)
+	probed := false
+	var sleptTo time.Time
+	for {
+		s.mu.Lock()
+		now := cfg.now()
+		if !sleptTo.IsZero() && s.reset.Equal(sleptTo) && now.Before(sleptTo) {
+			// The sleep returned before the clock reached the reset (an
+			// injected sleep or clock): take the reset as passed.
+			s.reset = now
+		}
+		s.refresh(now)
+		if !s.known || s.remaining > 0 || probed {
+			if s.known && s.remaining > 0 {
+				s.remaining--
+			}
+			s.mu.Unlock()
+			return held, nil
+		}
+		if !s.reset.IsZero() {
+			d := s.reset.Sub(now)
+			sleptTo = s.reset
+			s.mu.Unlock()
+			if hasDeadline && now.Add(d).After(deadline) {
+				return held, fmt.Errorf("%w (resets in %v)", ErrQuotaExhausted, d.Round(time.Millisecond))
+			}
+			if cfg.logger != nil && cfg.logger.Enabled(ctx, slog.LevelDebug) {
+				cfg.logger.LogAttrs(ctx, slog.LevelDebug, "client: holding for the rate-limit reset",
+					slog.String("key", key), slog.Duration("wait", d))
+			}
+			held = true
+			if err := cfg.sleep(ctx, d); err != nil {
+				return held, err
+			}
+			continue
+		}
+		// No reset known for this window: wait for an answer that brings
+		// one, or send a single probe.
+		if s.changed == nil {
+			s.changed = make(chan struct{})
+		}
+		ch := s.changed
+		s.mu.Unlock()
+		held = true
+		timer := time.NewTimer(probeAfter)
+		select {
+		case <-ch:
+		case <-timer.C:
+			probed = true
+		case <-ctx.Done():
+			timer.Stop()
+			return held, ctx.Err()
+		}
+		timer.Stop()
+	}
+}
+
+// refresh starts a new window when the reset has passed: the whole limit
+// is available again, and the next reset is learnt from the answers.
+func (s *paceState) refresh(now time.Time) {
+	if s.known && !s.reset.IsZero() && !now.Before(s.reset) {
+		s.reset = time.Time{}
+		if s.limit > 0 {
+			s.remaining = s.limit
+		} else {
+			s.known = false
+		}
+	}
+}
+
+// update records what resp says about key's quota.
+func (p *pacer) update(key string, resp *http.Response, now time.Time) {
+	q, ok := readQuota(resp.Header, now)
+	if !ok {
+		return
+	}
+	if resp.StatusCode == http.StatusTooManyRequests {
+		q.remaining = 0
+		if ra := now.Add(q.retryAfter); q.retryAfter > 0 && ra.After(q.reset) {
+			q.reset = ra
+		}
+	} else if q.limit == 0 && q.remaining == 0 && q.reset.IsZero() {
+		return // a Retry-After alone on another status says nothing of the quota
+	}
+	v, ok := p.states.Load(key)
+	if !ok {
+		v, _ = p.states.LoadOrStore(key, &paceState{})
+	}
+	s := v.(*paceState)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refresh(now)
+	switch {
+	case q.limit > 0:
+		s.limit = q.limit
+	case q.remaining+1 > s.limit:
+		s.limit = q.remaining + 1 // not told: at least this many
+	}
+	if !s.known {
+		s.known, s.remaining = true, q.remaining
+	} else {
+		// Answers to requests still in flight count fewer requests than
+		// the client has sent: keep the lower count.
+		s.remaining = min(s.remaining, q.remaining)
+	}
+	if q.reset.After(now) && q.reset.After(s.reset) {
+		s.reset = q.reset
+	}
+	if s.reset.IsZero() && s.remaining <= 0 && q.reset.IsZero() {
+		s.known = false // nothing left but no reset to wait for
+	}
+	if s.changed != nil {
+		close(s.changed)
+		s.changed = nil
+	}
+}

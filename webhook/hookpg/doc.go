@@ -1,0 +1,35 @@
+// Package hookpg is a [webhook.Store] kept in PostgreSQL (pgx v5), for
+// services whose replicas share a database.
+//
+//	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
+//	if err != nil { ... }
+//	store, err := hookpg.New(pool)
+//	if err != nil { ... }
+//	if err := store.Migrate(ctx); err != nil { ... }
+//	d, err := webhook.New(store, secrets)
+//
+// The outbox pattern: pass a context from [WithTx] to
+// [webhook.Dispatcher.Enqueue] and the message is inserted in the caller's
+// transaction, so the business write and its webhook commit or roll back
+// together; a rolled-back message is never sent.
+//
+//	tx, err := pool.Begin(ctx)
+//	...
+//	_, err = tx.Exec(ctx, "UPDATE referrals SET status = $1 WHERE id = $2", status, id)
+//	...
+//	_, err = d.Enqueue(hookpg.WithTx(ctx, tx), webhook.Message{...})
+//	...
+//	err = tx.Commit(ctx)
+//
+// Three tables (WithTable names the first; the others add "_attempts" and
+// "_endpoints"): messages, their attempts, and disabled endpoints. A
+// worker leases a message with one UPDATE whose subquery picks the
+// earliest due row with FOR UPDATE SKIP LOCKED, so workers in any number
+// of processes never wait for each other nor take the same message; the
+// lease is the row's due time pushed to the lease's end plus a token that
+// Finish and Release must present. Finish records the attempt, moves the
+// message and disables its endpoint in one statement. Times are the
+// dispatcher's, not the database's. Delivered messages are kept until
+// [Store.DeleteDelivered] removes them (run it from a periodic job);
+// pending messages and dead letters are never deleted.
+package hookpg

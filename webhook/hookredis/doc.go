@@ -1,0 +1,27 @@
+// Package hookredis is a [webhook.Store] kept in Redis (go-redis v9), for
+// services whose replicas share a Redis.
+//
+//	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
+//	store, err := hookredis.New(client)
+//	if err != nil { ... }
+//	d, err := webhook.New(store, secrets)
+//
+// Keys, under the prefix (WithPrefix): a hash per message ("m:<id>"), a
+// list of its attempts ("a:<id>"), a sorted set of pending message ids by
+// due time ("due"), one of each endpoint's pending ids by enqueue order
+// ("ep:<endpoint>"), the set of disabled endpoints ("disabled") and a
+// counter ("seq"). Every operation that changes more than one key is one
+// Lua script, so it is atomic. A lease is one script: it walks the due
+// set from the earliest (at most 256 entries a call), skips what may not
+// be leased, and pushes the chosen message's due time to the lease's end
+// with a new token, so a dead worker's message falls due again by itself.
+// Messages of a disabled endpoint met on the way are parked for a minute
+// so they do not fill the walk.
+//
+// The scripts touch keys they compute from the prefix, so the store needs
+// one Redis server (or a cluster with every key on one shard: put the
+// prefix in a hash tag, "{webhook}:"). Delivered messages expire after
+// the retention (WithRetention); dead letters are kept until replayed.
+// Persistence is Redis's own: enable AOF (appendfsync everysec or always)
+// if a Redis restart must lose nothing.
+package hookredis
