@@ -3,6 +3,7 @@ package idempotency_test
 import (
 	"context"
 	"net/http"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -56,5 +57,28 @@ func TestClaimDeadline(t *testing.T) {
 	})
 	if w := ts.do(req{header: keyHeader("k")}); w.Code != http.StatusCreated || runs.Load() != 1 {
 		t.Fatalf("retry after the store thawed: %d, %d runs; want 201, 1", w.Code, runs.Load())
+	}
+}
+
+// TestClientGoneDuringClaim: a client that goes away while its claim is
+// pending gets no 503 (nothing is written, nothing logged as a server
+// error) and its handler does not run.
+func TestClientGoneDuringClaim(t *testing.T) {
+	mem := newMemoryStore()
+	defer mem.Close()
+	store := frozenStore{mem, make(chan struct{})}
+	defer close(store.thaw)
+	var runs atomic.Int64
+	var ev events
+	ts := newTestServerStore(t, store, func(w http.ResponseWriter, r *http.Request) { runs.Add(1) },
+		idempotency.WithStoreTimeout(5*time.Second), idempotency.WithObserver(ev.observer()))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	w := ts.do(req{header: keyHeader("k"), ctx: ctx})
+	if w.Code >= 500 || w.Body.Len() != 0 || runs.Load() != 0 {
+		t.Fatalf("client gone: %d %q, %d runs; want nothing written and no run", w.Code, w.Body, runs.Load())
+	}
+	if got := ev.events(); !slices.Equal(got, []string{"client-gone"}) {
+		t.Fatalf("events %v, want [client-gone]", got)
 	}
 }

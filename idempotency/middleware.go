@@ -172,6 +172,12 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 			"This caller holds as many idempotency keys as it may; retry later").WithRetryAfter(m.storeRetryAfter))
 		return
 	}
+	if err != nil && r.Context().Err() != nil {
+		// The client went away while the claim was made: no one to
+		// answer, nothing to run, and no server error to report.
+		m.event(r, "client-gone")
+		return
+	}
 	if err != nil {
 		m.event(r, "store-error")
 		if m.failOpen {

@@ -24,6 +24,7 @@ import (
 //	anonymous-caller  the default scope found no credentials; 400
 //	scope-full        the caller holds as many keys in progress as the store allows it; 429
 //	store-error       a store call failed or ran out of time (see the store call's Err)
+//	client-gone       the client went away while the key was claimed; nothing is written or run
 //	fail-open         the store failed and the handler ran unprotected
 //	lost-ownership    the lease ran out and another request took the key; the response was not stored
 //	corrupt-record    a stored response could not be decoded; 500
