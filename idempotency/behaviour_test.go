@@ -46,7 +46,7 @@ func TestKeyHeader(t *testing.T) {
 		{"surrounding whitespace", "", keyHeader("  abc \t"), nil, 201, "", true},
 		{"255 characters", "", keyHeader(long), nil, 201, "", true},
 		{"missing, optional", "", nil, nil, 201, "", false},
-		{"missing, required", "", nil, []idempotency.Option{idempotency.RequireKey()}, 400, "idempotency/missing-key", false},
+		{"missing, required", "", nil, []idempotency.Option{idempotency.WithRequireKey()}, 400, "idempotency/missing-key", false},
 		{"empty", "", keyHeader(""), nil, 400, "idempotency/invalid-key", false},
 		{"empty quoted", "", keyHeader(`""`), nil, 400, "idempotency/invalid-key", false},
 		{"256 characters", "", keyHeader(long + "k"), nil, 400, "idempotency/invalid-key", false},
@@ -74,7 +74,7 @@ func TestKeyHeader(t *testing.T) {
 		{"PATCH guarded", http.MethodPatch, keyHeader("abc"), nil, 201, "", true},
 		{"PUT passes through", http.MethodPut, keyHeader("abc"), nil, 201, "", false},
 		{"GET passes through an invalid key", http.MethodGet, keyHeader("a", "b"), nil, 201, "", false},
-		{"GET passes through when required", http.MethodGet, nil, []idempotency.Option{idempotency.RequireKey()}, 201, "", false},
+		{"GET passes through when required", http.MethodGet, nil, []idempotency.Option{idempotency.WithRequireKey()}, 201, "", false},
 		{"configured PUT guarded", http.MethodPut, keyHeader("abc"), []idempotency.Option{idempotency.WithMethods(http.MethodPut)}, 201, "", true},
 		{"configured methods drop POST", "", keyHeader("abc"), []idempotency.Option{idempotency.WithMethods(http.MethodPut)}, 201, "", false},
 	}
@@ -177,20 +177,20 @@ func TestAnonymousCaller(t *testing.T) {
 		status []int
 		code   string // problem code of every refused request
 		runs   int64
-		events []idempotency.Event
+		events []string
 	}{
 		{"with a key, refused", nil, []req{anon("192.0.2.1:1"), anon("192.0.2.1:1")},
 			[]int{400, 400}, "idempotency/anonymous-caller", 0,
-			[]idempotency.Event{idempotency.EventAnonymousCaller, idempotency.EventAnonymousCaller}},
+			[]string{"anonymous-caller", "anonymous-caller"}},
 		{"with a key behind one proxy, never shared", nil, []req{anon("10.0.0.1:1"), anon("10.0.0.1:2")},
 			[]int{400, 400}, "idempotency/anonymous-caller", 0,
-			[]idempotency.Event{idempotency.EventAnonymousCaller, idempotency.EventAnonymousCaller}},
+			[]string{"anonymous-caller", "anonymous-caller"}},
 		{"without a key, key optional", nil, []req{{body: "x"}, {body: "x"}},
 			[]int{201, 201}, "", 2, nil},
-		{"without a key, key required", []idempotency.Option{idempotency.RequireKey()}, []req{{body: "x"}},
-			[]int{400}, "idempotency/missing-key", 0, []idempotency.Event{idempotency.EventMissingKey}},
+		{"without a key, key required", []idempotency.Option{idempotency.WithRequireKey()}, []req{{body: "x"}},
+			[]int{400}, "idempotency/missing-key", 0, []string{"missing-key"}},
 		{"with a custom scope", []idempotency.Option{byDevice}, []req{anon("192.0.2.1:1"), anon("192.0.2.1:1")},
-			[]int{201, 201}, "", 1, []idempotency.Event{idempotency.EventAcquired, idempotency.EventStored, idempotency.EventReplayed}},
+			[]int{201, 201}, "", 1, []string{"acquired", "stored", "replayed"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -303,9 +303,9 @@ func TestMismatch(t *testing.T) {
 }
 
 func TestMismatchAcrossPathsWithinARoute(t *testing.T) {
-	store := idempotency.NewMemoryStore()
+	store := newMemoryStore()
 	defer store.Close()
-	mw := idempotency.New(store)
+	mw := mustNew(store)
 	var runs atomic.Int64
 	mux := http.NewServeMux()
 	mux.Handle("POST /orders/{id}", mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -337,7 +337,7 @@ func waitFor(t *testing.T, cond func() bool) {
 	deadline := time.Now().Add(10 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatal("condition not reached")
+			t.Fatalf("condition not reached at %s", time.Now())
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -346,11 +346,11 @@ func waitFor(t *testing.T, cond func() bool) {
 func TestInProgress(t *testing.T) {
 	release := make(chan struct{})
 	var claims atomic.Int64
-	obs := idempotency.Observer{StoreCall: func(_ *http.Request, op idempotency.StoreOp, _ time.Duration, _ error) {
-		if op == idempotency.OpClaim {
+	obs := func(_ *http.Request, e idempotency.Event) {
+		if e.Name == "claim" {
 			claims.Add(1)
 		}
-	}}
+	}
 	tests := []struct {
 		name string
 		opts []idempotency.Option
@@ -437,7 +437,7 @@ func TestConcurrentIdenticalRequests(t *testing.T) {
 
 func TestRetention(t *testing.T) {
 	clock := newFakeClock()
-	store := idempotency.NewMemoryStore(idempotency.MemoryClock(clock.Now))
+	store := newMemoryStore(idempotency.WithClock(clock.Now))
 	defer store.Close()
 	tests := []struct {
 		name      string

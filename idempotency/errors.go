@@ -25,6 +25,10 @@ var (
 	// response was too large to keep, so it can be neither replayed nor
 	// run again.
 	ResponseNotStored = problem.MustDefine("idempotency/response-not-stored", 409, "Response not stored", problem.WithType("idempotency-response-not-stored"))
+	// ScopeFull: the caller holds as many idempotency records as the store
+	// allows one scope (see [ErrScopeFull]); other callers are not
+	// affected.
+	ScopeFull = problem.MustDefine("idempotency/scope-full", 429, "Too many idempotency keys", problem.WithType("idempotency-scope-full"), problem.WithRetryable(true))
 	// StoreUnavailable: the idempotency store failed, so the request was
 	// not run.
 	StoreUnavailable = problem.MustDefine("idempotency/store-unavailable", 503, "Idempotency store unavailable", problem.WithType("idempotency-store-unavailable"))
@@ -35,5 +39,5 @@ var (
 // Definitions returns the problem definitions this package writes, for
 // registering in a [problem.Catalog].
 func Definitions() []problem.Definition {
-	return []problem.Definition{MissingKey, InvalidKey, AnonymousCaller, KeyInProgress, KeyMismatch, ResponseNotStored, StoreUnavailable, CorruptRecord}
+	return []problem.Definition{MissingKey, InvalidKey, AnonymousCaller, KeyInProgress, KeyMismatch, ResponseNotStored, ScopeFull, StoreUnavailable, CorruptRecord}
 }

@@ -67,14 +67,9 @@ func (downStore) Complete(context.Context, string, string, []byte, time.Duration
 }
 func (downStore) Release(context.Context, string, string) error { return errStoreDown }
 
-func ExampleDefaultReplayHeaders() {
-	fmt.Println(strings.Join(idempotency.DefaultReplayHeaders(), " "))
-	// Output: Content-Type Content-Encoding Content-Language Content-Location Location Etag Last-Modified Cache-Control Expires Vary Link Retry-After Preference-Applied
-}
-
-func ExampleMemoryClock() {
+func ExampleWithClock() {
 	clock := newFakeClock()
-	store := idempotency.NewMemoryStore(idempotency.MemoryClock(clock.Now))
+	store := newMemoryStore(idempotency.WithClock(clock.Now))
 	defer store.Close()
 	ctx := context.Background()
 
@@ -92,52 +87,53 @@ func ExampleMemoryClock() {
 	// acquired
 }
 
-func ExampleMemoryMaxEntries() {
-	clock := newFakeClock()
-	store := idempotency.NewMemoryStore(idempotency.MemoryMaxEntries(2), idempotency.MemoryClock(clock.Now))
+func ExampleWithMaxEntries() {
+	store := newMemoryStore(idempotency.WithMaxEntries(2))
 	defer store.Close()
 	ctx := context.Background()
 
 	for _, key := range []string{"a", "b", "c"} {
-		c, err := store.Claim(ctx, key, "fp", "owner", time.Minute)
+		c, err := store.Claim(ctx, key, "fp", "owner-"+key, time.Minute)
 		if errors.Is(err, idempotency.ErrStoreFull) {
-			fmt.Println(key, "refused: the store is full")
+			fmt.Println(key, "refused: every record is in progress")
 			continue
 		}
 		fmt.Println(key, c.Outcome)
 	}
-	clock.Advance(time.Minute) // a and b expire and make room
-	c, err := store.Claim(ctx, "c", "fp", "owner", time.Minute)
+	_ = store.Complete(ctx, "a", "owner-a", []byte("response"), time.Hour)
+	c, err := store.Claim(ctx, "c", "fp", "owner-c", time.Minute) // evicts a, the oldest completed
 	fmt.Println("c", c.Outcome, err, store.Len())
 	// Output:
 	// a acquired
 	// b acquired
-	// c refused: the store is full
-	// c acquired <nil> 1
+	// c refused: every record is in progress
+	// c acquired <nil> 2
 }
 
-func ExampleMemoryMaxBytes() {
-	clock := newFakeClock()
-	store := idempotency.NewMemoryStore(idempotency.MemoryMaxBytes(4<<10), idempotency.MemoryClock(clock.Now))
+func ExampleWithMaxBytes() {
+	store := newMemoryStore(idempotency.WithMaxBytes(16 << 10))
 	defer store.Close()
 	ctx := context.Background()
 
-	_, _ = store.Claim(ctx, "big", "fp", "owner", time.Minute)
-	_ = store.Complete(ctx, "big", "owner", make([]byte, 8<<10), time.Hour) // kept for an hour
-	_, err := store.Claim(ctx, "next", "fp", "owner", time.Minute)
-	fmt.Println(errors.Is(err, idempotency.ErrStoreFull))
-
-	clock.Advance(time.Hour)
-	c, err := store.Claim(ctx, "next", "fp", "owner", time.Minute)
-	fmt.Println(c.Outcome, err)
+	_, _ = store.Claim(ctx, "old", "fp", "owner", time.Minute)
+	_ = store.Complete(ctx, "old", "owner", make([]byte, 12<<10), time.Hour)
+	_, _ = store.Claim(ctx, "new", "fp", "owner", time.Minute)
+	_ = store.Complete(ctx, "new", "owner", make([]byte, 12<<10), time.Hour)
+	// Storing "new" went over the cap: the next new key evicts the oldest
+	// completed record, so a retry of "old" runs again.
+	_, _ = store.Claim(ctx, "next", "fp", "owner", time.Minute)
+	c, err := store.Claim(ctx, "old", "fp", "owner-2", time.Minute)
+	fmt.Println("old:", c.Outcome, err)
+	c, _ = store.Claim(ctx, "new", "fp", "owner-3", time.Minute)
+	fmt.Println("new:", c.Outcome, len(c.Response))
 	// Output:
-	// true
-	// acquired <nil>
+	// old: acquired <nil>
+	// new: completed 12288
 }
 
-func ExampleMemorySweepInterval() {
+func ExampleWithSweepInterval() {
 	clock := newFakeClock()
-	store := idempotency.NewMemoryStore(idempotency.MemorySweepInterval(5*time.Millisecond), idempotency.MemoryClock(clock.Now))
+	store := newMemoryStore(idempotency.WithSweepInterval(5*time.Millisecond), idempotency.WithClock(clock.Now))
 	defer store.Close()
 
 	_, _ = store.Claim(context.Background(), "key", "fp", "owner", time.Second)
@@ -152,9 +148,9 @@ func ExampleMemorySweepInterval() {
 	// records after a sweep: 0
 }
 
-func ExampleFailOpen() {
-	strict := idempotency.New(downStore{})(counting())
-	open := idempotency.New(downStore{}, idempotency.FailOpen())(counting())
+func ExampleWithFailOpen() {
+	strict := mustNew(downStore{})(counting())
+	open := mustNew(downStore{}, idempotency.WithFailOpen())(counting())
 
 	w := call(strict, http.MethodPost, "/orders", "order-42", "{}")
 	fmt.Println("default:  ", outcome(w), "Retry-After", w.Header().Get("Retry-After"))
@@ -164,8 +160,8 @@ func ExampleFailOpen() {
 	// fail open: 201 run 1
 }
 
-func ExampleRequireKey() {
-	h := idempotency.New(idempotency.NewMemoryStore(), idempotency.RequireKey())(counting())
+func ExampleWithRequireKey() {
+	h := mustNew(newMemoryStore(), idempotency.WithRequireKey())(counting())
 	fmt.Println(outcome(call(h, http.MethodPost, "/orders", "", "{}")))
 	fmt.Println(outcome(call(h, http.MethodPost, "/orders", "order-42", "{}")))
 	fmt.Println(outcome(call(h, http.MethodGet, "/orders", "", ""))) // GET is not acted on
@@ -175,7 +171,7 @@ func ExampleRequireKey() {
 	// 201 run 2
 }
 
-func ExampleStoreServerErrors() {
+func ExampleWithStoreServerErrors() {
 	// A handler that fails once, then succeeds.
 	flaky := func() http.Handler {
 		var n atomic.Int32
@@ -188,8 +184,8 @@ func ExampleStoreServerErrors() {
 			fmt.Fprint(w, "created")
 		})
 	}
-	byDefault := idempotency.New(idempotency.NewMemoryStore())(flaky())
-	stored := idempotency.New(idempotency.NewMemoryStore(), idempotency.StoreServerErrors())(flaky())
+	byDefault := mustNew(newMemoryStore())(flaky())
+	stored := mustNew(newMemoryStore(), idempotency.WithStoreServerErrors())(flaky())
 	for _, h := range []http.Handler{byDefault, stored} {
 		first := call(h, http.MethodPost, "/orders", "order-42", "{}")
 		retry := call(h, http.MethodPost, "/orders", "order-42", "{}")
@@ -208,14 +204,14 @@ func ExampleWithErrorWriter() {
 		w.WriteHeader(p.StatusCode())
 		fmt.Fprintf(w, `{"error":{"code":%q,"message":%q}}`, p.Code, p.Detail)
 	})
-	h := idempotency.New(idempotency.NewMemoryStore(), idempotency.RequireKey(), idempotency.WithErrorWriter(ew))(counting())
+	h := mustNew(newMemoryStore(), idempotency.WithRequireKey(), idempotency.WithErrorWriter(ew))(counting())
 	w := call(h, http.MethodPost, "/orders", "", "{}")
 	fmt.Println(w.Code, w.Body.String())
 	// Output: 400 {"error":{"code":"idempotency/missing-key","message":"The Idempotency-Key header is required for POST requests"}}
 }
 
 func ExampleWithHeader() {
-	h := idempotency.New(idempotency.NewMemoryStore(), idempotency.WithHeader("x-request-key"))(counting())
+	h := mustNew(newMemoryStore(), idempotency.WithHeader("x-request-key"))(counting())
 	send := func(header string) string {
 		r := httptest.NewRequest(http.MethodPost, "/orders", strings.NewReader("{}"))
 		r.Header.Set("Authorization", "Bearer partner-1")
@@ -235,11 +231,11 @@ func ExampleWithHeader() {
 
 func ExampleWithLease() {
 	clock := newFakeClock()
-	store := idempotency.NewMemoryStore(idempotency.MemoryClock(clock.Now))
+	store := newMemoryStore(idempotency.WithClock(clock.Now))
 	defer store.Close()
 	var runs atomic.Int32
 	started, finish := make(chan struct{}), make(chan struct{})
-	h := idempotency.New(store, idempotency.WithLease(30*time.Second))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := mustNew(store, idempotency.WithLease(30*time.Second))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if runs.Add(1) == 1 {
 			close(started)
 			<-finish // the first run hangs
@@ -268,7 +264,7 @@ func ExampleWithLease() {
 }
 
 func ExampleWithMaxBodyBytes() {
-	h := idempotency.New(idempotency.NewMemoryStore(), idempotency.WithMaxBodyBytes(16))(counting())
+	h := mustNew(newMemoryStore(), idempotency.WithMaxBodyBytes(16))(counting())
 	fmt.Println(outcome(call(h, http.MethodPost, "/orders", "order-1", `{"sku":"a"}`)))
 	fmt.Println(outcome(call(h, http.MethodPost, "/orders", "order-2", `{"sku":"a","note":"too long"}`)))
 	// Output:
@@ -280,7 +276,7 @@ func ExampleWithMaxResponseBytes() {
 	big := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, strings.Repeat("x", 64))
 	})
-	h := idempotency.New(idempotency.NewMemoryStore(), idempotency.WithMaxResponseBytes(32))(big)
+	h := mustNew(newMemoryStore(), idempotency.WithMaxResponseBytes(32))(big)
 	w := call(h, http.MethodPost, "/reports", "report-1", "{}")
 	fmt.Println(w.Code, w.Body.Len()) // sent in full
 	fmt.Println(outcome(call(h, http.MethodPost, "/reports", "report-1", "{}")))
@@ -290,7 +286,7 @@ func ExampleWithMaxResponseBytes() {
 }
 
 func ExampleWithMethods() {
-	h := idempotency.New(idempotency.NewMemoryStore(), idempotency.WithMethods(http.MethodPost, http.MethodPut))(counting())
+	h := mustNew(newMemoryStore(), idempotency.WithMethods(http.MethodPost, http.MethodPut))(counting())
 	for _, method := range []string{http.MethodPut, http.MethodPut, http.MethodPatch, http.MethodPatch} {
 		fmt.Println(method, outcome(call(h, method, "/orders/1", "change-7", "{}")))
 	}
@@ -311,9 +307,9 @@ func ExampleWithReplayHeaders() {
 			fmt.Fprint(w, `{}`)
 		})
 	}
-	byDefault := idempotency.New(idempotency.NewMemoryStore())(handler())
-	extended := idempotency.New(idempotency.NewMemoryStore(),
-		idempotency.WithReplayHeaders(append(idempotency.DefaultReplayHeaders(), "X-Request-Id", "Set-Cookie")...))(handler())
+	byDefault := mustNew(newMemoryStore())(handler())
+	extended := mustNew(newMemoryStore(),
+		idempotency.WithReplayHeaders("Content-Type", "Location", "X-Request-Id", "Set-Cookie"))(handler())
 	for _, h := range []http.Handler{byDefault, extended} {
 		call(h, http.MethodPost, "/orders", "order-42", "{}")
 		w := call(h, http.MethodPost, "/orders", "order-42", "{}")
@@ -326,9 +322,9 @@ func ExampleWithReplayHeaders() {
 
 func ExampleWithRetention() {
 	clock := newFakeClock()
-	store := idempotency.NewMemoryStore(idempotency.MemoryClock(clock.Now))
+	store := newMemoryStore(idempotency.WithClock(clock.Now))
 	defer store.Close()
-	h := idempotency.New(store, idempotency.WithRetention(time.Hour))(counting())
+	h := mustNew(store, idempotency.WithRetention(time.Hour))(counting())
 
 	fmt.Println(outcome(call(h, http.MethodPost, "/orders", "order-42", "{}")))
 	clock.Advance(59 * time.Minute)
@@ -344,12 +340,12 @@ func ExampleWithRetention() {
 func ExampleWithRoute() {
 	// By default a key is matched within one route (method and path here),
 	// so the same key on two endpoints is two requests.
-	byDefault := idempotency.New(idempotency.NewMemoryStore())(counting())
+	byDefault := mustNew(newMemoryStore())(counting())
 	fmt.Println(outcome(call(byDefault, http.MethodPost, "/orders", "k-1", "{}")))
 	fmt.Println(outcome(call(byDefault, http.MethodPost, "/payments", "k-1", "{}")))
 
 	// One route for the whole API: a key may be used once across it.
-	oneRoute := idempotency.New(idempotency.NewMemoryStore(),
+	oneRoute := mustNew(newMemoryStore(),
 		idempotency.WithRoute(func(*http.Request) string { return "api" }))(counting())
 	fmt.Println(outcome(call(oneRoute, http.MethodPost, "/orders", "k-1", "{}")))
 	fmt.Println(outcome(call(oneRoute, http.MethodPost, "/payments", "k-1", "{}")))
@@ -361,8 +357,8 @@ func ExampleWithRoute() {
 }
 
 func ExampleWithStoreRetryAfter() {
-	byDefault := idempotency.New(downStore{})(counting())
-	longer := idempotency.New(downStore{}, idempotency.WithStoreRetryAfter(30*time.Second))(counting())
+	byDefault := mustNew(downStore{})(counting())
+	longer := mustNew(downStore{}, idempotency.WithStoreRetryAfter(30*time.Second))(counting())
 	for _, h := range []http.Handler{byDefault, longer} {
 		w := call(h, http.MethodPost, "/orders", "order-42", "{}")
 		fmt.Println(outcome(w), "Retry-After", w.Header().Get("Retry-After"))
@@ -383,9 +379,9 @@ func (hangingStore) Complete(ctx context.Context, _, _ string, _ []byte, _ time.
 }
 
 func ExampleWithStoreTimeout() {
-	store := hangingStore{idempotency.NewMemoryStore()}
+	store := hangingStore{newMemoryStore()}
 	defer store.Close()
-	h := idempotency.New(store, idempotency.WithStoreTimeout(20*time.Millisecond))(counting())
+	h := mustNew(store, idempotency.WithStoreTimeout(20*time.Millisecond))(counting())
 	// The handler's response is sent; storing it is given up after 20ms.
 	fmt.Println(outcome(call(h, http.MethodPost, "/orders", "order-42", "{}")))
 	// Output:
@@ -394,12 +390,12 @@ func ExampleWithStoreTimeout() {
 }
 
 func ExampleWithValidator() {
-	h := idempotency.New(idempotency.NewMemoryStore(), idempotency.WithValidator(idempotency.ValidateUUIDv4))(counting())
+	h := mustNew(newMemoryStore(), idempotency.WithValidator(idempotency.ValidateUUIDv4))(counting())
 	fmt.Println(outcome(call(h, http.MethodPost, "/orders", "3f1c2a9e-5b7d-4c1e-9a2b-8d6f0e4c3b21", "{}")))
 	fmt.Println(outcome(call(h, http.MethodPost, "/orders", "order-42", "{}")))
 
 	// A validator may answer with its own problem.
-	prefixed := idempotency.New(idempotency.NewMemoryStore(), idempotency.WithValidator(func(key string) error {
+	prefixed := mustNew(newMemoryStore(), idempotency.WithValidator(func(key string) error {
 		if !strings.HasPrefix(key, "ord_") {
 			return problem.InvalidFormat.New("Idempotency keys start with ord_")
 		}
@@ -431,7 +427,7 @@ func (s claimSignal) Claim(ctx context.Context, key, fp, owner string, lease tim
 }
 
 func ExampleWithWait() {
-	store := claimSignal{idempotency.NewMemoryStore(), make(chan struct{}, 1)}
+	store := claimSignal{newMemoryStore(), make(chan struct{}, 1)}
 	defer store.Close()
 	started, finish := make(chan struct{}), make(chan struct{})
 	var runs atomic.Int32
@@ -442,8 +438,8 @@ func ExampleWithWait() {
 		w.WriteHeader(http.StatusCreated)
 		fmt.Fprint(w, "created")
 	})
-	noWait := idempotency.New(store)(slow)
-	waiting := idempotency.New(store, idempotency.WithWait(10*time.Second))(slow)
+	noWait := mustNew(store)(slow)
+	waiting := mustNew(store, idempotency.WithWait(10*time.Second))(slow)
 
 	go call(noWait, http.MethodPost, "/orders", "order-42", "{}")
 	<-started
@@ -458,4 +454,51 @@ func ExampleWithWait() {
 	// Output:
 	// no wait: 409 idempotency/in-progress
 	// waiting: 201 created (replayed) runs: 1
+}
+
+func ExampleWithClientErrorRetention() {
+	clock := newFakeClock()
+	store := newMemoryStore(idempotency.WithClock(clock.Now))
+	defer store.Close()
+	var runs atomic.Int32
+	validate := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		runs.Add(1)
+		w.WriteHeader(http.StatusUnprocessableEntity) // refused before doing any work
+		fmt.Fprint(w, "invalid")
+	})
+	h := mustNew(store, idempotency.WithClientErrorRetention(time.Minute))(validate)
+	fmt.Println(outcome(call(h, http.MethodPost, "/orders", "order-42", "{}")))
+	fmt.Println(outcome(call(h, http.MethodPost, "/orders", "order-42", "{}")))
+	clock.Advance(2 * time.Minute) // the 4xx answer is gone; the retry runs again
+	fmt.Println(outcome(call(h, http.MethodPost, "/orders", "order-42", "{}")), "runs:", runs.Load())
+	// Output:
+	// 422 invalid
+	// 422 invalid (replayed)
+	// 422 invalid runs: 2
+}
+
+func ExampleWithMaxScopeBytes() {
+	store := newMemoryStore(idempotency.WithMaxBytes(1<<20), idempotency.WithMaxScopeBytes(4<<10))
+	defer store.Close()
+	h := mustNew(store)(counting())
+	send := func(caller, key string) string {
+		r := httptest.NewRequest(http.MethodPost, "/orders", strings.NewReader("{}"))
+		r.Header.Set("Authorization", "Bearer "+caller)
+		r.Header.Set("Idempotency-Key", key)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return outcome(w)
+	}
+	fmt.Println("quiet:", send("quiet", "k"))
+	for i := range 100 { // far more than 4 KiB of records
+		send("noisy", fmt.Sprint("k", i))
+	}
+	fmt.Println("quiet:", send("quiet", "k"))           // its record stayed
+	fmt.Println("noisy, oldest:", send("noisy", "k0"))  // evicted to make room: runs again
+	fmt.Println("noisy, newest:", send("noisy", "k99")) // kept
+	// Output:
+	// quiet: 201 run 1
+	// quiet: 201 run 1 (replayed)
+	// noisy, oldest: 201 run 102
+	// noisy, newest: 201 run 101 (replayed)
 }

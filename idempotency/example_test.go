@@ -9,13 +9,21 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apikit-go/apikit/envelope"
 	"github.com/apikit-go/apikit/idempotency"
 	"github.com/apikit-go/apikit/problem"
 )
 
 func ExampleNew() {
-	store := idempotency.NewMemoryStore()
+	store, err := idempotency.NewMemoryStore()
+	if err != nil {
+		panic(err)
+	}
 	defer store.Close()
+	m, err := idempotency.New(store, idempotency.WithRequireKey())
+	if err != nil {
+		panic(err)
+	}
 
 	orders := 0
 	create := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -25,7 +33,7 @@ func ExampleNew() {
 		w.WriteHeader(http.StatusCreated)
 		fmt.Fprintf(w, `{"id":%d}`, orders)
 	})
-	h := idempotency.New(store, idempotency.RequireKey())(create)
+	h := m.Handler(create)
 
 	send := func(key, body string) {
 		r := httptest.NewRequest(http.MethodPost, "/orders", strings.NewReader(body))
@@ -51,7 +59,10 @@ func ExampleNew() {
 }
 
 func ExampleNewMemoryStore() {
-	store := idempotency.NewMemoryStore(idempotency.MemoryMaxEntries(10_000))
+	store, err := idempotency.NewMemoryStore(idempotency.WithMaxBytes(256 << 20))
+	if err != nil {
+		panic(err)
+	}
 	defer store.Close()
 	ctx := context.Background()
 
@@ -81,15 +92,16 @@ func ExampleValidateUUIDv4() {
 }
 
 func ExampleWithObserver() {
-	store := idempotency.NewMemoryStore()
+	store := newMemoryStore()
 	defer store.Close()
-	obs := idempotency.Observer{
-		Event: func(r *http.Request, e idempotency.Event) { fmt.Println("event:", e) },
-		StoreCall: func(r *http.Request, op idempotency.StoreOp, d time.Duration, err error) {
-			fmt.Println("store:", op, err == nil)
-		},
+	obs := func(r *http.Request, e idempotency.Event) {
+		if e.Duration > 0 { // a store call
+			fmt.Println("store:", e.Name, e.Err == nil)
+			return
+		}
+		fmt.Println("event:", e.Name)
 	}
-	h := idempotency.New(store, idempotency.WithObserver(obs))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := mustNew(store, idempotency.WithObserver(obs))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, "ok")
 	}))
 	for range 2 {
@@ -121,11 +133,11 @@ func ExampleDefaultScope() {
 }
 
 func ExampleWithScope() {
-	store := idempotency.NewMemoryStore()
+	store := newMemoryStore()
 	defer store.Close()
 	// Scope keys by the authenticated tenant, here read from a header an
 	// authenticating proxy sets.
-	mw := idempotency.New(store, idempotency.WithScope(func(r *http.Request) (string, error) {
+	mw := mustNew(store, idempotency.WithScope(func(r *http.Request) (string, error) {
 		tenant := r.Header.Get("X-Tenant-Id")
 		if tenant == "" {
 			return "", problem.AuthenticationRequired.New("No tenant")
@@ -149,6 +161,30 @@ func ExampleWithScope() {
 	// t1 run 1
 	// t2 run 2
 	// t1 run 1
+}
+
+// One Middleware wraps any number of handlers. Given no error writer, it
+// answers in the dialect of the envelope middleware around it.
+func ExampleMiddleware_Handler() {
+	store, err := idempotency.NewMemoryStore()
+	if err != nil {
+		panic(err)
+	}
+	defer store.Close()
+	m, err := idempotency.New(store, idempotency.WithRequireKey())
+	if err != nil {
+		panic(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("POST /orders", m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})))
+	api := envelope.New(envelope.Meta("2025-01-01")).Handler(mux)
+
+	r := httptest.NewRequest(http.MethodPost, "/orders", nil)
+	w := httptest.NewRecorder()
+	api.ServeHTTP(w, r)
+	fmt.Println(w.Code, w.Body.String())
+	// Output:
+	// 400 {"error":{"code":"idempotency/missing-key","message":"The Idempotency-Key header is required for POST requests","details":{}}}
 }
 
 func ExampleDefinitions() {

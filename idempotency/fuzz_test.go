@@ -20,7 +20,7 @@ func FuzzParseKey(f *testing.F) {
 			}
 			return
 		}
-		if key == "" || len(key) > MaxKeyLength {
+		if key == "" || len(key) > maxKeyLength {
 			t.Fatalf("%q: accepted key of length %d", v, len(key))
 		}
 		for i := 0; i < len(key); i++ {
@@ -37,7 +37,7 @@ func FuzzParseKey(f *testing.F) {
 }
 
 func FuzzRecord(f *testing.F) {
-	names := DefaultReplayHeaders()
+	names := defaultConfig().replayHeaders
 	f.Add([]byte{1, 0, 201, 1, 0}, 201, "application/json", "body", false)
 	f.Add([]byte{}, 500, "", "", true)
 	f.Fuzz(func(t *testing.T, raw []byte, status int, ctype, body string, notStored bool) {

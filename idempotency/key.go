@@ -7,8 +7,8 @@ import (
 	"github.com/apikit-go/apikit/problem"
 )
 
-// MaxKeyLength is the longest idempotency key accepted, in bytes.
-const MaxKeyLength = 255
+// maxKeyLength is the longest idempotency key accepted, in bytes.
+const maxKeyLength = 255
 
 // parseKey reads the idempotency key from a header's field lines. values
 // is never empty. The key may be sent bare (Idempotency-Key: abc) or as an
@@ -48,8 +48,8 @@ func parseKey(header string, values []string) (string, *problem.Problem) {
 	switch {
 	case key == "":
 		return "", InvalidKey.Newf("The %s header is empty", header)
-	case len(key) > MaxKeyLength:
-		return "", InvalidKey.Newf("The %s header is longer than %d characters", header, MaxKeyLength)
+	case len(key) > maxKeyLength:
+		return "", InvalidKey.Newf("The %s header is longer than %d characters", header, maxKeyLength)
 	}
 	return key, nil
 }

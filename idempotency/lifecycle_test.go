@@ -19,36 +19,34 @@ import (
 	"github.com/apikit-go/apikit/problem"
 )
 
-// events records what an Observer reports.
+// events records what the observer reports.
 type events struct {
 	mu  sync.Mutex
-	evs []idempotency.Event
+	evs []string
 	ops []string
 }
 
-func (e *events) observer() idempotency.Observer {
-	return idempotency.Observer{
-		Event: func(_ *http.Request, ev idempotency.Event) {
-			e.mu.Lock()
-			e.evs = append(e.evs, ev)
-			e.mu.Unlock()
-		},
-		StoreCall: func(_ *http.Request, op idempotency.StoreOp, d time.Duration, err error) {
-			e.mu.Lock()
-			s := string(op)
-			if err != nil {
+func (e *events) observer() func(*http.Request, idempotency.Event) {
+	return func(_ *http.Request, ev idempotency.Event) {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		switch ev.Name {
+		case "claim", "extend", "complete", "release":
+			s := ev.Name
+			if ev.Err != nil {
 				s += ":error"
 			}
-			if d < 0 {
+			if ev.Duration < 0 {
 				s += ":negative"
 			}
 			e.ops = append(e.ops, s)
-			e.mu.Unlock()
-		},
+		default:
+			e.evs = append(e.evs, ev.Name)
+		}
 	}
 }
 
-func (e *events) events() []idempotency.Event {
+func (e *events) events() []string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return slices.Clone(e.evs)
@@ -83,7 +81,7 @@ func TestStatusesStoredOrReleased(t *testing.T) {
 		{"409 stored", 409, nil, true},
 		{"500 released", 500, nil, false},
 		{"503 released", 503, nil, false},
-		{"500 stored when configured", 500, []idempotency.Option{idempotency.StoreServerErrors()}, true},
+		{"500 stored when configured", 500, []idempotency.Option{idempotency.WithStoreServerErrors()}, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -107,9 +105,9 @@ func TestStatusesStoredOrReleased(t *testing.T) {
 			if ts.runs.Load() != wantRuns {
 				t.Fatalf("handler ran %d times, want %d", ts.runs.Load(), wantRuns)
 			}
-			wantEv := idempotency.EventStored
+			wantEv := "stored"
 			if !tc.stored {
-				wantEv = idempotency.EventReleased
+				wantEv = "released"
 			}
 			if got := ev.events(); got[1] != wantEv {
 				t.Fatalf("events %v, want %v second", got, wantEv)
@@ -201,7 +199,7 @@ func TestPanicReleasesKey(t *testing.T) {
 	if w := ts.do(req{header: keyHeader("k")}); w.Code != 201 || w.Header().Get(idempotency.ReplayedHeader) != "" {
 		t.Fatalf("retry after a panic: %d, replayed %q", w.Code, w.Header().Get(idempotency.ReplayedHeader))
 	}
-	if got := ev.events()[:2]; !slices.Equal(got, []idempotency.Event{idempotency.EventAcquired, idempotency.EventReleased}) {
+	if got := ev.events()[:2]; !slices.Equal(got, []string{"acquired", "released"}) {
 		t.Fatalf("events %v", got)
 	}
 }
@@ -292,7 +290,7 @@ func (s failingStore) Release(context.Context, string, string) error { return s.
 
 func TestStoreUnavailable(t *testing.T) {
 	down := errors.New("dial tcp 127.0.0.1:6379: connection refused")
-	full := idempotency.NewMemoryStore(idempotency.MemoryMaxEntries(1))
+	full := newMemoryStore(idempotency.WithMaxEntries(1))
 	defer full.Close()
 	_, _ = full.Claim(context.Background(), "other", "fp", "o", time.Hour)
 	tests := []struct {
@@ -306,7 +304,7 @@ func TestStoreUnavailable(t *testing.T) {
 		{"unreachable", failingStore{down}, nil, 503, "2", false},
 		{"unreachable, custom Retry-After", failingStore{down}, []idempotency.Option{idempotency.WithStoreRetryAfter(30 * time.Second)}, 503, "30", false},
 		{"memory store full", full, nil, 503, "2", false},
-		{"fail open", failingStore{down}, []idempotency.Option{idempotency.FailOpen()}, 201, "", true},
+		{"fail open", failingStore{down}, []idempotency.Option{idempotency.WithFailOpen()}, 201, "", true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -320,9 +318,9 @@ func TestStoreUnavailable(t *testing.T) {
 			if strings.Contains(w.Body.String(), "refused") || strings.Contains(w.Body.String(), "full") {
 				t.Fatalf("store error leaked to the client: %s", w.Body)
 			}
-			wantEvents := []idempotency.Event{idempotency.EventStoreError}
+			wantEvents := []string{"store-error"}
 			if tc.failOpen {
-				wantEvents = append(wantEvents, idempotency.EventFailOpen)
+				wantEvents = append(wantEvents, "fail-open")
 			} else if code(w) != "idempotency/store-unavailable" {
 				t.Fatalf("code %q", code(w))
 			}
@@ -386,9 +384,9 @@ func TestFlushAndResponseController(t *testing.T) {
 	}
 
 	// Through a real server: deadlines reach the connection via Unwrap.
-	store := idempotency.NewMemoryStore()
+	store := newMemoryStore()
 	defer store.Close()
-	srv := httptest.NewServer(idempotency.New(store)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(mustNew(store)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rc := http.NewResponseController(w)
 		if err := rc.SetWriteDeadline(time.Now().Add(time.Minute)); err != nil {
 			t.Errorf("SetWriteDeadline through the middleware: %v", err)
@@ -421,7 +419,7 @@ func TestObserverEvents(t *testing.T) {
 			<-release
 		}
 		w.WriteHeader(201)
-	}, idempotency.WithObserver(ev.observer()), idempotency.RequireKey())
+	}, idempotency.WithObserver(ev.observer()), idempotency.WithRequireKey())
 	ts.do(req{header: keyHeader("k")})                // acquired, stored
 	ts.do(req{header: keyHeader("k")})                // replayed
 	ts.do(req{header: keyHeader("k"), body: "other"}) // mismatch
@@ -434,10 +432,10 @@ func TestObserverEvents(t *testing.T) {
 	ts.do(req{target: "/orders?block=1", header: keyHeader("b")}) // in progress
 	close(release)
 	<-done
-	want := []idempotency.Event{
-		idempotency.EventAcquired, idempotency.EventStored, idempotency.EventReplayed, idempotency.EventMismatch,
-		idempotency.EventMissingKey, idempotency.EventInvalidKey,
-		idempotency.EventAcquired, idempotency.EventInProgress, idempotency.EventStored,
+	want := []string{
+		"acquired", "stored", "replayed", "mismatch",
+		"missing-key", "invalid-key",
+		"acquired", "in-progress", "stored",
 	}
 	if got := ev.events(); !slices.Equal(got, want) {
 		t.Fatalf("events\n got %v\nwant %v", got, want)
@@ -452,16 +450,16 @@ func TestLeaseRenewedWhileHandlerRuns(t *testing.T) {
 	var ev events
 	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 		// Run until the lease has been renewed three times, by when the
-		// first 600ms lease would have run out.
+		// first 1.2s lease would have run out.
 		waitFor(t, func() bool { return ev.count("extend") >= 3 })
 		w.WriteHeader(201)
-	}, idempotency.WithLease(600*time.Millisecond), idempotency.WithObserver(ev.observer()))
+	}, idempotency.WithLease(1200*time.Millisecond), idempotency.WithObserver(ev.observer()))
 	ts.do(req{header: keyHeader("k")})
 	after := ev.count("extend")
 	if n := ev.count("extend:error"); n != 0 {
 		t.Fatalf("%d failed renewals", n)
 	}
-	if got := ev.events(); !slices.Equal(got, []idempotency.Event{idempotency.EventAcquired, idempotency.EventStored}) {
+	if got := ev.events(); !slices.Equal(got, []string{"acquired", "stored"}) {
 		t.Fatalf("events %v: the long handler's result was not stored", got)
 	}
 	time.Sleep(500 * time.Millisecond)
@@ -478,7 +476,7 @@ func (stalledStore) Extend(context.Context, string, string, time.Duration) error
 
 func TestStaleOwnerCannotOverwrite(t *testing.T) {
 	clock := newFakeClock()
-	mem := idempotency.NewMemoryStore(idempotency.MemoryClock(clock.Now))
+	mem := newMemoryStore(idempotency.WithClock(clock.Now))
 	defer mem.Close()
 	var ev events
 	release := make(chan struct{})
@@ -505,7 +503,7 @@ func TestStaleOwnerCannotOverwrite(t *testing.T) {
 	if w := ts.do(req{header: keyHeader("k")}); w.Body.String() != "fresh" {
 		t.Fatalf("replay after the stale owner finished: %q", w.Body)
 	}
-	if !slices.Contains(ev.events(), idempotency.EventLostOwnership) {
+	if !slices.Contains(ev.events(), "lost-ownership") {
 		t.Fatalf("events %v lack lost-ownership", ev.events())
 	}
 }
@@ -513,10 +511,13 @@ func TestStaleOwnerCannotOverwrite(t *testing.T) {
 func TestHandlerSeesBody(t *testing.T) {
 	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
-		gb, _ := r.GetBody()
-		b2, _ := io.ReadAll(gb)
+		// The body can be read again: it is an io.Seeker.
+		if _, err := r.Body.(io.Seeker).Seek(0, io.SeekStart); err != nil {
+			t.Errorf("Seek: %v", err)
+		}
+		b2, _ := io.ReadAll(r.Body)
 		if !bytes.Equal(b, b2) || r.ContentLength != int64(len(b)) {
-			t.Errorf("GetBody or ContentLength disagree with the body")
+			t.Errorf("the body read again or ContentLength disagree with the body")
 		}
 		_, _ = w.Write(b)
 	})
@@ -525,11 +526,50 @@ func TestHandlerSeesBody(t *testing.T) {
 	}
 }
 
-func TestNewNilStorePanics(t *testing.T) {
-	defer func() {
-		if v := recover(); v == nil {
-			t.Fatal("New(nil) did not panic")
-		}
-	}()
-	idempotency.New(nil)
+// TestConstructorsRefuseBadConfiguration: bad configuration is an error
+// from the constructor, never a panic at request time.
+func TestConstructorsRefuseBadConfiguration(t *testing.T) {
+	store := newMemoryStore()
+	defer store.Close()
+	tests := []struct {
+		name  string
+		store idempotency.Store
+		opts  []idempotency.Option
+		want  string
+	}{
+		{"nil store", nil, nil, "nil Store"},
+		{"nil option", store, []idempotency.Option{nil}, "nil Option"},
+		{"zero lease", store, []idempotency.Option{idempotency.WithLease(0)}, "WithLease"},
+		{"lease not shorter than retention", store, []idempotency.Option{idempotency.WithLease(time.Hour), idempotency.WithRetention(time.Hour)}, "shorter than retention"},
+		{"negative store timeout", store, []idempotency.Option{idempotency.WithStoreTimeout(-1)}, "WithStoreTimeout"},
+		{"empty header", store, []idempotency.Option{idempotency.WithHeader("")}, "WithHeader"},
+		{"no methods", store, []idempotency.Option{idempotency.WithMethods()}, "WithMethods"},
+		{"nil scope", store, []idempotency.Option{idempotency.WithScope(nil)}, "WithScope"},
+		{"memory store option", store, []idempotency.Option{idempotency.WithMaxBytes(1 << 20)}, "WithMaxBytes is an option of NewMemoryStore"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := idempotency.New(tc.store, tc.opts...)
+			if err == nil || m != nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "idempotency: ") {
+				t.Fatalf("New = %v, %v; want an error mentioning %q", m, err, tc.want)
+			}
+		})
+	}
+	for _, tc := range []struct {
+		name string
+		opts []idempotency.Option
+		want string
+	}{
+		{"middleware option", []idempotency.Option{idempotency.WithLease(time.Second)}, "WithLease is an option of New"},
+		{"zero max bytes", []idempotency.Option{idempotency.WithMaxBytes(0)}, "WithMaxBytes"},
+		{"negative entries", []idempotency.Option{idempotency.WithMaxEntries(-1)}, "WithMaxEntries"},
+		{"nil clock", []idempotency.Option{idempotency.WithClock(nil)}, "WithClock"},
+	} {
+		t.Run("memory store: "+tc.name, func(t *testing.T) {
+			s, err := idempotency.NewMemoryStore(tc.opts...)
+			if err == nil || s != nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("NewMemoryStore = %v, %v; want an error mentioning %q", s, err, tc.want)
+			}
+		})
+	}
 }

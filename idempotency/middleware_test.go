@@ -22,7 +22,7 @@ type testServer struct {
 
 func newTestServer(t *testing.T, handler http.HandlerFunc, opts ...idempotency.Option) *testServer {
 	t.Helper()
-	s := idempotency.NewMemoryStore()
+	s := newMemoryStore()
 	t.Cleanup(func() { _ = s.Close() })
 	return newTestServerStore(t, s, handler, opts...)
 }
@@ -40,7 +40,7 @@ func newTestServerStore(t *testing.T, store idempotency.Store, handler http.Hand
 			_, _ = io.WriteString(w, `{"echo":"`+string(b)+`"}`)
 		}
 	}
-	ts.h = idempotency.New(ts.store, opts...)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ts.h = mustNew(ts.store, opts...)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ts.runs.Add(1)
 		handler(w, r)
 	}))

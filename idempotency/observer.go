@@ -5,111 +5,47 @@ import (
 	"time"
 )
 
-// Event is a decision the middleware made for a request.
-type Event int
+// Event is what the middleware reports to the function given with
+// [WithObserver]: a decision about a request, or a store call.
+//
+// Decisions, reported for every request that carries a key (or lacks a
+// required one), are named:
+//
+//	acquired          the key was claimed; the handler runs
+//	stored            the handler's response was stored for replay
+//	released          the response was not stored (5xx, 1xx or a panic); the key was freed
+//	replayed          a stored response was replayed
+//	in-progress       another request holds the key; 409
+//	mismatch          the key was used with a different request; 422
+//	not-stored        the key's response was too large to store; 409
+//	missing-key       a required key was missing; 400
+//	invalid-key       the key was malformed or refused; 400
+//	body-too-large    the request body was over the limit; 413
+//	anonymous-caller  the default scope found no credentials; 400
+//	scope-full        the caller holds as many keys in progress as the store allows it; 429
+//	store-error       a store call failed or ran out of time (see the store call's Err)
+//	client-gone       the client went away while the key was claimed; nothing is written or run
+//	fail-open         the store failed and the handler ran unprotected
+//	lost-ownership    the lease ran out and another request took the key; the response was not stored
+//	corrupt-record    a stored response could not be decoded; 500
+//
+// Store calls are named after the [Store] method, "claim", "extend",
+// "complete" or "release", with their Duration and Err (nil on success;
+// [ErrNotOwner] is reported as it is).
+type Event struct {
+	Name     string
+	Duration time.Duration
+	Err      error
+}
 
-// Events reported to [Observer.Event].
-const (
-	// EventAcquired: the key was claimed; the handler runs.
-	EventAcquired Event = iota + 1
-	// EventStored: the handler's response was stored for replay.
-	EventStored
-	// EventReleased: the handler's response was not stored (5xx or a
-	// panic) and the key was released.
-	EventReleased
-	// EventReplayed: a stored response was replayed.
-	EventReplayed
-	// EventInProgress: the key is held by a running request; 409.
-	EventInProgress
-	// EventMismatch: the key was used with a different request; 422.
-	EventMismatch
-	// EventNotStored: the key's response was too large to store; 409.
-	EventNotStored
-	// EventMissingKey: a required key was missing; 400.
-	EventMissingKey
-	// EventInvalidKey: the key was malformed or refused; 400.
-	EventInvalidKey
-	// EventBodyTooLarge: the request body was over the limit; 413.
-	EventBodyTooLarge
-	// EventStoreError: a store call failed (see the StoreCall error).
-	EventStoreError
-	// EventFailOpen: the store failed and the handler ran unprotected.
-	EventFailOpen
-	// EventLostOwnership: the key was taken over by another request (the
-	// lease ran out) while the handler ran; its response was not stored.
-	EventLostOwnership
-	// EventCorruptRecord: a stored response could not be decoded; 500.
-	EventCorruptRecord
-	// EventAnonymousCaller: the request carried a key but the scope could
-	// not attribute it to a caller ([AnonymousCaller]); 400.
-	EventAnonymousCaller
-)
-
-// String returns the event's name, e.g. "replayed".
-func (e Event) String() string {
-	switch e {
-	case EventAcquired:
-		return "acquired"
-	case EventStored:
-		return "stored"
-	case EventReleased:
-		return "released"
-	case EventReplayed:
-		return "replayed"
-	case EventInProgress:
-		return "in-progress"
-	case EventMismatch:
-		return "mismatch"
-	case EventNotStored:
-		return "not-stored"
-	case EventMissingKey:
-		return "missing-key"
-	case EventInvalidKey:
-		return "invalid-key"
-	case EventBodyTooLarge:
-		return "body-too-large"
-	case EventStoreError:
-		return "store-error"
-	case EventFailOpen:
-		return "fail-open"
-	case EventLostOwnership:
-		return "lost-ownership"
-	case EventCorruptRecord:
-		return "corrupt-record"
-	case EventAnonymousCaller:
-		return "anonymous-caller"
+func (m *Middleware) event(r *http.Request, name string) {
+	if m.observer != nil {
+		m.observer(r, Event{Name: name})
 	}
-	return "unknown"
 }
 
-// StoreOp names a [Store] method.
-type StoreOp string
-
-// Store operations reported to [Observer.StoreCall].
-const (
-	OpClaim    StoreOp = "claim"
-	OpExtend   StoreOp = "extend"
-	OpComplete StoreOp = "complete"
-	OpRelease  StoreOp = "release"
-)
-
-// Observer receives what the middleware does, for metrics and logs, without
-// tying the package to a metrics library. Either function may be nil. They
-// are called synchronously on the request's goroutine (StoreCall also on
-// the lease-renewal goroutine), so they must be fast and safe for
-// concurrent use.
-type Observer struct {
-	// Event is called for every decision about a request that carries a
-	// key (or lacks a required one). Requests the middleware does not act
-	// on are not reported.
-	Event func(r *http.Request, e Event)
-	// StoreCall is called after every store call with its duration and
-	// error (nil on success; ErrNotOwner is reported as it is).
-	StoreCall func(r *http.Request, op StoreOp, d time.Duration, err error)
-}
-
-func (o *Observer) event(r *http.Request, e Event) {
-	if o.Event != nil {
-		o.Event(r, e)
+func (m *Middleware) storeCall(r *http.Request, name string, start time.Time, err error) {
+	if m.observer != nil {
+		m.observer(r, Event{Name: name, Duration: time.Since(start), Err: err})
 	}
 }

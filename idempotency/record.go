@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"net/http"
+	"slices"
 )
 
 // The stored response, as the middleware encodes it for a Store:
@@ -24,28 +25,34 @@ const (
 var errCorrupt = errors.New("idempotency: corrupt stored response")
 
 // appendRecordHead appends everything of a record but its body: the
-// headers of h listed in names, in that order.
+// headers of h listed in names. It walks h, usually the shorter of the two,
+// and looks its names up in names, so it hashes no strings.
 func appendRecordHead(dst []byte, flags byte, status int, h http.Header, names []string) []byte {
 	dst = append(dst, recordVersion, flags)
 	dst = binary.AppendUvarint(dst, uint64(status))
+	at := len(dst)
+	dst = append(dst, 0) // the header count, when below 128
 	n := 0
-	for _, name := range names {
-		if len(h[name]) > 0 {
-			n++
-		}
-	}
-	dst = binary.AppendUvarint(dst, uint64(n))
-	for _, name := range names {
-		vs := h[name]
-		if len(vs) == 0 {
+	for name, vs := range h {
+		if len(vs) == 0 || !slices.Contains(names, name) {
 			continue
 		}
+		n++
 		dst = appendString(dst, name)
 		dst = binary.AppendUvarint(dst, uint64(len(vs)))
 		for _, v := range vs {
 			dst = appendString(dst, v)
 		}
 	}
+	if n < 0x80 {
+		dst[at] = byte(n)
+		return dst
+	}
+	var count [binary.MaxVarintLen64]byte
+	c := binary.PutUvarint(count[:], uint64(n))
+	dst = append(dst, count[1:c]...)
+	copy(dst[at+c:], dst[at+1:len(dst)-(c-1)])
+	copy(dst[at:], count[:c])
 	return dst
 }
 

@@ -1,6 +1,10 @@
 package idempotency
 
-import "net/http"
+import (
+	"net/http"
+	"strconv"
+	"testing"
+)
 
 // storedResponse is a response kept for replay.
 type storedResponse struct {
@@ -46,4 +50,24 @@ func decodeRecord(b []byte) (*storedResponse, error) {
 		r.header[string(name)] = vs
 	})
 	return r, nil
+}
+
+// TestRecordHeadManyHeaders: a head with 128 or more headers (a count
+// that takes two varint bytes) decodes to every header.
+func TestRecordHeadManyHeaders(t *testing.T) {
+	for _, n := range []int{0, 1, 127, 128, 300} {
+		h := http.Header{}
+		var names []string
+		for i := range n {
+			name := "X-H" + strconv.Itoa(i)
+			h[name] = []string{"v" + strconv.Itoa(i)}
+			names = append(names, name)
+		}
+		h["Not-Listed"] = []string{"x"}
+		rec := append(appendRecordHead(nil, 0, 201, h, names), "body"...)
+		v, err := parseRecord(rec)
+		if err != nil || v.nheaders != n || v.status != 201 || string(v.body) != "body" {
+			t.Fatalf("%d headers: %+v, %v", n, v, err)
+		}
+	}
 }

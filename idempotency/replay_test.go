@@ -27,7 +27,7 @@ func TestReplayAcrossConfigurations(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			store := idempotency.NewMemoryStore()
+			store := newMemoryStore()
 			defer store.Close()
 			body := strings.Repeat("b", tt.length)
 			runs := 0
@@ -45,8 +45,8 @@ func TestReplayAcrossConfigurations(t *testing.T) {
 				_, _ = w.Write([]byte(body[:len(body)/2]))
 				_, _ = w.Write([]byte(body[len(body)/2:]))
 			})
-			first := idempotency.New(store, idempotency.WithReplayHeaders("X-Custom", "Content-Type"))(h)
-			second := idempotency.New(store)(h)
+			first := mustNew(store, idempotency.WithReplayHeaders("X-Custom", "Content-Type"))(h)
+			second := mustNew(store)(h)
 			do := func(hh http.Handler) *httptest.ResponseRecorder {
 				r := httptest.NewRequest(http.MethodPost, "/things", strings.NewReader("{}"))
 				r.Header.Set("Idempotency-Key", "k")

@@ -3,10 +3,12 @@ package idempotency
 import (
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base32"
 	"encoding/binary"
 	"encoding/hex"
 	"hash"
 	"net/http"
+	"unsafe"
 )
 
 // DefaultScope attributes a request to its caller by what authenticates it:
@@ -44,16 +46,11 @@ func anonymousCaller() error {
 		"(Authorization, Cookie, X-Api-Key or a TLS client certificate); authenticate and retry")
 }
 
-// Lengths of the strings derived for a request: the store key and the
-// fingerprint are hex SHA-256 digests, the owner token is 26 base32
-// characters (130 bits) from crypto/rand, the same form as rand.Text.
-const (
-	hexDigestLen = 2 * sha256.Size
-	ownerLen     = 26
-	derivedLen   = 2*hexDigestLen + ownerLen
-)
+// ownerEncoding writes owner tokens: 26 characters, as rand.Text does.
+var ownerEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 
-const base32Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+// hexDigestLen is the length of a hex SHA-256 digest.
+const hexDigestLen = 2 * sha256.Size
 
 // digester computes the package's SHA-256 digests of length-prefixed
 // fields. Small fields are gathered in buf and hashed in one call; the
@@ -103,15 +100,25 @@ func (d *digester) flush() {
 	}
 }
 
-// appendHexSum appends the hex digest of everything written since reset.
-func (d *digester) appendHexSum(dst []byte) []byte {
+// sum32 puts the digest of everything written since reset in d.sum.
+func (d *digester) sum32() {
 	d.flush()
-	return hex.AppendEncode(dst, d.h.Sum(d.sum[:0]))
+	d.h.Sum(d.sum[:0])
 }
 
 // appendDefaultScope appends DefaultScope(r) to dst and reports true, or
 // reports false if r carries no credentials. It resets d.
 func (d *digester) appendDefaultScope(dst []byte, r *http.Request) ([]byte, bool) {
+	if !d.defaultScope(r) {
+		return dst, false
+	}
+	dst = append(dst, "cred:"...)
+	return hex.AppendEncode(dst, d.sum[:]), true
+}
+
+// defaultScope puts the digest of r's credentials in d.sum and reports
+// true, or reports false if r carries none. It resets d.
+func (d *digester) defaultScope(r *http.Request) bool {
 	d.reset()
 	found := false
 	for _, name := range [...]string{"Authorization", "Cookie", "X-Api-Key"} {
@@ -128,60 +135,54 @@ func (d *digester) appendDefaultScope(dst []byte, r *http.Request) ([]byte, bool
 		d.writeBytes(r.TLS.PeerCertificates[0].Raw)
 		found = true
 	}
-	if !found {
-		return dst, false
+	if found {
+		d.sum32()
 	}
-	return d.appendHexSum(append(dst, "cred:"...)), true
-}
-
-// derived holds the strings the middleware derives for a request. They
-// share one allocation, which stores may keep.
-type derived struct {
-	key, fingerprint, owner string
+	return found
 }
 
 // derive computes, for a request with the client's key and body:
 //
-//   - the key a Store sees: the hex SHA-256 of scope, route and the
-//     client's key, so callers and routes never share records and the
-//     store gets a fixed-size, printable key;
-//   - the fingerprint of the request the key is used with: the hex SHA-256
-//     of method, path, query and body;
-//   - a fresh owner token from crypto/rand.
+//   - the caller's scope: the first half of the SHA-256 of the scope
+//     string, so stores can bound what one caller holds;
+//   - the record id: the SHA-256 of scope, route and the client's key, so
+//     callers and routes never share records;
+//   - the fingerprint of the request the key is used with: the SHA-256 of
+//     method, path, query and body;
+//   - a fresh owner token: 128 bits from crypto/rand, or, for the memory
+//     store (without strs), the sequence number seq.
+//
+// With strs, it also makes the strings a [Store] sees, in one allocation:
+// the key (scope and id in hex, joined by "/"), the hex fingerprint and the
+// owner in base32.
 //
 // scope is the caller's scope, or nil for [DefaultScope] (computed here
 // without allocating; a request without credentials gets its
-// [AnonymousCaller] problem). route is nil for the default: the request's ServeMux
-// pattern or, without one, method and path.
+// [AnonymousCaller] problem). route is nil for the default: the request's
+// ServeMux pattern or, without one, method and path.
 func (st *requestState) derive(r *http.Request, scope func(*http.Request) (string, error),
-	route func(*http.Request) string, key string, body []byte) (derived, error) {
+	route func(*http.Request) string, key string, body []byte, strs bool, seq uint64) error {
 	d := &st.digest
-	out := st.derived[:0]
 
-	// Scope first: the default scope uses the digester itself.
-	var scopeBytes []byte
-	var scopeStr string
+	// The scope's digest: for the default scope, the digest of the
+	// credentials itself (one hash fewer); else the digest of the string.
 	if scope == nil {
-		var ok bool
-		st.scope, ok = d.appendDefaultScope(st.scope[:0], r)
-		if !ok {
-			return derived{}, anonymousCaller()
+		if !d.defaultScope(r) {
+			return anonymousCaller()
 		}
-		scopeBytes = st.scope
 	} else {
 		s, err := scope(r)
 		if err != nil {
-			return derived{}, err
+			return err
 		}
-		scopeStr = s
+		d.reset()
+		d.writeField(s)
+		d.sum32()
 	}
+	copy(st.sid[:], d.sum[:])
 
 	d.reset()
-	if scope == nil {
-		d.writeBytes(scopeBytes)
-	} else {
-		d.writeField(scopeStr)
-	}
+	d.buf = append(d.buf, d.sum[:]...)
 	switch {
 	case route != nil:
 		d.writeField(route(r))
@@ -196,23 +197,33 @@ func (st *requestState) derive(r *http.Request, scope func(*http.Request) (strin
 		d.buf = append(d.buf, path...)
 	}
 	d.writeField(key)
-	out = d.appendHexSum(out)
+	d.sum32()
+	st.id = d.sum
 
 	d.reset()
 	d.writeField(r.Method)
 	d.writeField(r.URL.EscapedPath())
 	d.writeField(r.URL.RawQuery)
 	d.writeBytes(body)
-	out = d.appendHexSum(out)
+	d.sum32()
+	st.fp = d.sum
 
-	n := len(out)
-	out = append(out, make([]byte, ownerLen)...)
-	_, _ = rand.Read(out[n:]) // never fails; it crashes the program instead
-	for i := n; i < len(out); i++ {
-		out[i] = base32Alphabet[out[i]%32]
+	if !strs {
+		// The memory store's owners never leave the process: a sequence
+		// number tells them apart (and is never zero, which marks a
+		// completed record).
+		binary.LittleEndian.PutUint64(st.owner[:], seq)
+		return nil
 	}
-	st.derived = out[:0]
-
-	s := string(out)
-	return derived{key: s[:hexDigestLen], fingerprint: s[hexDigestLen : 2*hexDigestLen], owner: s[2*hexDigestLen:]}, nil
+	_, _ = rand.Read(st.owner[:]) // never fails; it crashes the program instead
+	const keyLen = 2*len(scopeID{}) + 1 + hexDigestLen
+	out := make([]byte, 0, keyLen+hexDigestLen+26)
+	out = hex.AppendEncode(out, st.sid[:])
+	out = append(out, '/')
+	out = hex.AppendEncode(out, st.id[:])
+	out = hex.AppendEncode(out, st.fp[:])
+	out = ownerEncoding.AppendEncode(out, st.owner[:])
+	s := unsafe.String(&out[0], len(out)) // out is never written again
+	st.key, st.fpStr, st.ownerStr = s[:keyLen], s[keyLen:keyLen+hexDigestLen], s[keyLen+hexDigestLen:]
+	return nil
 }

@@ -8,14 +8,19 @@ import (
 
 // Store keeps idempotency records. Implementations must make every method
 // atomic with respect to the others for the same key, across goroutines and
-// (for shared stores) across processes. The package's conformance suite,
-// idempotency/storetest, states the contract as tests; every Store must pass
-// it.
+// (for shared stores) across processes, and safe to repeat: a client that
+// retries a call whose answer it lost (after a read timeout, say) must get
+// the same result. The conformance suite, idempotency/idemtest, states the
+// contract as tests; every Store must pass it.
 //
 // A record is identified by key (already scoped by the middleware to the
 // caller and route) and holds the request's fingerprint, an owner token, a
 // state (in progress or completed) and, when completed, the encoded
-// response. Stores never interpret the response bytes.
+// response. Stores never interpret the response bytes. The middleware's
+// keys are the caller's scope (32 hex digits), "/" and the record's id (64
+// hex digits); a store bounds the records one scope may hold so that one
+// caller cannot fill it for everyone, and answers a claim beyond that bound
+// with an error wrapping [ErrScopeFull].
 //
 // An in-progress record whose lease has run out, and a completed record
 // whose retention has run out, count as no record for every method: its
@@ -28,6 +33,8 @@ type Store interface {
 	//     (treated exactly as no record): a new in-progress record owned by
 	//     owner with the given lease is written → Acquired;
 	//   - a record whose fingerprint differs → Mismatch (nothing written);
+	//   - an in-progress record owned by owner (the same claim, repeated)
+	//     → Acquired, its lease renewed;
 	//   - an in-progress record with a live lease → InProgress, RetryAfter
 	//     the lease time left (> 0);
 	//   - a completed record → Completed, Response its bytes.
@@ -78,7 +85,9 @@ func (o Outcome) String() string {
 // Claim is what [Store.Claim] found.
 type Claim struct {
 	Outcome Outcome
-	// Response is the stored response (Completed only).
+	// Response is the stored response (Completed only). It is read-only:
+	// the middleware keeps references to it (the replayed header values),
+	// so neither the store nor the caller may modify it afterwards.
 	Response []byte
 	// RetryAfter is the lease time left (InProgress only).
 	RetryAfter time.Duration

@@ -2,30 +2,30 @@ package idempotency
 
 import (
 	"bufio"
-	"encoding/binary"
+	"bytes"
 	"net"
 	"net/http"
-	"strconv"
 )
 
 // recorder passes a response through to the client while encoding a copy
 // for the store as it goes: the status and the replayed headers as they
 // were when the status was written (the record's head), then the body up
 // to a limit.
+//
+// The record is built in buf, the request's pooled scratch, and copied out
+// to its exact size once the handler has returned; writes after that (a
+// handler breaking the ResponseWriter contract) are not kept.
 type recorder struct {
 	http.ResponseWriter
 	names    []string
 	limit    int
 	status   int
-	record   []byte // the encoded record so far
+	buf      []byte // the encoded record so far
 	head     int    // the length of its head
 	overflow bool
 	hijacked bool
+	finished bool
 }
-
-// recordBodyGuess is the body capacity reserved in a record when the
-// handler did not set Content-Length.
-const recordBodyGuess = 512
 
 func (w *recorder) WriteHeader(code int) {
 	if w.status == 0 {
@@ -40,27 +40,10 @@ func (w *recorder) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
-// snapshot encodes the record's head into a buffer sized for the head and
-// the expected body.
+// snapshot encodes the record's head.
 func (w *recorder) snapshot() {
-	src := w.ResponseWriter.Header()
-	size := 2 + 2*binary.MaxVarintLen64
-	for _, name := range w.names {
-		if vs := src[name]; len(vs) > 0 {
-			size += len(name) + 2*binary.MaxVarintLen64
-			for _, v := range vs {
-				size += len(v) + binary.MaxVarintLen64
-			}
-		}
-	}
-	body := recordBodyGuess
-	if cl := firstValue(src["Content-Length"]); cl != "" {
-		if n, err := strconv.Atoi(cl); err == nil && n >= 0 {
-			body = n
-		}
-	}
-	w.record = appendRecordHead(make([]byte, 0, size+min(body, w.limit)), 0, w.status, src, w.names)
-	w.head = len(w.record)
+	w.buf = appendRecordHead(w.buf[:0], 0, w.status, w.ResponseWriter.Header(), w.names)
+	w.head = len(w.buf)
 }
 
 func (w *recorder) Write(p []byte) (int, error) {
@@ -76,11 +59,11 @@ func (w *recorder) WriteString(s string) (int, error) {
 	if w.status == 0 {
 		w.WriteHeader(http.StatusOK)
 	}
-	if !w.overflow {
-		if len(w.record)-w.head+len(s) > w.limit {
+	if !w.overflow && !w.finished {
+		if len(w.buf)-w.head+len(s) > w.limit {
 			w.overflowed()
 		} else {
-			w.record = append(w.record, s...)
+			w.buf = append(w.buf, s...)
 		}
 	}
 	if sw, ok := w.ResponseWriter.(interface{ WriteString(string) (int, error) }); ok {
@@ -90,21 +73,21 @@ func (w *recorder) WriteString(s string) (int, error) {
 }
 
 func (w *recorder) keep(p []byte) {
-	if w.overflow {
+	if w.overflow || w.finished {
 		return
 	}
-	if len(w.record)-w.head+len(p) > w.limit {
+	if len(w.buf)-w.head+len(p) > w.limit {
 		w.overflowed()
 		return
 	}
-	w.record = append(w.record, p...)
+	w.buf = append(w.buf, p...)
 }
 
 // overflowed drops the body kept so far: the record will hold the head
 // only, marked as not stored.
 func (w *recorder) overflowed() {
 	w.overflow = true
-	w.record = append([]byte(nil), w.record[:w.head]...)
+	w.buf = w.buf[:w.head]
 }
 
 // Flush implements http.Flusher for handlers that assert it; it is a no-op
@@ -128,21 +111,18 @@ func (w *recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 func (w *recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // result finishes the record once the handler has returned and returns
-// the status and the encoded record.
+// the status and a copy of the encoded record.
 func (w *recorder) result() (int, []byte) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 		w.snapshot()
 	}
+	w.finished = true
 	if w.overflow {
-		w.record[1] |= flagNotStored
+		w.buf[1] |= flagNotStored
 	}
-	return w.status, w.record
+	return w.status, bytes.Clone(w.buf)
 }
 
-func firstValue(vs []string) string {
-	if len(vs) == 0 {
-		return ""
-	}
-	return vs[0]
-}
+// finish stops keeping what is written.
+func (w *recorder) finish() { w.finished = true }

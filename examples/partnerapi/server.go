@@ -16,8 +16,8 @@ import (
 
 	"github.com/apikit-go/apikit/envelope"
 	"github.com/apikit-go/apikit/idempotency"
-	"github.com/apikit-go/apikit/idempotency/pgstore"
-	idemredis "github.com/apikit-go/apikit/idempotency/redisstore"
+	"github.com/apikit-go/apikit/idempotency/idempg"
+	"github.com/apikit-go/apikit/idempotency/idemredis"
 	"github.com/apikit-go/apikit/pagination"
 	"github.com/apikit-go/apikit/problem"
 	"github.com/apikit-go/apikit/ratelimit"
@@ -145,7 +145,10 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 		client := redis.NewClient(opts)
 		shared.redis = client
 		s.closers = append(s.closers, func() { client.Close() })
-		idemStore = idemredis.New(client)
+		idemStore, err = idemredis.New(client)
+		if err != nil {
+			return nil, err
+		}
 		replayStore, err := sigredis.New(client)
 		if err != nil {
 			return nil, err
@@ -166,7 +169,7 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 		}
 		s.closers = append(s.closers, pool.Close)
 		shared.pool = pool
-		pg, err := pgstore.New(pool, pgstore.WithCleanup(time.Minute, 1000))
+		pg, err := idempg.New(pool, idempg.WithCleanup(time.Minute, 1000))
 		if err != nil {
 			return nil, err
 		}
@@ -186,7 +189,10 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 		replay = signature.WithReplayStore(replayStore)
 	}
 	if idemStore == nil {
-		mem := idempotency.NewMemoryStore()
+		mem, err := idempotency.NewMemoryStore()
+		if err != nil {
+			return nil, err
+		}
 		s.closers = append(s.closers, func() { mem.Close() })
 		idemStore = mem
 	}
@@ -237,11 +243,19 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 	}
 	s.closers = append(s.closers, func() { verifier.Close() })
 
-	// Idempotency keys, scoped per partner (and per route by default).
+	// Idempotency keys, scoped per partner (and per route by default). Their
+	// errors are written by the API's writer, which the envelope middleware
+	// of each group puts in the request's context.
 	partnerScope := idempotency.WithScope(func(r *http.Request) (string, error) { return partnerOf(r.Context()), nil })
-	idemStd := idempotency.New(idemStore, partnerScope, idempotency.WithErrorWriter(s.std))
-	idemMeta := idempotency.New(idemStore, partnerScope, idempotency.WithErrorWriter(s.meta),
-		idempotency.RequireKey(), idempotency.WithValidator(idempotency.ValidateUUIDv4))
+	idemStd, err := idempotency.New(idemStore, partnerScope)
+	if err != nil {
+		return nil, err
+	}
+	idemMeta, err := idempotency.New(idemStore, partnerScope,
+		idempotency.WithRequireKey(), idempotency.WithValidator(idempotency.ValidateUUIDv4))
+	if err != nil {
+		return nil, err
+	}
 
 	// Versions: referrals negotiate API-Version; the v1 patient list is
 	// deprecated in favour of /v2/patients and gone after its sunset.
@@ -266,7 +280,7 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 
 	// Routes, one mux per wire style.
 	std := http.NewServeMux()
-	std.Handle("POST /api/v1/patients", idemStd(http.HandlerFunc(s.createPatient)))
+	std.Handle("POST /api/v1/patients", idemStd.Handler(http.HandlerFunc(s.createPatient)))
 	std.Handle("GET /api/v1/patients", v1List.Handler(http.HandlerFunc(s.listPatients)))
 	std.HandleFunc("GET /api/v1/patients/{id}", s.getPatient)
 	std.HandleFunc("DELETE /api/v1/patients/{id}", s.deletePatient)
@@ -275,7 +289,7 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 	rec.HandleFunc("GET /v2/patients", s.listPatientRecords)
 
 	meta := http.NewServeMux()
-	meta.Handle("POST /functions/v1/referrals", verifier.Handler(idemMeta(http.HandlerFunc(s.createReferral))))
+	meta.Handle("POST /functions/v1/referrals", verifier.Handler(idemMeta.Handler(http.HandlerFunc(s.createReferral))))
 	meta.HandleFunc("GET /functions/v1/referrals/{id}", s.getReferral)
 
 	ack := http.NewServeMux()

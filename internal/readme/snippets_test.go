@@ -16,8 +16,8 @@ import (
 
 	"github.com/apikit-go/apikit/envelope"
 	"github.com/apikit-go/apikit/idempotency"
-	"github.com/apikit-go/apikit/idempotency/pgstore"
-	idemredis "github.com/apikit-go/apikit/idempotency/redisstore"
+	"github.com/apikit-go/apikit/idempotency/idempg"
+	"github.com/apikit-go/apikit/idempotency/idemredis"
 	"github.com/apikit-go/apikit/pagination"
 	"github.com/apikit-go/apikit/problem"
 	"github.com/apikit-go/apikit/ratelimit"
@@ -159,15 +159,21 @@ func Example_pagination() {
 func Example_idempotency() {
 	createReferral := http.NotFoundHandler()
 	// snippet: idempotency
-	store := idempotency.NewMemoryStore() // or redisstore / pgstore for several replicas
+	store, err := idempotency.NewMemoryStore() // or idemredis / idempg for several replicas
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer store.Close()
 
-	guard := idempotency.New(store,
-		idempotency.RequireKey(),
+	guard, err := idempotency.New(store,
+		idempotency.WithRequireKey(),
 		idempotency.WithValidator(idempotency.ValidateUUIDv4),
 		idempotency.WithScope(func(r *http.Request) (string, error) { return tenantOf(r), nil }),
 	)
-	mux.Handle("POST /referrals", guard(createReferral))
+	if err != nil {
+		log.Fatal(err)
+	}
+	mux.Handle("POST /referrals", guard.Handler(createReferral))
 	// end snippet
 }
 
@@ -176,7 +182,14 @@ func Example_idempotencyStores() {
 	createOrder := http.NotFoundHandler()
 	// snippet: idempotency-stores
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", ContextTimeoutEnabled: true})
-	mw := idempotency.New(idemredis.New(rdb, idemredis.WithPrefix("orders:idem:")))
+	shared, err := idemredis.New(rdb, idemredis.WithPrefix("orders:idem:"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	mw, err := idempotency.New(shared)
+	if err != nil {
+		log.Fatal(err)
+	}
 
 	// or, for keys that must survive a Redis flush:
 	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
@@ -184,7 +197,7 @@ func Example_idempotencyStores() {
 		log.Fatal(err)
 	}
 	defer pool.Close()
-	pg, err := pgstore.New(pool, pgstore.WithCleanup(time.Minute, 1000))
+	pg, err := idempg.New(pool, idempg.WithCleanup(time.Minute, 1000))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -192,9 +205,11 @@ func Example_idempotencyStores() {
 	if err := pg.Migrate(ctx); err != nil { // CREATE TABLE IF NOT EXISTS …
 		log.Fatal(err)
 	}
-	mw = idempotency.New(pg)
+	if mw, err = idempotency.New(pg); err != nil {
+		log.Fatal(err)
+	}
 
-	mux.Handle("POST /orders", mw(createOrder))
+	mux.Handle("POST /orders", mw.Handler(createOrder))
 	// end snippet
 }
 

@@ -1,0 +1,214 @@
+package idemredis_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/apikit-go/apikit/idempotency"
+	"github.com/apikit-go/apikit/idempotency/idemredis"
+	"github.com/redis/go-redis/v9"
+)
+
+// faultProxy forwards TCP connections to a Redis server. While stall is
+// set, it holds back the server's next reply for delay: the server has
+// executed the command, but the client's read times out.
+type faultProxy struct {
+	ln     net.Listener
+	target string
+	delay  time.Duration
+	stall  atomic.Bool
+	freeze atomic.Bool // forward nothing at all
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	conns  []net.Conn
+}
+
+func newFaultProxy(t *testing.T, target string, delay time.Duration) *faultProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &faultProxy{ln: ln, target: target, delay: delay}
+	p.wg.Add(1)
+	go p.accept()
+	t.Cleanup(p.close)
+	return p
+}
+
+func (p *faultProxy) addr() string { return p.ln.Addr().String() }
+
+func (p *faultProxy) accept() {
+	defer p.wg.Done()
+	for {
+		c, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		s, err := net.Dial("tcp", p.target)
+		if err != nil {
+			c.Close()
+			continue
+		}
+		p.mu.Lock()
+		p.conns = append(p.conns, c, s)
+		p.mu.Unlock()
+		p.wg.Add(2)
+		go p.pipe(s, c, false)
+		go p.pipe(c, s, true)
+	}
+}
+
+// pipe copies from src to dst; replies (server to client) can be stalled.
+func (p *faultProxy) pipe(dst, src net.Conn, replies bool) {
+	defer p.wg.Done()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			for p.freeze.Load() {
+				time.Sleep(5 * time.Millisecond)
+			}
+			if replies && p.stall.CompareAndSwap(true, false) {
+				time.Sleep(p.delay)
+			}
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				dst.Close()
+			}
+			return
+		}
+	}
+}
+
+func (p *faultProxy) close() {
+	p.freeze.Store(false)
+	p.ln.Close()
+	p.mu.Lock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.mu.Unlock()
+	p.wg.Wait()
+}
+
+// proxiedClient returns a client that reaches APIKIT_REDIS_URL through a
+// fault proxy, with go-redis' default retries and a short read timeout.
+func proxiedClient(t *testing.T, delay time.Duration) (*redis.Client, *faultProxy) {
+	t.Helper()
+	raw := os.Getenv("APIKIT_REDIS_URL")
+	if raw == "" {
+		t.Skip(howTo)
+	}
+	opts, err := redis.ParseURL(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(raw)
+	p := newFaultProxy(t, u.Host, delay)
+	opts.Addr = p.addr()
+	opts.ReadTimeout = 200 * time.Millisecond
+	opts.MaxRetries = 3
+	opts.MinRetryBackoff, opts.MaxRetryBackoff = time.Millisecond, 2*time.Millisecond
+	c := redis.NewClient(opts)
+	t.Cleanup(func() { _ = c.Close() })
+	if err := c.Ping(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	return c, p
+}
+
+// TestClaimRetriedAfterReadTimeout reproduces go-redis resending the claim
+// script after a read timeout: the server ran the first claim, its reply
+// came too late, and the resent claim comes from the same owner. It must
+// be granted; before, it answered "in progress" and the key's first
+// request got a 409 and the key stayed blocked for the lease.
+func TestClaimRetriedAfterReadTimeout(t *testing.T) {
+	c, p := proxiedClient(t, 400*time.Millisecond)
+	direct := newClient(t)
+	prefix := testPrefix(t, direct)
+	s := mustNew(c, idemredis.WithPrefix(prefix))
+	ctx := context.Background()
+	for i, key := range []string{"unscoped-key", "0123456789abcdef0123456789abcdef/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"} {
+		p.stall.Store(true)
+		claim, err := s.Claim(ctx, key, "fp", "owner-1", 10*time.Second)
+		if err != nil || claim.Outcome != idempotency.Acquired {
+			t.Fatalf("key %d: claim whose reply timed out and was retried: %v, %v; want acquired", i, claim.Outcome, err)
+		}
+		if p.stall.Load() {
+			t.Fatal("the proxy never stalled a reply: the test did not exercise the retry")
+		}
+		if err := s.Complete(ctx, key, "owner-1", []byte("r"), time.Minute); err != nil {
+			t.Fatalf("key %d: Complete by the owner: %v", i, err)
+		}
+	}
+}
+
+// TestFrozenServer: a server that stops answering fails each call within
+// the store's timeout.
+func TestFrozenServer(t *testing.T) {
+	c, p := proxiedClient(t, 0)
+	direct := newClient(t)
+	s := mustNew(c, idemredis.WithPrefix(testPrefix(t, direct)), idemredis.WithTimeout(100*time.Millisecond))
+	p.freeze.Store(true)
+	defer p.freeze.Store(false)
+	start := time.Now()
+	_, err := s.Claim(context.Background(), "k", "fp", "o", time.Second)
+	if err == nil {
+		t.Fatal("claim on a frozen server: no error")
+	}
+	// go-redis applies ReadTimeout (200 ms) per attempt when the context
+	// deadline is not enabled; with it, the store timeout bounds the call.
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("claim on a frozen server took %v", d)
+	}
+}
+
+// TestMiddlewareOnFrozenServer: with Redis frozen (a proxy that forwards
+// nothing), a keyed request gets 503 with Retry-After within about the
+// middleware's store timeout, and its handler never runs.
+func TestMiddlewareOnFrozenServer(t *testing.T) {
+	c, p := proxiedClient(t, 0)
+	direct := newClient(t)
+	s := mustNew(c, idemredis.WithPrefix(testPrefix(t, direct)))
+	m, err := idempotency.New(s, idempotency.WithStoreTimeout(100*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var runs atomic.Int64
+	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { runs.Add(1) }))
+	p.freeze.Store(true)
+	defer p.freeze.Store(false)
+	r := httptest.NewRequest(http.MethodPost, "/orders", strings.NewReader("{}"))
+	r.Header.Set("Authorization", "Bearer partner-1")
+	r.Header.Set("Idempotency-Key", "k")
+	w := httptest.NewRecorder()
+	start := time.Now()
+	h.ServeHTTP(w, r)
+	// Without the claim's deadline, go-redis would wait for its read
+	// timeout (200ms here, 3s by default) on each of its 4 attempts.
+	if d := time.Since(start); d > 500*time.Millisecond {
+		t.Fatalf("answered after %v; want about the 100ms store timeout", d)
+	}
+	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
+		t.Fatalf("status %d, Retry-After %q; want 503 with Retry-After", w.Code, w.Header().Get("Retry-After"))
+	}
+	if runs.Load() != 0 {
+		t.Fatal("the handler ran although the claim did not answer")
+	}
+}

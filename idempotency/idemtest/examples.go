@@ -1,0 +1,32 @@
+package idemtest
+
+import (
+	"flag"
+	"fmt"
+	"os"
+)
+
+// SkipExamplesWithout is for the TestMain of a store whose examples talk to
+// a real server: examples cannot skip themselves, so when the environment
+// variable env is unset it adds ^Example to -test.skip and prints why to
+// standard error. Tests skip themselves the same way with t.Skip. Call it
+// after flag.Parse and before m.Run:
+//
+//	func TestMain(m *testing.M) {
+//		flag.Parse()
+//		idemtest.SkipExamplesWithout("MYSTORE_URL", "mystore: examples skipped: set MYSTORE_URL to run them")
+//		os.Exit(m.Run())
+//	}
+func SkipExamplesWithout(env, why string) {
+	if os.Getenv(env) != "" {
+		return
+	}
+	skip := "^Example"
+	if f := flag.Lookup("test.skip"); f != nil {
+		if cur := f.Value.String(); cur != "" {
+			skip = cur + "|" + skip
+		}
+		_ = f.Value.Set(skip)
+	}
+	fmt.Fprintln(os.Stderr, why)
+}
