@@ -17,9 +17,9 @@ func BenchmarkLimiterAllow(b *testing.B) {
 		{"two policies", []ratelimit.Policy{{Limit: 1e9, Period: time.Second}, {Name: "b", Limit: 1e12, Period: time.Hour}}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			s := ratelimit.NewMemoryStore()
+			s := must(ratelimit.NewMemoryStore())
 			defer s.Close()
-			lim := ratelimit.MustNew(s, tc.policies)
+			lim := must(ratelimit.New(s, tc.policies))
 			ctx := context.Background()
 			b.ReportAllocs()
 			for b.Loop() {

@@ -6,52 +6,53 @@ import (
 	"time"
 )
 
-// Header names written by [SetHeaders] and [SetIETFHeaders].
+// Field names written by [Decision.SetHeaders] and read by [ParseHeader].
 const (
-	HeaderLimit      = "X-RateLimit-Limit"
-	HeaderRemaining  = "X-RateLimit-Remaining"
-	HeaderReset      = "X-RateLimit-Reset"
-	HeaderRetryAfter = "Retry-After"
-	// HeaderPolicy and HeaderRateLimit are the fields of
+	headerLimit      = "X-RateLimit-Limit"
+	headerRemaining  = "X-RateLimit-Remaining"
+	headerReset      = "X-RateLimit-Reset"
+	headerRetryAfter = "Retry-After"
+	// headerPolicy and headerRateLimit are the fields of
 	// draft-ietf-httpapi-ratelimit-headers.
-	HeaderPolicy    = "RateLimit-Policy"
-	HeaderRateLimit = "RateLimit"
+	headerPolicy    = "RateLimit-Policy"
+	headerRateLimit = "RateLimit"
 )
 
-// SetHeaders sets the X-RateLimit-* fields of d's most restrictive
-// policy: X-RateLimit-Limit (requests per period), X-RateLimit-Remaining
-// and X-RateLimit-Reset (when the quota is whole again, in UTC epoch
-// seconds, rounded up), and, for a denial, Retry-After in whole seconds,
-// rounded up and at least 1. Each field is set, never added.
-func SetHeaders(h http.Header, d *Decision) {
-	if d.n == 0 {
-		return
-	}
-	p := d.Policy()
-	h.Set(HeaderLimit, strconv.FormatInt(p.Limit, 10))
-	h.Set(HeaderRemaining, strconv.FormatInt(p.Remaining, 10))
-	h.Set(HeaderReset, strconv.FormatInt(ceilDiv(d.Reset().UnixNano(), int64(time.Second)), 10))
-	if !d.Allowed {
-		h.Set(HeaderRetryAfter, strconv.FormatInt(retryAfterSeconds(d.RetryAfter()), 10))
-	}
-}
-
-// SetIETFHeaders sets the RateLimit-Policy and RateLimit fields of
-// draft-ietf-httpapi-ratelimit-headers, one list member per policy:
+// SetHeaders sets the rate-limit fields of the decision on h, as
+// [Limiter.Handler] does; each field is set, never added.
+//
+// X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset describe
+// the most restrictive policy: its limit, the requests remaining, and when
+// its quota is whole again (UTC epoch seconds, rounded up); a denial gets
+// Retry-After in whole seconds, rounded up and at least 1.
+//
+// Unless the limiter was made with WithIETFHeaders(false), the
+// RateLimit-Policy and RateLimit fields of
+// draft-ietf-httpapi-ratelimit-headers list every policy:
 //
 //	RateLimit-Policy: "10/1s";q=10;w=1, "hourly";q=1000;w=3600
 //	RateLimit: "10/1s";r=9;t=1, "hourly";r=998;t=8
 //
 // q is the limit, w the period in seconds (rounded up), r the remaining
 // requests and t the seconds until the quota is whole again (rounded up).
-func SetIETFHeaders(h http.Header, d *Decision) {
+func (d *Decision) SetHeaders(h http.Header) {
 	if d.n == 0 {
+		return
+	}
+	p := d.Policy()
+	h.Set(headerLimit, strconv.FormatInt(p.Limit, 10))
+	h.Set(headerRemaining, strconv.FormatInt(p.Remaining, 10))
+	h.Set(headerReset, strconv.FormatInt(ceilDiv(d.now+int64(p.Reset), int64(time.Second)), 10))
+	if !d.Allowed {
+		h.Set(headerRetryAfter, strconv.FormatInt(retryAfterSeconds(d.RetryAfter()), 10))
+	}
+	if !d.lim.ietf {
 		return
 	}
 	pol := make([]byte, 0, 32*d.n)
 	rl := make([]byte, 0, 32*d.n)
-	for i := range d.NumPolicies() {
-		s := d.PolicyAt(i)
+	for i := range int(d.n) {
+		s := d.policyAt(i)
 		if i > 0 {
 			pol = append(pol, ", "...)
 			rl = append(rl, ", "...)
@@ -67,8 +68,8 @@ func SetIETFHeaders(h http.Header, d *Decision) {
 		rl = append(rl, ";t="...)
 		rl = strconv.AppendInt(rl, ceilDiv(int64(s.Reset), int64(time.Second)), 10)
 	}
-	h.Set(HeaderPolicy, string(pol))
-	h.Set(HeaderRateLimit, string(rl))
+	h.Set(headerPolicy, string(pol))
+	h.Set(headerRateLimit, string(rl))
 }
 
 // ceilDiv returns a/b rounded up, for b > 0.
@@ -86,5 +87,3 @@ func ceilDiv(a, b int64) int64 {
 func retryAfterSeconds(d time.Duration) int64 {
 	return max(1, ceilDiv(int64(d), int64(time.Second)))
 }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -4,35 +4,41 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
 )
 
-// MaxPolicies is the largest number of policies one [Limiter] enforces.
-const MaxPolicies = 4
+// maxPolicies is the largest number of policies one [Limiter] enforces.
+const maxPolicies = 4
 
 // ErrCostExceedsBurst is returned by [Limiter.AllowN] for a cost that no
 // policy state could ever admit: larger than the smallest burst.
 var ErrCostExceedsBurst = errors.New("ratelimit: cost exceeds the burst of a policy")
 
-// Limiter decides whether a caller may make a request, under one or more
-// policies kept in a [Store]. A request is admitted only if every policy
-// admits it, and a denied request consumes no quota of any policy. A
-// Limiter is safe for concurrent use.
+// Limiter decides whether a caller may make a request, under one to four
+// policies kept in a [Store], and is the HTTP middleware that applies
+// those decisions ([Limiter.Handler]). A request is admitted only if every
+// policy admits it, and a denied request consumes no quota of any policy.
+// A Limiter is safe for concurrent use.
 type Limiter struct {
+	settings
 	store    Store
 	mem      *MemoryStore // the store, when it is the memory store: a faster path
-	prefix   string
 	policies []Policy
 	p        []compiled
+	fp       []compiled // the fallback's share of each policy
 	minBurst int64
 	scratch  sync.Pool
+	warn     warnLimiter
 }
 
 type compiled struct {
 	name      string
 	keyPrefix string // prefix + name + ":"
+	limit     int64
+	period    time.Duration
 	interval  int64
 	tolerance int64
 	burst     int64
@@ -40,40 +46,37 @@ type compiled struct {
 }
 
 type scratch struct {
-	items   [MaxPolicies]Item
-	results [MaxPolicies]Result
+	items   [maxPolicies]Item
+	results [maxPolicies]Result
+	key     []byte
 }
 
-// Option configures a [Limiter].
-type Option interface{ applyLimiter(*Limiter) }
-
-type limiterOptionFunc func(*Limiter)
-
-func (f limiterOptionFunc) applyLimiter(l *Limiter) { f(l) }
-
-// KeyPrefix puts prefix in front of every key the limiter stores, so that
-// limiters sharing a store do not share buckets. The stored key of a caller
-// is prefix + policy name + ":" + caller key. Two limiters with the same
-// prefix and policy names on one store do share their buckets, which is
-// how several replicas enforce one limit.
-func KeyPrefix(prefix string) Option {
-	return limiterOptionFunc(func(l *Limiter) { l.prefix = prefix })
-}
-
-// New returns a limiter enforcing policies (1 to [MaxPolicies], with unique
-// names) over store.
+// New returns a limiter enforcing policies (1 to 4, with unique names)
+// over store, configured by opts. Every option is checked here: a bad one
+// is an error, never a failure at request time.
 func New(store Store, policies []Policy, opts ...Option) (*Limiter, error) {
 	if store == nil {
 		return nil, errors.New("ratelimit: nil store")
 	}
-	if len(policies) == 0 || len(policies) > MaxPolicies {
-		return nil, fmt.Errorf("ratelimit: %d policies: want 1 to %d", len(policies), MaxPolicies)
+	if len(policies) == 0 || len(policies) > maxPolicies {
+		return nil, fmt.Errorf("ratelimit: %d policies: want 1 to %d", len(policies), maxPolicies)
 	}
 	l := &Limiter{store: store, policies: append([]Policy(nil), policies...)}
-	l.mem, _ = store.(*MemoryStore)
+	l.settings = settings{target: forLimiter, ietf: true, v6bits: 64}
 	for _, o := range opts {
-		o.applyLimiter(l)
+		if o == nil {
+			return nil, errors.New("ratelimit: nil option")
+		}
+		o.apply(&l.settings)
 	}
+	if err := errors.Join(l.errs...); err != nil {
+		return nil, err
+	}
+	l.errs = nil
+	if strings.ContainsAny(l.prefix, "{}") {
+		return nil, fmt.Errorf("ratelimit: key prefix %q contains '{' or '}'", l.prefix)
+	}
+	l.mem, _ = store.(*MemoryStore)
 	seen := map[string]bool{}
 	for i, p := range l.policies {
 		interval, tolerance, err := p.params()
@@ -89,7 +92,8 @@ func New(store Store, policies []Policy, opts ...Option) (*Limiter, error) {
 		}
 		seen[name] = true
 		l.policies[i].Name = name
-		c := compiled{name: name, keyPrefix: l.prefix + name + ":", interval: interval, tolerance: tolerance, burst: p.burst()}
+		c := compiled{name: name, keyPrefix: l.prefix + name + ":", limit: p.Limit, period: p.Period,
+			interval: interval, tolerance: tolerance, burst: p.burst()}
 		if l.mem != nil {
 			c.salt = l.mem.hash(c.keyPrefix)
 		}
@@ -97,96 +101,143 @@ func New(store Store, policies []Policy, opts ...Option) (*Limiter, error) {
 		if i == 0 || p.burst() < l.minBurst {
 			l.minBurst = p.burst()
 		}
+		if l.fallback != nil {
+			share := Policy{Limit: max(1, p.Limit/l.replicas), Period: p.Period, Burst: max(1, p.burst()/l.replicas)}
+			fi, ft, err := share.params()
+			if err != nil {
+				return nil, fmt.Errorf("policy %d: fallback share: %w", i, err)
+			}
+			f := c
+			f.limit, f.interval, f.tolerance, f.burst = share.Limit, fi, ft, share.Burst
+			l.fp = append(l.fp, f)
+		}
 	}
 	l.scratch.New = func() any { return new(scratch) }
 	return l, nil
 }
 
-// MustNew is like [New] but panics on an error; for policies written in
-// the program.
-func MustNew(store Store, policies []Policy, opts ...Option) *Limiter {
-	l, err := New(store, policies, opts...)
-	if err != nil {
-		panic(err)
-	}
-	return l
-}
-
 // checkName accepts names that fit in a structured-field string and do not
-// contain the key separator.
+// contain the key separator or a Redis Cluster hash-tag brace.
 func checkName(name string) error {
 	if len(name) > 64 {
 		return fmt.Errorf("%w: name %q is longer than 64 bytes", ErrInvalidPolicy, name)
 	}
 	for i := 0; i < len(name); i++ {
-		if c := name[i]; c < 0x20 || c > 0x7e || c == ':' || c == '"' || c == '\\' {
-			return fmt.Errorf("%w: name %q: want printable ASCII without : \" or \\", ErrInvalidPolicy, name)
+		if c := name[i]; c < 0x20 || c > 0x7e || c == ':' || c == '"' || c == '\\' || c == '{' || c == '}' {
+			return fmt.Errorf("%w: name %q: want printable ASCII without : \" \\ { or }", ErrInvalidPolicy, name)
 		}
 	}
 	return nil
 }
 
-// Policies returns the limiter's policies (with their effective names), in
-// a new slice.
-func (l *Limiter) Policies() []Policy { return append([]Policy(nil), l.policies...) }
-
 // Allow is AllowN(ctx, key, 1).
 func (l *Limiter) Allow(ctx context.Context, key string) (Decision, error) {
-	return l.AllowN(ctx, key, 1)
+	return l.allow(ctx, nil, key, 1)
 }
 
 // AllowN decides a request of cost n (a weight: 1 for an ordinary request;
 // 0 only reads the state) by the caller key. It returns the decision and a
-// non-nil error when the store failed (the decision is then a denial with
-// no state) or n is negative or larger than the smallest burst
-// ([ErrCostExceedsBurst]: such a request can never be admitted).
+// non-nil error when the store failed and no fallback decided (the
+// decision is then a denial with no state), or n is negative or larger
+// than the smallest burst ([ErrCostExceedsBurst]: such a request can never
+// be admitted).
 func (l *Limiter) AllowN(ctx context.Context, key string, n int64) (Decision, error) {
+	return l.allow(ctx, nil, key, n)
+}
+
+func (l *Limiter) allow(ctx context.Context, r *http.Request, key string, n int64) (Decision, error) {
 	if n < 0 {
 		return Decision{}, fmt.Errorf("ratelimit: negative cost %d", n)
 	}
 	if n > l.minBurst {
 		return Decision{}, fmt.Errorf("%w: cost %d, burst %d", ErrCostExceedsBurst, n, l.minBurst)
 	}
-	if l.mem != nil && len(l.p) == 1 {
-		c := &l.p[0]
-		it := Item{Interval: c.interval, Tolerance: c.tolerance, Cost: n}
-		var r Result
-		now := l.mem.take1(memHash(l.mem.hash(key), c.salt), &it, &r)
-		return Decision{
-			Allowed: r.Allowed, lim: l, now: now, cost: max(n, 1), n: 1,
-			ok: b2u(r.Allowed), tat: [MaxPolicies]int64{max(r.TAT, now)},
-		}, nil
+	if l.mem != nil {
+		return l.allowMem(key, n), nil
 	}
 	var d Decision
-	if l.mem != nil {
-		var items [MaxPolicies]Item
-		var results [MaxPolicies]Result
-		var hs [MaxPolicies]uint64
-		hk := l.mem.hash(key)
-		for i := range l.p {
-			c := &l.p[i]
-			hs[i] = memHash(hk, c.salt)
-			items[i] = Item{Interval: c.interval, Tolerance: c.tolerance, Cost: n}
-		}
-		m := len(l.p)
-		now := l.mem.take(hs[:m], items[:m], results[:m])
-		l.decide(&d, now, n, results[:m])
-		return d, nil
-	}
 	s := l.scratch.Get().(*scratch)
 	defer l.scratch.Put(s)
 	m := len(l.p)
 	for i := range l.p {
 		c := &l.p[i]
-		s.items[i] = Item{Key: c.keyPrefix + key, Interval: c.interval, Tolerance: c.tolerance, Cost: n}
+		s.key = appendStoreKey(append(s.key[:0], c.keyPrefix...), key)
+		s.items[i] = Item{Key: string(s.key), Interval: c.interval, Tolerance: c.tolerance, Cost: n}
 	}
 	now, err := l.store.Take(ctx, s.items[:m], s.results[:m])
-	clear(s.items[:m]) // drop the keys
-	if err != nil {
-		return d, fmt.Errorf("ratelimit: store: %w", err)
+	if err == nil {
+		clear(s.items[:m]) // drop the keys
+		l.decide(&d, l.p, now, n, s.results[:m])
+		return d, nil
 	}
-	l.decide(&d, now, n, s.results[:m])
+	err = fmt.Errorf("ratelimit: store: %w", err)
+	if l.fallback == nil || ctx.Err() != nil {
+		clear(s.items[:m])
+		if ctx.Err() == nil {
+			l.emit(Event{Kind: EventStoreError, Request: r, Key: key, Err: err})
+		}
+		return d, err
+	}
+	for i := range l.fp {
+		c := &l.fp[i]
+		s.items[i].Interval, s.items[i].Tolerance = c.interval, c.tolerance
+	}
+	now, ferr := l.fallback.Take(ctx, s.items[:m], s.results[:m])
+	clear(s.items[:m])
+	if ferr != nil {
+		err = errors.Join(err, fmt.Errorf("ratelimit: fallback store: %w", ferr))
+		l.emit(Event{Kind: EventStoreError, Request: r, Key: key, Err: err})
+		return d, err
+	}
+	l.decide(&d, l.fp, now, n, s.results[:m])
+	l.warn.log(now, err)
+	l.emit(Event{Kind: EventFallback, Request: r, Key: key, Decision: d, Err: err})
 	return d, nil
+}
+
+// appendStoreKey appends the caller key in braces: a Redis Cluster hash
+// tag, so that every policy of one caller lands in one slot while callers
+// spread over all slots. Redis hashes what lies between the first '{' and
+// the next '}'; the prefix and the policy names hold no braces, so the tag
+// is the caller key up to its first '}', the same for all its policies. A
+// key that is empty or starts with '}' (an empty tag: Redis would hash
+// the whole key) or with '~' is written after a '~', which keeps distinct
+// keys distinct.
+func appendStoreKey(dst []byte, key string) []byte {
+	dst = append(dst, '{')
+	if key == "" || key[0] == '}' || key[0] == '~' {
+		dst = append(dst, '~')
+	}
+	dst = append(dst, key...)
+	return append(dst, '}')
+}
+
+// allowMem decides with the memory store, filing keys by hash.
+func (l *Limiter) allowMem(key string, n int64) Decision {
+	if len(l.p) == 1 {
+		c := &l.p[0]
+		it := Item{Interval: c.interval, Tolerance: c.tolerance, Cost: n}
+		var r Result
+		now := l.mem.take1(memHash(l.mem.hash(key), c.salt), &it, &r)
+		return Decision{
+			Allowed: r.Allowed, lim: l, p: l.p, now: now, cost: max(n, 1), n: 1,
+			ok: b2u(r.Allowed), tat: [maxPolicies]int64{max(r.TAT, now)},
+		}
+	}
+	var d Decision
+	var items [maxPolicies]Item
+	var results [maxPolicies]Result
+	var hs [maxPolicies]uint64
+	hk := l.mem.hash(key)
+	for i := range l.p {
+		c := &l.p[i]
+		hs[i] = memHash(hk, c.salt)
+		items[i] = Item{Interval: c.interval, Tolerance: c.tolerance, Cost: n}
+	}
+	m := len(l.p)
+	now := l.mem.take(hs[:m], items[:m], results[:m])
+	l.decide(&d, l.p, now, n, results[:m])
+	return d
 }
 
 // memHash files a caller key (its hash hk) under one policy (the hash of
@@ -204,9 +255,10 @@ func memHash(hk, salt uint64) uint64 {
 }
 
 // decide fills d from the store's results.
-func (l *Limiter) decide(d *Decision, now, n int64, results []Result) {
+func (l *Limiter) decide(d *Decision, p []compiled, now, n int64, results []Result) {
 	d.Allowed = true
 	d.lim = l
+	d.p = p
 	d.now = now
 	d.cost = max(n, 1)
 	d.n = uint8(len(results))
@@ -218,9 +270,9 @@ func (l *Limiter) decide(d *Decision, now, n int64, results []Result) {
 	if d.n == 1 {
 		return
 	}
-	pick := d.PolicyAt(0)
+	pick := d.policyAt(0)
 	for i := 1; i < len(results); i++ {
-		a := d.PolicyAt(i)
+		a := d.policyAt(i)
 		if d.Allowed {
 			if a.Remaining < pick.Remaining || a.Remaining == pick.Remaining && a.Reset > pick.Reset {
 				d.policy, pick = uint8(i), a
@@ -243,9 +295,10 @@ type Decision struct {
 	policy uint8 // index of the most restrictive
 	ok     uint8 // bit i: policy i admitted
 	lim    *Limiter
+	p      []compiled // lim.p, or lim.fp for a fallback decision
 	now    int64
 	cost   int64
-	tat    [MaxPolicies]int64
+	tat    [maxPolicies]int64
 }
 
 func b2u(b bool) uint8 {
@@ -257,7 +310,8 @@ func b2u(b bool) uint8 {
 
 // PolicyState is the state of one policy after a decision.
 type PolicyState struct {
-	// Name, Limit and Period describe the policy.
+	// Name, Limit and Period describe the policy (a fallback decision
+	// describes the local share of the limit, see [WithFallback]).
 	Name   string
 	Limit  int64
 	Period time.Duration
@@ -272,30 +326,28 @@ type PolicyState struct {
 	RetryAfter time.Duration
 }
 
-// Time returns the store's instant of the decision.
-func (d *Decision) Time() time.Time { return time.Unix(0, d.now) }
-
-// NumPolicies returns the number of policies the decision describes.
-func (d *Decision) NumPolicies() int { return int(d.n) }
-
-// PolicyAt returns the state of the i-th policy (in the limiter's order)
+// policyAt returns the state of the i-th policy (in the limiter's order)
 // after the decision; the zero PolicyState when i is out of range.
-func (d *Decision) PolicyAt(i int) PolicyState {
+func (d *Decision) policyAt(i int) PolicyState {
 	if i < 0 || i >= int(d.n) {
 		return PolicyState{}
 	}
-	c := &d.lim.p[i]
+	c := &d.p[i]
 	tat := d.tat[i]
-	remaining := min(max((d.now+c.tolerance-tat)/c.interval, 0), c.burst)
 	return PolicyState{
 		Name:       c.name,
-		Limit:      d.lim.policies[i].Limit,
-		Period:     d.lim.policies[i].Period,
+		Limit:      c.limit,
+		Period:     c.period,
 		Allowed:    d.ok>>i&1 == 1,
-		Remaining:  remaining,
+		Remaining:  c.remaining(d.now, tat),
 		Reset:      time.Duration(tat - d.now),
 		RetryAfter: time.Duration(max(tat+d.cost*c.interval-c.tolerance-d.now, 0)),
 	}
+}
+
+// remaining is how many requests of cost 1 the policy admits at now.
+func (c *compiled) remaining(now, tat int64) int64 {
+	return min(max((now+c.tolerance-tat)/c.interval, 0), c.burst)
 }
 
 // Policies returns the state of every policy, in the limiter's order, in a
@@ -303,35 +355,16 @@ func (d *Decision) PolicyAt(i int) PolicyState {
 func (d *Decision) Policies() []PolicyState {
 	out := make([]PolicyState, d.n)
 	for i := range out {
-		out[i] = d.PolicyAt(i)
+		out[i] = d.policyAt(i)
 	}
 	return out
 }
 
 // Policy returns the state of the most restrictive policy, the one the
-// X-RateLimit-* headers describe: for a denial, the denying policy that
+// X-RateLimit-* fields describe: for a denial, the denying policy that
 // makes the caller wait longest; otherwise the one with the fewest
 // remaining requests.
-func (d *Decision) Policy() PolicyState { return d.PolicyAt(int(d.policy)) }
-
-// Limit is Policy().Limit.
-func (d *Decision) Limit() int64 {
-	if d.n == 0 {
-		return 0
-	}
-	return d.lim.policies[d.policy].Limit
-}
-
-// Remaining is Policy().Remaining.
-func (d *Decision) Remaining() int64 { return d.PolicyAt(int(d.policy)).Remaining }
-
-// Reset returns when the most restrictive policy's quota is whole again.
-func (d *Decision) Reset() time.Time {
-	if d.n == 0 {
-		return time.Unix(0, d.now)
-	}
-	return time.Unix(0, d.tat[d.policy])
-}
+func (d *Decision) Policy() PolicyState { return d.policyAt(int(d.policy)) }
 
 // RetryAfter returns how long a denied caller must wait before the same
 // request can be admitted (assuming no other traffic on its key); 0 for an
@@ -340,7 +373,7 @@ func (d *Decision) RetryAfter() time.Duration {
 	if d.Allowed || d.n == 0 {
 		return 0
 	}
-	return d.PolicyAt(int(d.policy)).RetryAfter
+	return d.policyAt(int(d.policy)).RetryAfter
 }
 
 // String describes the decision for logs.

@@ -12,7 +12,7 @@ import (
 
 // MemoryStore is the in-memory [Store]: GCRA state for one process, safe
 // for concurrent use. It is the default choice for a single replica; use a
-// shared store (ratelimit/redisstore) when several replicas must share one
+// shared store (ratelimit/rateredis) when several replicas must share one
 // limit.
 //
 // Keys are spread over shards, each with its own mutex, so goroutines
@@ -28,7 +28,7 @@ import (
 // that visits one shard at a time, and on demand when a shard is full.
 // Shards give memory back to the runtime when most of their keys are gone.
 //
-// The number of keys is capped ([MaxKeys]). When a new key arrives and its
+// The number of keys is capped ([WithMaxEntries]). When a new key arrives and its
 // shard is full, idle keys are evicted first; if none is idle the new key
 // is denied, reported as an exhausted bucket (Remaining 0, retry after one
 // emission interval), while existing keys keep working. This is the safe
@@ -68,72 +68,34 @@ type shard struct {
 	_        [16]byte // keep shards on separate cache lines
 }
 
-// MemoryOption configures a [MemoryStore].
-type MemoryOption interface{ applyMemory(*MemoryStore) }
+const defaultMaxEntries = 1_000_000
 
-type memoryOptionFunc func(*MemoryStore)
-
-func (f memoryOptionFunc) applyMemory(s *MemoryStore) { f(s) }
-
-// MemoryClock makes the store read time from now; tests pass a fake
-// clock. By default the store reads the monotonic clock, anchored to the
-// wall clock when it is made and realigned on every sweeper tick.
-func MemoryClock(now func() time.Time) MemoryOption {
-	return memoryOptionFunc(func(s *MemoryStore) {
-		if now != nil {
-			s.clock = now
+// NewMemoryStore returns a memory store configured by opts ([WithMaxEntries],
+// [WithSweepInterval], [WithClock], [WithShards]) and starts its sweeper.
+// It fails only on invalid options.
+func NewMemoryStore(opts ...Option) (*MemoryStore, error) {
+	cfg := settings{target: forMemory, maxEntries: defaultMaxEntries, sweepEvery: time.Minute,
+		shards: max(64, 16*runtime.GOMAXPROCS(0))}
+	for _, o := range opts {
+		if o == nil {
+			return nil, errors.New("ratelimit: nil option")
 		}
-	})
-}
-
-// MaxKeys caps the number of keys the store holds (default 1,000,000;
-// values below 1 keep the default). The cap is enforced per shard, so a
-// new key may be refused slightly before the store as a whole is full.
-func MaxKeys(n int) MemoryOption {
-	return memoryOptionFunc(func(s *MemoryStore) {
-		if n > 0 {
-			s.maxPerShard = n
-		}
-	})
-}
-
-// SweepEvery sets how often the background sweeper passes over every
-// shard (default one minute); each tick of the sweeper visits one shard.
-// Zero or less disables the sweeper: idle keys are then evicted only when a
-// shard is full or [MemoryStore.Sweep] is called.
-func SweepEvery(d time.Duration) MemoryOption {
-	return memoryOptionFunc(func(s *MemoryStore) { s.sweepEvery = d })
-}
-
-// Shards sets the number of shards, rounded up to a power of two (default:
-// 16 per CPU, at least 64).
-func Shards(n int) MemoryOption {
-	return memoryOptionFunc(func(s *MemoryStore) {
-		if n > 0 {
-			s.shards = make([]shard, ceilPow2(n))
-		}
-	})
-}
-
-const defaultMaxKeys = 1_000_000
-
-// NewMemoryStore returns a memory store and starts its sweeper.
-func NewMemoryStore(opts ...MemoryOption) *MemoryStore {
+		o.apply(&cfg)
+	}
+	if err := errors.Join(cfg.errs...); err != nil {
+		return nil, err
+	}
 	s := &MemoryStore{
 		seed:        maphash.MakeSeed(),
-		maxPerShard: defaultMaxKeys,
-		sweepEvery:  time.Minute,
+		clock:       cfg.clock,
+		maxPerShard: cfg.maxEntries,
+		sweepEvery:  cfg.sweepEvery,
+		shards:      make([]shard, ceilPow2(cfg.shards)),
 		stop:        make(chan struct{}),
 		done:        make(chan struct{}),
 	}
-	for _, o := range opts {
-		o.applyMemory(s)
-	}
 	s.base = time.Now()
 	s.baseWall = s.base.UnixNano()
-	if s.shards == nil {
-		s.shards = make([]shard, ceilPow2(max(64, 16*runtime.GOMAXPROCS(0))))
-	}
 	s.mask = uint64(len(s.shards) - 1)
 	total := s.maxPerShard
 	s.maxPerShard = max(1, (total+len(s.shards)-1)/len(s.shards))
@@ -145,7 +107,7 @@ func NewMemoryStore(opts ...MemoryOption) *MemoryStore {
 	} else {
 		close(s.done)
 	}
-	return s
+	return s, nil
 }
 
 // now returns the store's instant in Unix nanoseconds. Without an injected
@@ -199,10 +161,8 @@ func (s *MemoryStore) sweeper(tick time.Duration) {
 	}
 }
 
-// Sweep evicts every idle key now, one shard at a time. The sweeper does
-// the same in the background; Sweep is for tests and for callers that
-// disabled it.
-func (s *MemoryStore) Sweep() {
+// sweepAll evicts every idle key now, one shard at a time.
+func (s *MemoryStore) sweepAll() {
 	now := s.now()
 	for i := range s.shards {
 		sh := &s.shards[i]

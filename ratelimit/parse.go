@@ -59,13 +59,13 @@ func ParseResponse(resp *http.Response) (Quota, bool) {
 // in either form (seconds or HTTP date). Malformed values are ignored; ok
 // reports whether any rate-limit field was understood.
 func ParseHeader(h http.Header, now time.Time) (q Quota, ok bool) {
-	if v := strings.Join(h.Values(HeaderRateLimit), ","); v != "" {
-		ok = q.fromIETF(v, strings.Join(h.Values(HeaderPolicy), ","), now)
+	if v := strings.Join(h.Values(headerRateLimit), ","); v != "" {
+		ok = q.fromIETF(v, strings.Join(h.Values(headerPolicy), ","), now)
 	}
 	if !ok {
 		ok = q.fromLegacy(h, now)
 	}
-	if v := h.Get(HeaderRetryAfter); v != "" {
+	if v := h.Get(headerRetryAfter); v != "" {
 		if d := problem.ParseRetryAfter(v, now); d > 0 {
 			q.RetryAfter = d
 			ok = true
@@ -111,13 +111,13 @@ func (q *Quota) fromIETF(rl, pol string, now time.Time) bool {
 
 func (q *Quota) fromLegacy(h http.Header, now time.Time) bool {
 	ok := false
-	if n, good := parseCount(h.Get(HeaderLimit)); good {
+	if n, good := parseCount(h.Get(headerLimit)); good {
 		q.Limit, ok = n, true
 	}
-	if n, good := parseCount(h.Get(HeaderRemaining)); good {
+	if n, good := parseCount(h.Get(headerRemaining)); good {
 		q.Remaining, ok = n, true
 	}
-	if n, good := parseCount(h.Get(HeaderReset)); good && n < math.MaxInt64/int64(time.Second) {
+	if n, good := parseCount(h.Get(headerReset)); good && n < math.MaxInt64/int64(time.Second) {
 		reset := time.Unix(n, 0)
 		if date, err := http.ParseTime(h.Get("Date")); err == nil {
 			reset = now.Add(reset.Sub(date)) // the server's clock may differ from ours

@@ -66,15 +66,17 @@ func TestParseHeader(t *testing.T) {
 
 func TestParseRoundTrip(t *testing.T) {
 	clk := newFakeClock()
-	lim := ratelimit.MustNew(newMem(t, clk), []ratelimit.Policy{ratelimit.PerMinute(3).WithName("m"), ratelimit.PerHour(100).WithName("h")})
+	store := newMem(t, clk)
 	calls := 0
 	for _, ietf := range []bool{true, false} {
-		h := ratelimit.Middleware(lim, ratelimit.IETFHeaders(ietf), ratelimit.Key(func(*http.Request) string {
-			if ietf {
-				return "a"
-			}
-			return "b"
-		}))(okHandler(&calls))
+		lim := must(ratelimit.New(store, []ratelimit.Policy{ratelimit.PerMinute(3).WithName("m"), ratelimit.PerHour(100).WithName("h")},
+			ratelimit.WithIETFHeaders(ietf), ratelimit.WithKey(func(*http.Request) string {
+				if ietf {
+					return "a"
+				}
+				return "b"
+			})))
+		h := lim.Handler(okHandler(&calls))
 		for i := 0; i < 4; i++ {
 			rec := serve(h, httptest.NewRequest("GET", "/", nil))
 			q, ok := ratelimit.ParseHeader(rec.Header(), clk.Now())
@@ -82,8 +84,8 @@ func TestParseRoundTrip(t *testing.T) {
 				t.Fatalf("ietf=%v: nothing parsed", ietf)
 			}
 			d, _ := lim.AllowN(context.Background(), map[bool]string{true: "a", false: "b"}[ietf], 0)
-			if q.Remaining != d.Remaining() || q.Limit != 3 {
-				t.Errorf("ietf=%v request %d: parsed %+v, limiter remaining %d", ietf, i+1, q, d.Remaining())
+			if q.Remaining != d.Policy().Remaining || q.Limit != 3 {
+				t.Errorf("ietf=%v request %d: parsed %+v, limiter remaining %d", ietf, i+1, q, d.Policy().Remaining)
 			}
 			if ietf && (q.Policy != "m" || q.Window != time.Minute) {
 				t.Errorf("ietf policy %q window %v", q.Policy, q.Window)

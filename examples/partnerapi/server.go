@@ -18,7 +18,7 @@ import (
 	"github.com/apikit-go/apikit/pagination"
 	"github.com/apikit-go/apikit/problem"
 	"github.com/apikit-go/apikit/ratelimit"
-	rlredis "github.com/apikit-go/apikit/ratelimit/redisstore"
+	"github.com/apikit-go/apikit/ratelimit/rateredis"
 	"github.com/apikit-go/apikit/signature"
 )
 
@@ -28,6 +28,7 @@ type config struct {
 	Rate          string // N/DURATION
 	SigningSecret string // whsec_…
 	RedisURL      string
+	Replicas      int // processes sharing the Redis rate limits; 0 means 1
 	PostgresURL   string
 	Logger        *slog.Logger
 	Now           func() time.Time // nil means time.Now
@@ -81,7 +82,11 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 	// Stores: in memory by default; Redis and PostgreSQL when asked.
 	var idemStore idempotency.Store
 	var rlStore ratelimit.Store
-	memRL := ratelimit.NewMemoryStore()
+	var rlOpts []ratelimit.Option
+	memRL, err := ratelimit.NewMemoryStore()
+	if err != nil {
+		return nil, err
+	}
 	s.closers = append(s.closers, func() { memRL.Close() })
 	rlStore = memRL
 	if cfg.RedisURL != "" {
@@ -94,12 +99,14 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 		s.closers = append(s.closers, func() { client.Close() })
 		idemStore = idemredis.New(client)
 		// Limits shared by every replica; while Redis fails, each replica
-		// falls back to its own memory store rather than refusing traffic.
-		shared, err := rlredis.New(client, rlredis.WithFallback(memRL))
+		// falls back to its own memory store with its share of the limit
+		// rather than refusing traffic.
+		shared, err := rateredis.New(client)
 		if err != nil {
 			return nil, err
 		}
 		rlStore = shared
+		rlOpts = append(rlOpts, ratelimit.WithFallback(memRL, max(cfg.Replicas, 1)))
 	}
 	if cfg.PostgresURL != "" {
 		pool, err := pgxpool.New(ctx, cfg.PostgresURL)
@@ -125,10 +132,6 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 
 	// Rate limits: one policy per partner over every authenticated route.
 	policy, err := ratelimit.ParsePolicy(cfg.Rate)
-	if err != nil {
-		return nil, fmt.Errorf("-rate: %w", err)
-	}
-	limiter, err := ratelimit.New(rlStore, []ratelimit.Policy{policy})
 	if err != nil {
 		return nil, fmt.Errorf("-rate: %w", err)
 	}
@@ -182,11 +185,18 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 
 	// Every group: panics become the dialect's 500, then the partner is
 	// authenticated and rate limited, all answering in the group's dialect.
+	// The groups' limiters share the store and the policy, so they share
+	// each partner's buckets.
+	var limitErr error
 	group := func(wr *envelope.Writer, h http.Handler) http.Handler {
-		limited := ratelimit.Middleware(limiter,
-			ratelimit.Key(func(r *http.Request) string { return partnerOf(r.Context()) }),
-			ratelimit.ErrorWriter(wr))(h)
-		return wr.Recover(authenticate(wr, limited))
+		limiter, err := ratelimit.New(rlStore, []ratelimit.Policy{policy}, append(rlOpts,
+			ratelimit.WithKey(func(r *http.Request) string { return partnerOf(r.Context()) }),
+			ratelimit.WithErrorWriter(wr))...)
+		if err != nil {
+			limitErr = err
+			return h
+		}
+		return wr.Recover(authenticate(wr, limiter.Handler(h)))
 	}
 	root := http.NewServeMux()
 	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -197,6 +207,9 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 	root.Handle("/functions/v1/", group(s.meta, meta))
 	root.Handle("/partner/", group(s.ack, ack))
 	root.Handle("/", s.std.Recover(notFound(s.std)))
+	if limitErr != nil {
+		return nil, fmt.Errorf("-rate: %w", limitErr)
+	}
 
 	// Outermost: every response gets an X-Request-Id, every request a log
 	// line carrying it.

@@ -1,4 +1,4 @@
-package redisstore_test
+package rateredis_test
 
 import (
 	"context"
@@ -11,22 +11,26 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/apikit-go/apikit/ratelimit"
-	"github.com/apikit-go/apikit/ratelimit/redisstore"
+	"github.com/apikit-go/apikit/ratelimit/rateredis"
 )
 
-// The keys the store writes start with the prefix, then the caller's hash
-// tag in braces, then the limiter's key (policy name and caller).
+// The keys the store writes start with the prefix, then the limiter's key:
+// the policy name and the caller in braces (its Redis Cluster hash tag).
 func ExampleWithPrefix() {
 	ctx := context.Background()
 	client := exampleClient()
 	defer client.Close()
 	prefix := uniquePrefix() // e.g. "billing-ratelimit:"
-	store, err := redisstore.New(client, redisstore.WithPrefix(prefix))
+	store, err := rateredis.New(client, rateredis.WithPrefix(prefix))
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	lim := ratelimit.MustNew(store, []ratelimit.Policy{ratelimit.PerMinute(60).WithName("default")})
+	lim, err := ratelimit.New(store, []ratelimit.Policy{ratelimit.PerMinute(60).WithName("default")})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	if _, err := lim.Allow(ctx, "acme"); err != nil {
 		fmt.Println(err)
 		return
@@ -37,11 +41,11 @@ func ExampleWithPrefix() {
 	}
 	client.Del(ctx, keys...)
 
-	_, err = redisstore.New(client, redisstore.WithPrefix("rl:{billing}:"))
+	_, err = rateredis.New(client, rateredis.WithPrefix("rl:{billing}:"))
 	fmt.Println(err)
 	// Output:
-	// {acme}default:acme
-	// redisstore: prefix "rl:{billing}:" contains '{' or '}'
+	// default:{acme}
+	// rateredis: prefix "rl:{billing}:" contains '{' or '}'
 }
 
 // A Redis that accepts connections but never answers costs each decision
@@ -69,17 +73,17 @@ func ExampleWithTimeout() {
 
 	client := redis.NewClient(&redis.Options{Addr: hung.Addr().String(), ContextTimeoutEnabled: true, MaxRetries: -1})
 	defer client.Close()
-	store, _ := redisstore.New(client, redisstore.WithTimeout(50*time.Millisecond))
-	lim := ratelimit.MustNew(store, []ratelimit.Policy{ratelimit.PerMinute(60)})
+	store, _ := rateredis.New(client, rateredis.WithTimeout(50*time.Millisecond))
+	lim, _ := ratelimit.New(store, []ratelimit.Policy{ratelimit.PerMinute(60)})
 	_, err = lim.Allow(context.Background(), "acme")
 	var netErr net.Error
 	fmt.Println("timed out:", errors.Is(err, context.DeadlineExceeded) || errors.As(err, &netErr) && netErr.Timeout())
 
-	_, err = redisstore.New(client, redisstore.WithTimeout(0))
+	_, err = rateredis.New(client, rateredis.WithTimeout(0))
 	fmt.Println(err)
 	// Output:
 	// timed out: true
-	// redisstore: timeout 0s is not positive
+	// rateredis: timeout 0s is not positive
 }
 
 // After three failed decisions in a row the store stops asking Redis for
@@ -89,8 +93,8 @@ func ExampleWithCooldown() {
 	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", ContextTimeoutEnabled: true, MaxRetries: -1})
 	defer client.Close()
 	for _, cooldown := range []time.Duration{10 * time.Second, 0} {
-		store, _ := redisstore.New(client, redisstore.WithTimeout(50*time.Millisecond), redisstore.WithCooldown(cooldown))
-		lim := ratelimit.MustNew(store, []ratelimit.Policy{ratelimit.PerMinute(60)})
+		store, _ := rateredis.New(client, rateredis.WithTimeout(50*time.Millisecond), rateredis.WithCooldown(cooldown))
+		lim, _ := ratelimit.New(store, []ratelimit.Policy{ratelimit.PerMinute(60)})
 		var asked []string
 		for range 5 {
 			_, err := lim.Allow(context.Background(), "acme")

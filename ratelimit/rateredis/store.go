@@ -1,4 +1,4 @@
-package redisstore
+package rateredis
 
 import (
 	"context"
@@ -57,7 +57,7 @@ type buffers struct {
 // ContextTimeoutEnabled for the cheaper path.
 func New(client redis.Scripter, opts ...Option) (*Store, error) {
 	if client == nil {
-		return nil, errors.New("redisstore: nil redis client")
+		return nil, errors.New("rateredis: nil redis client")
 	}
 	cfg, err := newConfig(opts)
 	if err != nil {
@@ -94,16 +94,16 @@ func contextTimeouts(client redis.Scripter) bool {
 // and writes the new TATs, each with a TTL, only if all items admit.
 //
 // When Redis fails or does not answer within the timeout (see
-// [WithTimeout] and [WithCooldown]), Take returns the fallback store's
-// answer if [WithFallback] set one. Otherwise it returns an error that is a
-// 503 *problem.Problem ([problem.ServiceUnavailable]) with RetryAfter set,
+// [WithTimeout] and [WithCooldown]), Take returns an error that is a 503
+// *problem.Problem ([problem.ServiceUnavailable]) with RetryAfter set,
 // wrapping the cause (errors.Is(err, context.DeadlineExceeded) reports a
-// missed deadline); [ratelimit.Middleware] then applies its failure policy.
-// Invalid items (negative cost, interval or tolerance, or an increment
-// beyond about 146 years) are always an error.
+// missed deadline); the limiter then lets its fallback decide
+// ([ratelimit.WithFallback]) or applies its failure policy. Invalid items
+// (negative cost, interval or tolerance, or an increment beyond about 146
+// years) are always an error.
 func (s *Store) Take(ctx context.Context, items []ratelimit.Item, results []ratelimit.Result) (int64, error) {
 	if len(results) < len(items) {
-		return 0, fmt.Errorf("redisstore: %d results for %d items", len(results), len(items))
+		return 0, fmt.Errorf("rateredis: %d results for %d items", len(results), len(items))
 	}
 	b := s.bufs.Get().(*buffers)
 	if err := s.encode(b, items); err != nil {
@@ -112,7 +112,7 @@ func (s *Store) Take(ctx context.Context, items []ratelimit.Item, results []rate
 	}
 	if until := s.downTill.Load(); until != 0 && s.now() < until {
 		s.bufs.Put(b)
-		return s.fail(ctx, items, results, errCoolingDown)
+		return s.fail(errCoolingDown)
 	}
 	ctx2, cancel := context.WithTimeout(ctx, s.cfg.timeout)
 	reply, err := s.run(ctx2, b)
@@ -137,7 +137,7 @@ func (s *Store) Take(ctx context.Context, items []ratelimit.Item, results []rate
 	if s.fails.Add(1) >= tripAfter && s.cfg.cooldown > 0 {
 		s.downTill.Store(s.now() + int64(s.cfg.cooldown))
 	}
-	return s.fail(ctx, items, results, err)
+	return s.fail(err)
 }
 
 // errCoolingDown is the cause of decisions made without asking Redis
@@ -155,10 +155,10 @@ func (s *Store) encode(b *buffers, items []ratelimit.Item) error {
 	for i := range items {
 		it := &items[i]
 		if it.Cost < 0 || it.Interval < 0 || it.Tolerance < 0 {
-			return fmt.Errorf("redisstore: item %q has a negative cost, interval or tolerance", it.Key)
+			return fmt.Errorf("rateredis: item %q has a negative cost, interval or tolerance", it.Key)
 		}
 		if it.Cost > 0 && it.Interval > maxIncrement/it.Cost {
-			return fmt.Errorf("redisstore: item %q: cost*interval exceeds %d ns", it.Key, int64(maxIncrement))
+			return fmt.Errorf("rateredis: item %q: cost*interval exceeds %d ns", it.Key, int64(maxIncrement))
 		}
 		b.key = s.appendKey(b.key[:0], it.Key)
 		b.keys = append(b.keys, string(b.key))
@@ -204,13 +204,10 @@ func (s *Store) release(b *buffers) {
 }
 
 // fail answers a decision Redis could not make.
-func (s *Store) fail(ctx context.Context, items []ratelimit.Item, results []ratelimit.Result, cause error) (int64, error) {
-	if s.cfg.hasFallback {
-		return s.cfg.fallback.Take(ctx, items, results)
-	}
+func (s *Store) fail(cause error) (int64, error) {
 	retry := max(s.cfg.cooldown, time.Second)
 	return 0, problem.ServiceUnavailable.
-		Wrap(fmt.Errorf("redisstore: %w", cause), "The rate limit store is unavailable").
+		Wrap(fmt.Errorf("rateredis: %w", cause), "The rate limit store is unavailable").
 		WithRetryAfter(retry)
 }
 
@@ -219,7 +216,7 @@ func (s *Store) fail(ctx context.Context, items []ratelimit.Item, results []rate
 // 1 if allowed and 0 if not, and the TAT as an instant.
 func parseReply(reply string, results []ratelimit.Result) (int64, error) {
 	if len(reply) != instantLen+(1+instantLen)*len(results) {
-		return 0, fmt.Errorf("redisstore: script reply has %d bytes for %d items", len(reply), len(results))
+		return 0, fmt.Errorf("rateredis: script reply has %d bytes for %d items", len(reply), len(results))
 	}
 	now, ok := instant(reply)
 	for i := range results {
@@ -229,7 +226,7 @@ func parseReply(reply string, results []ratelimit.Result) (int64, error) {
 		results[i] = ratelimit.Result{Allowed: r[0] == 1, TAT: tat}
 	}
 	if !ok {
-		return 0, fmt.Errorf("redisstore: malformed script reply %q", reply)
+		return 0, fmt.Errorf("rateredis: malformed script reply %q", reply)
 	}
 	return now, nil
 }
