@@ -166,8 +166,11 @@ func (l *Limiter) allow(ctx context.Context, r *http.Request, key string, n int6
 	}
 	now, err := l.store.Take(ctx, s.items[:m], s.results[:m])
 	if err == nil {
-		clear(s.items[:m]) // drop the keys
 		l.decide(&d, l.p, now, n, s.results[:m])
+		if d.Allowed && l.fallback != nil {
+			l.charge(ctx, s)
+		}
+		clear(s.items[:m]) // drop the keys
 		return d, nil
 	}
 	err = fmt.Errorf("ratelimit: store: %w", err)
@@ -193,6 +196,21 @@ func (l *Limiter) allow(ctx context.Context, r *http.Request, key string, n int6
 	l.warn.log(now, err)
 	l.emit(Event{Kind: EventFallback, Request: r, Key: key, Decision: d, Err: err})
 	return d, nil
+}
+
+// charge counts an admitted request in the fallback store at the
+// replica's share of each policy, so that a replica that falls back in
+// the middle of a burst continues from what it has admitted, not from a
+// whole bucket. The fallback's answer is not used.
+func (l *Limiter) charge(ctx context.Context, s *scratch) {
+	m := len(l.fp)
+	var items [maxPolicies]Item
+	var results [maxPolicies]Result
+	for i := range l.fp {
+		c := &l.fp[i]
+		items[i] = Item{Key: s.items[i].Key, Interval: c.interval, Tolerance: c.tolerance, Cost: s.items[i].Cost}
+	}
+	_, _ = l.fallback.Take(ctx, items[:m], results[:m])
 }
 
 // appendStoreKey appends the caller key in braces: a Redis Cluster hash

@@ -161,7 +161,10 @@ func WithFailOpen() Option {
 // processes sharing the limit: while they fall back, each enforces its
 // share, every policy's limit and burst divided by replicas (rounded
 // down, at least 1), so that the replicas together do not admit replicas
-// times the limit. Every fallback decision emits an [EventFallback] event
+// times the limit. While the store works, every request it admits is
+// counted in local too (at the share's rate), so that a replica that falls
+// back in the middle of a burst continues from what it has admitted, not
+// from a whole bucket. Every fallback decision emits an [EventFallback] event
 // and a warning is logged (with [log/slog]'s default logger, at most one
 // line per 10 seconds, counting the decisions in between). It applies to
 // [New]. Default: no fallback; the store's failure is answered as

@@ -31,7 +31,7 @@
 // # When Redis fails
 //
 // [New] does no I/O, so a service starts while Redis is down. Every
-// decision has a deadline ([WithTimeout], 100 ms by default). When Redis
+// decision has a deadline ([WithTimeout], 500 ms by default). When Redis
 // fails or misses it, Take returns a 503 problem error and the limiter
 // decides what happens: its local fallback decides with a share of the
 // limit ([ratelimit.WithFallback]), or the request gets a 503 (the
@@ -40,9 +40,20 @@
 // ([WithCooldown]), so a Redis that hangs costs a few deadlines, not one
 // per request.
 //
+// # Bursts and the connection pool
+//
+// Decisions made at the same moment share round trips: at most four
+// batches are on their way to Redis at once, and the decisions that arrive
+// meanwhile go together in the next (a pipeline of script calls). A burst
+// of any size therefore needs at most four connections per store. Give the
+// client MinIdleConns: 4, so that a burst after a quiet period does not
+// wait for new connections to be dialed (dials are slow on a busy
+// machine), and ContextTimeoutEnabled, so that the deadline reaches the
+// socket. go-redis's default pool size (10 per CPU) is ample.
+//
 // Usage:
 //
-//	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", ContextTimeoutEnabled: true})
+//	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", ContextTimeoutEnabled: true, MinIdleConns: 4})
 //	store, err := rateredis.New(client)
 //	if err != nil {
 //		return err

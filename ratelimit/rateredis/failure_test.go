@@ -7,6 +7,7 @@ import (
 	"net"
 	"os/exec"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -158,8 +159,9 @@ func TestCooldownSkipsRedis(t *testing.T) {
 	var n counter
 	c.AddHook(&n)
 	s := mustNew(t, c, WithTimeout(testTimeout), WithCooldown(5*time.Second))
-	clock := int64(1e18)
-	s.now = func() int64 { return clock }
+	var clock atomic.Int64
+	clock.Store(1e18)
+	s.now = clock.Load
 	items := []ratelimit.Item{hourly("p:caller", 2)}
 	res := make([]ratelimit.Result, 1)
 	steps := []struct {
@@ -176,7 +178,7 @@ func TestCooldownSkipsRedis(t *testing.T) {
 		{"cooling down again", time.Second, 0},
 	}
 	for _, st := range steps {
-		clock += int64(st.advance)
+		clock.Add(int64(st.advance))
 		before := n.cmds.Load()
 		_, err := s.Take(context.Background(), items, res)
 		if got := n.cmds.Load() - before; got != st.asked {

@@ -28,14 +28,20 @@ const maxIncrement = 1 << 62
 // uses the same Redis and prefix. It is safe for concurrent use. Make one
 // with [New].
 type Store struct {
-	client   redis.Scripter
+	client   redis.UniversalClient
 	script   *redis.Script
 	cfg      config
 	guarded  bool
 	now      func() int64
 	downTill atomic.Int64 // local Unix ns until which Redis is not asked
-	fails    atomic.Int64 // consecutive failed decisions
+	fails    atomic.Int64 // consecutive failed batches
 	bufs     sync.Pool
+	calls    sync.Pool
+	batches  sync.Pool
+
+	mu       sync.Mutex
+	queue    []*call // decisions waiting for a batch
+	flushers int     // batches being sent or about to be
 }
 
 type buffers struct {
@@ -46,16 +52,23 @@ type buffers struct {
 }
 
 // New returns a store that keeps its TATs in the Redis that client talks
-// to (a *redis.Client, *redis.ClusterClient, *redis.Ring or any
-// [redis.Scripter]). New does no I/O: it succeeds while Redis is down, and
-// the script is loaded on first use. It fails only on invalid options.
+// to (a *redis.Client, *redis.ClusterClient or *redis.Ring). New does no
+// I/O: it succeeds while Redis is down, and the script is loaded on first
+// use. It fails only on invalid options.
 //
 // Each decision is bounded by [WithTimeout]. go-redis applies a context's
 // deadline to its reads only when the client was made with
-// ContextTimeoutEnabled; for other clients the store waits for the reply
-// on a separate goroutine so that it still returns by the deadline. Enable
+// ContextTimeoutEnabled; for other clients the store sends on a separate
+// goroutine so that a decision still returns by its deadline. Enable
 // ContextTimeoutEnabled for the cheaper path.
-func New(client redis.Scripter, opts ...Option) (*Store, error) {
+//
+// Decisions made at the same moment share round trips: while a few
+// batches are on their way to Redis, further decisions queue and go
+// together in the next one (a pipeline of script calls), so that a burst
+// of concurrent requests needs a few connections, not one each, and does
+// not wait for the connection pool past its deadline. go-redis's default
+// pool (10 connections per CPU) is then ample.
+func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 	if client == nil {
 		return nil, errors.New("rateredis: nil redis client")
 	}
@@ -71,12 +84,14 @@ func New(client redis.Scripter, opts ...Option) (*Store, error) {
 		now:     func() int64 { return time.Now().UnixNano() },
 	}
 	s.bufs.New = func() any { return new(buffers) }
+	s.calls.New = func() any { return &call{done: make(chan struct{}, 1)} }
+	s.batches.New = func() any { return new(batch) }
 	return s, nil
 }
 
 // contextTimeouts reports whether client applies context deadlines to its
 // network reads and writes.
-func contextTimeouts(client redis.Scripter) bool {
+func contextTimeouts(client redis.UniversalClient) bool {
 	switch c := client.(type) {
 	case *redis.Client:
 		return c.Options().ContextTimeoutEnabled
@@ -105,6 +120,9 @@ func (s *Store) Take(ctx context.Context, items []ratelimit.Item, results []rate
 	if len(results) < len(items) {
 		return 0, fmt.Errorf("rateredis: %d results for %d items", len(results), len(items))
 	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
 	b := s.bufs.Get().(*buffers)
 	if err := s.encode(b, items); err != nil {
 		s.bufs.Put(b)
@@ -114,28 +132,31 @@ func (s *Store) Take(ctx context.Context, items []ratelimit.Item, results []rate
 		s.bufs.Put(b)
 		return s.fail(errCoolingDown)
 	}
-	ctx2, cancel := context.WithTimeout(ctx, s.cfg.timeout)
-	reply, err := s.run(ctx2, b)
-	if err != nil && ctx2.Err() != nil && !errors.Is(err, ctx2.Err()) {
-		// go-redis reports a missed deadline as a network timeout.
-		err = fmt.Errorf("%w: %w", ctx2.Err(), err)
+	var reply string
+	var err error
+	if s.guarded {
+		// The client may not honour the batch's deadline: wait no longer.
+		ctx2, cancel := context.WithTimeout(ctx, s.cfg.timeout)
+		reply, err = s.run(ctx2, b)
+		if err != nil && ctx.Err() == nil && ctx2.Err() != nil && !errors.Is(err, ctx2.Err()) {
+			err = fmt.Errorf("%w: %w", ctx2.Err(), err)
+		}
+		cancel()
+		if ctx.Err() == nil {
+			s.countFailure(err)
+		}
+	} else {
+		reply, err = s.run(ctx, b)
 	}
-	cancel()
 	if err == nil {
 		var now int64
 		if now, err = parseReply(reply, results[:len(items)]); err == nil {
-			if s.fails.Load() != 0 {
-				s.fails.Store(0)
-			}
 			return now, nil
 		}
 	}
 	if ctx.Err() != nil {
 		// The caller gave up; that says nothing about Redis.
 		return 0, ctx.Err()
-	}
-	if s.fails.Add(1) >= tripAfter && s.cfg.cooldown > 0 {
-		s.downTill.Store(s.now() + int64(s.cfg.cooldown))
 	}
 	return s.fail(err)
 }
@@ -169,38 +190,6 @@ func (s *Store) encode(b *buffers, items []ratelimit.Item) error {
 	}
 	b.args = append(b.args, b.arg)
 	return nil
-}
-
-// run evaluates the script. b belongs to run from here on and goes back to
-// the pool once go-redis no longer uses it.
-func (s *Store) run(ctx context.Context, b *buffers) (string, error) {
-	if !s.guarded {
-		v, err := s.script.Run(ctx, s.client, b.keys, b.args...).Text()
-		s.release(b)
-		return v, err
-	}
-	type reply struct {
-		v   string
-		err error
-	}
-	ch := make(chan reply, 1)
-	go func() {
-		v, err := s.script.Run(ctx, s.client, b.keys, b.args...).Text()
-		s.release(b)
-		ch <- reply{v, err}
-	}()
-	select {
-	case r := <-ch:
-		return r.v, r.err
-	case <-ctx.Done():
-		return "", ctx.Err()
-	}
-}
-
-func (s *Store) release(b *buffers) {
-	clear(b.keys)
-	clear(b.args)
-	s.bufs.Put(b)
 }
 
 // fail answers a decision Redis could not make.

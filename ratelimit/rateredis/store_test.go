@@ -188,7 +188,7 @@ func TestNewRejectsBadOptions(t *testing.T) {
 	defer c.Close()
 	tests := []struct {
 		name   string
-		client redis.Scripter
+		client redis.UniversalClient
 		opts   []Option
 		want   string
 	}{
