@@ -119,8 +119,7 @@ func ExampleWithClock() {
 
 func ExampleWithMaxEntries() {
 	clock := newFakeClock()
-	// One shard, so that the cap is exact (it is enforced per shard).
-	store := must(ratelimit.NewMemoryStore(ratelimit.WithMaxEntries(2), ratelimit.WithShards(1), ratelimit.WithClock(clock.Now)))
+	store := must(ratelimit.NewMemoryStore(ratelimit.WithMaxEntries(2), ratelimit.WithClock(clock.Now)))
 	defer store.Close()
 	lim := must(ratelimit.New(store, []ratelimit.Policy{ratelimit.PerMinute(10)}))
 	ctx := context.Background()
@@ -128,19 +127,19 @@ func ExampleWithMaxEntries() {
 		d, _ := lim.Allow(ctx, caller)
 		fmt.Println(caller, d.Allowed, store.Len())
 	}
-	clock.Advance(time.Minute) // a and b are idle again: their keys may go
+	clock.Advance(time.Minute) // a and b are idle again: one goes to make room
 	d, _ := lim.Allow(ctx, "c")
 	fmt.Println("c", d.Allowed, store.Len())
 	// Output:
 	// a true 1
 	// b true 2
 	// c false 2
-	// c true 1
+	// c true 2
 }
 
 func ExampleWithShards() {
 	// A store for a small service: 4 shards (the default is 16 per CPU, at
-	// least 64), holding at most 4 keys each.
+	// least 64), holding at most 16 keys in all.
 	store := must(ratelimit.NewMemoryStore(ratelimit.WithShards(4), ratelimit.WithMaxEntries(16), ratelimit.WithClock(exampleClock())))
 	defer store.Close()
 	lim := must(ratelimit.New(store, []ratelimit.Policy{ratelimit.PerSecond(10)}))

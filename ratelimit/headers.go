@@ -39,37 +39,89 @@ func (d *Decision) SetHeaders(h http.Header) {
 	if d.n == 0 {
 		return
 	}
-	p := d.Policy()
-	h.Set(headerLimit, strconv.FormatInt(p.Limit, 10))
-	h.Set(headerRemaining, strconv.FormatInt(p.Remaining, 10))
-	h.Set(headerReset, strconv.FormatInt(ceilDiv(d.now+int64(p.Reset), int64(time.Second)), 10))
+	hs := &d.lim.hdr
+	if len(d.lim.fp) > 0 && &d.p[0] == &d.lim.fp[0] {
+		hs = &d.lim.fhdr
+	}
+	// Every varying value goes into one buffer, made into one string;
+	// the header values are slices of it, in one []string.
+	var arr [256]byte
+	buf := arr[:0]
+	c := &d.p[d.policy]
+	tat := d.tat[d.policy]
+	buf = strconv.AppendInt(buf, c.remaining(d.now, tat), 10)
+	e1 := len(buf)
+	buf = strconv.AppendInt(buf, ceilDiv(tat, int64(time.Second)), 10)
+	e2 := len(buf)
+	if d.lim.ietf {
+		for i := range int(d.n) {
+			c := &d.p[i]
+			if i > 0 {
+				buf = append(buf, ", "...)
+			}
+			buf = append(buf, hs.quoted[i]...)
+			buf = append(buf, ";r="...)
+			buf = strconv.AppendInt(buf, c.remaining(d.now, d.tat[i]), 10)
+			buf = append(buf, ";t="...)
+			buf = strconv.AppendInt(buf, ceilDiv(d.tat[i]-d.now, int64(time.Second)), 10)
+		}
+	}
+	e3 := len(buf)
 	if !d.Allowed {
-		h.Set(headerRetryAfter, strconv.FormatInt(retryAfterSeconds(d.RetryAfter()), 10))
+		buf = strconv.AppendInt(buf, retryAfterSeconds(d.RetryAfter()), 10)
 	}
-	if !d.lim.ietf {
-		return
+	str := string(buf)
+	vals := make([]string, 4)
+	vals[0], vals[1], vals[2], vals[3] = str[:e1], str[e1:e2], str[e2:e3], str[e3:]
+	h[canonLimit] = hs.limit[d.policy]
+	h[canonRemaining] = vals[0:1:1]
+	h[canonReset] = vals[1:2:2]
+	if d.lim.ietf {
+		h[canonPolicy] = hs.policy
+		h[canonRateLimit] = vals[2:3:3]
 	}
-	pol := make([]byte, 0, 32*d.n)
-	rl := make([]byte, 0, 32*d.n)
-	for i := range int(d.n) {
-		s := d.policyAt(i)
+	if !d.Allowed {
+		h[canonRetryAfter] = vals[3:4:4]
+	}
+}
+
+// Canonical forms of the field names, for direct map assignment.
+var (
+	canonLimit      = http.CanonicalHeaderKey(headerLimit)
+	canonRemaining  = http.CanonicalHeaderKey(headerRemaining)
+	canonReset      = http.CanonicalHeaderKey(headerReset)
+	canonRetryAfter = http.CanonicalHeaderKey(headerRetryAfter)
+	canonPolicy     = http.CanonicalHeaderKey(headerPolicy)
+	canonRateLimit  = http.CanonicalHeaderKey(headerRateLimit)
+)
+
+// headerConsts are the field values of one set of policies that no
+// decision changes, formatted once. Their slices are shared by every
+// response: each has cap == len, so that appending to one copies it.
+type headerConsts struct {
+	limit  [][]string // X-RateLimit-Limit of each policy
+	policy []string   // RateLimit-Policy
+	quoted []string   // each policy's name as a structured-field string
+}
+
+func newHeaderConsts(p []compiled) headerConsts {
+	var hc headerConsts
+	var pol []byte
+	for i, c := range p {
+		q := strconv.Quote(c.name) // names are printable ASCII without " or \
+		hc.quoted = append(hc.quoted, q)
+		hc.limit = append(hc.limit, []string{strconv.FormatInt(c.limit, 10)})
 		if i > 0 {
 			pol = append(pol, ", "...)
-			rl = append(rl, ", "...)
 		}
-		pol = strconv.AppendQuote(pol, s.Name) // names are printable ASCII without " or \
+		pol = append(pol, q...)
 		pol = append(pol, ";q="...)
-		pol = strconv.AppendInt(pol, s.Limit, 10)
+		pol = strconv.AppendInt(pol, c.limit, 10)
 		pol = append(pol, ";w="...)
-		pol = strconv.AppendInt(pol, ceilDiv(int64(s.Period), int64(time.Second)), 10)
-		rl = strconv.AppendQuote(rl, s.Name)
-		rl = append(rl, ";r="...)
-		rl = strconv.AppendInt(rl, s.Remaining, 10)
-		rl = append(rl, ";t="...)
-		rl = strconv.AppendInt(rl, ceilDiv(int64(s.Reset), int64(time.Second)), 10)
+		pol = strconv.AppendInt(pol, ceilDiv(int64(c.period), int64(time.Second)), 10)
 	}
-	h.Set(headerPolicy, string(pol))
-	h.Set(headerRateLimit, string(rl))
+	hc.policy = []string{string(pol)}
+	return hc
 }
 
 // ceilDiv returns a/b rounded up, for b > 0.

@@ -32,6 +32,8 @@ type Limiter struct {
 	minBurst int64
 	scratch  sync.Pool
 	warn     warnLimiter
+	hdr      headerConsts // of p
+	fhdr     headerConsts // of fp
 }
 
 type compiled struct {
@@ -112,6 +114,8 @@ func New(store Store, policies []Policy, opts ...Option) (*Limiter, error) {
 			l.fp = append(l.fp, f)
 		}
 	}
+	l.hdr = newHeaderConsts(l.p)
+	l.fhdr = newHeaderConsts(l.fp)
 	l.scratch.New = func() any { return new(scratch) }
 	return l, nil
 }

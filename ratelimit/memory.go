@@ -28,9 +28,10 @@ import (
 // that visits one shard at a time, and on demand when a shard is full.
 // Shards give memory back to the runtime when most of their keys are gone.
 //
-// The number of keys is capped ([WithMaxEntries]). When a new key arrives and its
-// shard is full, idle keys are evicted first; if none is idle the new key
-// is denied, reported as an exhausted bucket (Remaining 0, retry after one
+// The number of keys is capped ([WithMaxEntries]), for the store as a
+// whole. When a new key arrives and the store is full, idle keys are
+// evicted first (of the key's shard, then of the others); if none is idle
+// the new key is denied, reported as an exhausted bucket (Remaining 0, retry after one
 // emission interval), while existing keys keep working. This is the safe
 // choice: admitting it would mean evicting a key whose quota is in use and
 // so giving its owner a fresh quota, which is what a caller flooding the
@@ -51,7 +52,8 @@ type MemoryStore struct {
 	base        time.Time        // an instant with a monotonic reading
 	baseWall    int64            // base's wall time, Unix ns
 	skew        atomic.Int64     // wall-clock correction, refreshed by the sweeper
-	maxPerShard int
+	maxEntries  int64
+	count       atomic.Int64 // keys held in all shards
 	sweepEvery  time.Duration
 
 	closeOnce sync.Once
@@ -60,12 +62,13 @@ type MemoryStore struct {
 }
 
 type shard struct {
-	mu sync.Mutex
-	t  table
+	mu    sync.Mutex
+	t     table
+	count *atomic.Int64 // the store's count of keys
 	// earliest is a lower bound of the TATs in t: before it, no key is
 	// idle and a sweep would find nothing.
 	earliest int64
-	_        [16]byte // keep shards on separate cache lines
+	_        [8]byte // keep shards on separate cache lines
 }
 
 const defaultMaxEntries = 1_000_000
@@ -88,7 +91,7 @@ func NewMemoryStore(opts ...Option) (*MemoryStore, error) {
 	s := &MemoryStore{
 		seed:        maphash.MakeSeed(),
 		clock:       cfg.clock,
-		maxPerShard: cfg.maxEntries,
+		maxEntries:  int64(cfg.maxEntries),
 		sweepEvery:  cfg.sweepEvery,
 		shards:      make([]shard, ceilPow2(cfg.shards)),
 		stop:        make(chan struct{}),
@@ -97,10 +100,9 @@ func NewMemoryStore(opts ...Option) (*MemoryStore, error) {
 	s.base = time.Now()
 	s.baseWall = s.base.UnixNano()
 	s.mask = uint64(len(s.shards) - 1)
-	total := s.maxPerShard
-	s.maxPerShard = max(1, (total+len(s.shards)-1)/len(s.shards))
 	for i := range s.shards {
 		s.shards[i].t = newTable(minTableSize)
+		s.shards[i].count = &s.count
 	}
 	if s.sweepEvery > 0 {
 		go s.sweeper(max(time.Millisecond, s.sweepEvery/time.Duration(len(s.shards))))
@@ -190,29 +192,41 @@ func (sh *shard) sweep(now int64) {
 	if now < sh.earliest {
 		return
 	}
+	n := sh.t.n
 	sh.earliest = sh.t.evict(now)
+	sh.count.Add(int64(sh.t.n - n))
 }
 
 // write stores tat for the key at slot i (locked shard; found tells
-// whether the key exists), reporting false when the key is new and the
-// shard is full of live keys.
-func (sh *shard) write(i int, found bool, h uint64, tat, now int64, maxKeys int) bool {
+// whether the key exists). A new key needs a place reserved with
+// [MemoryStore.reserve] (reserved), or write reserves it and reports false
+// when the store is full of live keys.
+func (s *MemoryStore) write(sh *shard, i int, found, reserved bool, h uint64, tat, now int64) bool {
 	switch {
 	case tat <= now: // as good as a new key
 		if found {
 			sh.t.remove(i)
+			sh.count.Add(-1)
+		}
+		if reserved {
+			s.count.Add(-1)
 		}
 		return true
 	case found:
 		sh.t.slots[i].tat = tat
+		if reserved {
+			s.count.Add(-1)
+		}
 		return true
 	}
-	if sh.t.n >= maxKeys {
-		sh.sweep(now)
-		if sh.t.n >= maxKeys {
+	if !reserved {
+		n := sh.t.n
+		if !s.reserve(sh, now) {
 			return false
 		}
-		i, _ = sh.t.find(h)
+		if sh.t.n != n { // the sweep moved entries
+			i, _ = sh.t.find(h)
+		}
 	}
 	sh.t.insert(i, h, tat)
 	if tat < sh.earliest || sh.t.n == 1 {
@@ -221,13 +235,29 @@ func (sh *shard) write(i int, found bool, h uint64, tat, now int64, maxKeys int)
 	return true
 }
 
-// hasRoom reports whether a new key may be inserted into sh (locked).
-func (sh *shard) hasRoom(now int64, maxKeys int) bool {
-	if sh.t.n < maxKeys {
+// reserve counts one more key against the store's cap, evicting idle keys
+// when the store is full: first those of sh (locked), then those of the
+// other shards that are not locked at the moment. It reports false when
+// every key is live.
+func (s *MemoryStore) reserve(sh *shard, now int64) bool {
+	if s.count.Add(1) <= s.maxEntries {
 		return true
 	}
+	s.count.Add(-1)
 	sh.sweep(now)
-	return sh.t.n < maxKeys
+	for i := 0; ; i++ {
+		if s.count.Add(1) <= s.maxEntries {
+			return true
+		}
+		s.count.Add(-1)
+		if i == len(s.shards) {
+			return false
+		}
+		if o := &s.shards[i]; o != sh && o.mu.TryLock() {
+			o.sweep(now)
+			o.mu.Unlock()
+		}
+	}
 }
 
 // hash returns the hash the store files key under when it comes through
@@ -304,14 +334,23 @@ func (s *MemoryStore) take(hs []uint64, items []Item, results []Result) int64 {
 		results[i] = Result{Allowed: allowed, TAT: newTAT}
 		all = all && allowed
 	}
+	var reserved [maxItems]bool
 	if all {
-		// Check room for the new keys before writing anything.
+		// Reserve room for the new keys before writing anything.
 		for i := range items {
 			if !exists[i] && results[i].TAT > now {
-				sh := &s.shards[s.shardOf(hs[i])]
-				if !sh.hasRoom(now, s.maxPerShard) {
+				if !s.reserve(&s.shards[s.shardOf(hs[i])], now) {
 					results[i] = Result{Allowed: false, TAT: now + items[i].Tolerance}
 					all = false
+					break
+				}
+				reserved[i] = true
+			}
+		}
+		if !all {
+			for i := range items {
+				if reserved[i] {
+					s.count.Add(-1)
 				}
 			}
 		}
@@ -320,7 +359,10 @@ func (s *MemoryStore) take(hs []uint64, items []Item, results []Result) int64 {
 		for i := range items {
 			sh := &s.shards[s.shardOf(hs[i])]
 			j, ok := sh.t.find(hs[i])
-			sh.write(j, ok, hs[i], results[i].TAT, now, s.maxPerShard+maxItems)
+			s.write(sh, j, ok, reserved[i] && !ok, hs[i], results[i].TAT, now)
+			if reserved[i] && ok {
+				s.count.Add(-1) // named twice: the earlier item inserted it
+			}
 		}
 	} else {
 		for i := range items {
@@ -351,7 +393,7 @@ func (s *MemoryStore) take1(h uint64, it *Item, res *Result) int64 {
 		tat = 0
 	}
 	allowed, newTAT := GCRA(now, tat, *it)
-	if allowed && !sh.write(i, ok, h, newTAT, now, s.maxPerShard) {
+	if allowed && !s.write(sh, i, ok, false, h, newTAT, now) {
 		allowed, newTAT = false, now+it.Tolerance
 	}
 	sh.mu.Unlock()

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -112,6 +113,48 @@ func TestMemoryCap(t *testing.T) {
 	}
 	if s.Len() > 10 {
 		t.Errorf("len %d above the cap", s.Len())
+	}
+}
+
+// TestMemoryCapIsTotal: the cap holds for the store as a whole, whatever
+// the shards: every new key is admitted up to the cap (not refused when
+// its shard alone is full), none beyond it, also from many goroutines.
+func TestMemoryCapIsTotal(t *testing.T) {
+	const maxEntries, goroutines = 4800, 8
+	clk := newFakeClock()
+	s := newMem(t, clk, ratelimit.WithShards(256), ratelimit.WithMaxEntries(maxEntries))
+	for _, policies := range [][]ratelimit.Policy{
+		{ratelimit.PerMinute(2)},
+		{ratelimit.PerMinute(2), ratelimit.PerHour(10).WithName("h")},
+	} {
+		clk.Advance(time.Hour) // start empty
+		s.Sweep()
+		lim := must(ratelimit.New(s, policies))
+		per := maxEntries / len(policies) / goroutines
+		var denied atomic.Int64
+		var wg sync.WaitGroup
+		for g := range goroutines {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range per {
+					if d, _ := lim.Allow(context.Background(), fmt.Sprintf("%d-%d", g, i)); !d.Allowed {
+						denied.Add(1)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		if denied.Load() != 0 || s.Len() != maxEntries {
+			t.Fatalf("%d policies: %d new keys denied below the cap; %d keys held, want %d", len(policies), denied.Load(), s.Len(), maxEntries)
+		}
+		if d, _ := lim.Allow(context.Background(), "one-more"); d.Allowed || s.Len() != maxEntries {
+			t.Fatalf("%d policies: a key beyond the cap: allowed %v, %d keys held", len(policies), d.Allowed, s.Len())
+		}
+		clk.Advance(time.Hour) // every key idle: the store may be emptied
+		if d, _ := lim.Allow(context.Background(), "after"); !d.Allowed {
+			t.Fatalf("%d policies: new key denied although every key is idle", len(policies))
+		}
 	}
 }
 
