@@ -45,16 +45,16 @@ import (
 //
 // Call [MemoryStore.Close] to stop the sweeper.
 type MemoryStore struct {
-	seed        maphash.Seed
-	shards      []shard
-	mask        uint64
-	clock       func() time.Time // nil: the monotonic wall clock below
-	base        time.Time        // an instant with a monotonic reading
-	baseWall    int64            // base's wall time, Unix ns
-	skew        atomic.Int64     // wall-clock correction, refreshed by the sweeper
-	maxEntries  int64
-	count       atomic.Int64 // keys held in all shards
-	sweepEvery  time.Duration
+	seed       maphash.Seed
+	shards     []shard
+	mask       uint64
+	clock      func() time.Time // nil: the monotonic wall clock below
+	base       time.Time        // an instant with a monotonic reading
+	baseWall   int64            // base's wall time, Unix ns
+	skew       atomic.Int64     // wall-clock correction, refreshed by the sweeper
+	maxEntries int64
+	count      atomic.Int64 // keys held in all shards
+	sweepEvery time.Duration
 
 	closeOnce sync.Once
 	stop      chan struct{}
@@ -89,13 +89,13 @@ func NewMemoryStore(opts ...Option) (*MemoryStore, error) {
 		return nil, err
 	}
 	s := &MemoryStore{
-		seed:        maphash.MakeSeed(),
-		clock:       cfg.clock,
-		maxEntries:  int64(cfg.maxEntries),
-		sweepEvery:  cfg.sweepEvery,
-		shards:      make([]shard, ceilPow2(cfg.shards)),
-		stop:        make(chan struct{}),
-		done:        make(chan struct{}),
+		seed:       maphash.MakeSeed(),
+		clock:      cfg.clock,
+		maxEntries: int64(cfg.maxEntries),
+		sweepEvery: cfg.sweepEvery,
+		shards:     make([]shard, ceilPow2(cfg.shards)),
+		stop:       make(chan struct{}),
+		done:       make(chan struct{}),
 	}
 	s.base = time.Now()
 	s.baseWall = s.base.UnixNano()
