@@ -30,8 +30,25 @@
 //	}
 //	mux.Handle("/", lim.Handler(api))
 //
+// # The IETF fields
+//
+// RateLimit-Policy and RateLimit follow draft-ietf-httpapi-ratelimit-headers-11
+// (checked against its text and examples): one list member per policy,
+// named by a token where the name is one (default;q=100;w=60) and a string
+// otherwise ("100/1m";q=100;w=60); q and w are the limit and the period in
+// whole seconds (a period under a second that divides one is scaled: 5
+// per 100ms is q=50;w=1; any other period that is not whole seconds is
+// refused by [New] rather than misstated); qu appears when a policy counts
+// another unit ([Policy].Unit), pk with [WithPartitionKey]. r is the
+// requests remaining and t the seconds until the policy's quota is whole
+// again, except on a 429: there a policy that denied says when the request
+// would be admitted, the instant Retry-After names, and so does
+// X-RateLimit-Reset (UTC epoch seconds), so that all fields tell one story.
+//
 // On the client side, [ParseResponse] reads either family of fields into a
-// [Quota], for callers that pace themselves.
+// [Quota], for callers that pace themselves, and also the
+// RateLimit-Limit, RateLimit-Remaining and RateLimit-Reset fields of the
+// earlier drafts.
 //
 // Stores implement [Store] with the pure [GCRA] function; the suite in
 // ratelimit/ratetest checks that a store keeps the contract.

@@ -79,8 +79,8 @@ func ExampleDecision_SetHeaders_iETF() {
 	fmt.Println("RateLimit-Policy:", h.Get("RateLimit-Policy"))
 	fmt.Println("RateLimit:", h.Get("RateLimit"))
 	// Output:
-	// RateLimit-Policy: "burst";q=2;w=60, "hourly";q=100;w=3600
-	// RateLimit: "burst";r=0;t=60, "hourly";r=98;t=72
+	// RateLimit-Policy: burst;q=2;w=60, hourly;q=100;w=3600
+	// RateLimit: burst;r=0;t=30, hourly;r=98;t=72
 }
 
 func ExampleNew_errors() {
@@ -119,7 +119,8 @@ func ExampleWithClock() {
 
 func ExampleWithMaxEntries() {
 	clock := newFakeClock()
-	store := must(ratelimit.NewMemoryStore(ratelimit.WithMaxEntries(2), ratelimit.WithClock(clock.Now)))
+	// One shard, so that the output does not depend on where keys land.
+	store := must(ratelimit.NewMemoryStore(ratelimit.WithMaxEntries(2), ratelimit.WithShards(1), ratelimit.WithClock(clock.Now)))
 	defer store.Close()
 	lim := must(ratelimit.New(store, []ratelimit.Policy{ratelimit.PerMinute(10)}))
 	ctx := context.Background()
@@ -127,14 +128,14 @@ func ExampleWithMaxEntries() {
 		d, _ := lim.Allow(ctx, caller)
 		fmt.Println(caller, d.Allowed, store.Len())
 	}
-	clock.Advance(time.Minute) // a and b are idle again: one goes to make room
+	clock.Advance(time.Minute) // a and b are idle again: their keys go to make room
 	d, _ := lim.Allow(ctx, "c")
 	fmt.Println("c", d.Allowed, store.Len())
 	// Output:
 	// a true 1
 	// b true 2
 	// c false 2
-	// c true 2
+	// c true 1
 }
 
 func ExampleWithShards() {
@@ -228,7 +229,7 @@ func ExampleWithIETFHeaders() {
 		fmt.Printf("%t: X-RateLimit-Limit=%q RateLimit=%q\n", on, rec.Header().Get("X-RateLimit-Limit"), rec.Header().Get("RateLimit"))
 	}
 	// Output:
-	// true: X-RateLimit-Limit="10" RateLimit="\"default\";r=9;t=6"
+	// true: X-RateLimit-Limit="10" RateLimit="default;r=9;t=6"
 	// false: X-RateLimit-Limit="10" RateLimit=""
 }
 
@@ -355,4 +356,16 @@ func ExampleWithFallback() {
 	// fallback true 2 <nil>
 	// fallback true 2 <nil>
 	// fallback false 2 <nil>
+}
+
+func ExampleWithPartitionKey() {
+	store := must(ratelimit.NewMemoryStore(ratelimit.WithClock(exampleClock())))
+	defer store.Close()
+	lim := must(ratelimit.New(store, []ratelimit.Policy{ratelimit.PerMinute(10).WithName("default")},
+		ratelimit.WithPartitionKey([]byte("a secret shared by the replicas"))))
+	d, _ := lim.Allow(context.Background(), "partner-42")
+	h := http.Header{}
+	d.SetHeaders(h)
+	fmt.Println(h.Get("RateLimit-Policy"))
+	// Output: default;q=10;w=60;pk=:V3Al5YF4wdiuS41w:
 }

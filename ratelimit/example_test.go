@@ -96,9 +96,9 @@ func ExampleLimiter_Handler() {
 			h.Get("X-RateLimit-Reset"), h.Get("RateLimit"), "retry:"+h.Get("Retry-After"))
 	}
 	// Output:
-	// 200 2 1 1736937030 "default";r=1;t=30 retry:
-	// 200 2 0 1736937060 "default";r=0;t=60 retry:
-	// 429 2 0 1736937060 "default";r=0;t=60 retry:30
+	// 200 2 1 1736937030 default;r=1;t=30 retry:
+	// 200 2 0 1736937060 default;r=0;t=60 retry:
+	// 429 2 0 1736937030 default;r=0;t=30 retry:30
 }
 
 func ExampleClientIP() {
@@ -153,8 +153,8 @@ func ExampleDecision_SetHeaders() {
 	// X-Ratelimit-Limit: 10
 	// X-Ratelimit-Remaining: 9
 	// X-Ratelimit-Reset: 1736937001
-	// Ratelimit-Policy: "10/1s";q=10;w=1, "hourly";q=1000;w=3600
-	// Ratelimit: "10/1s";r=9;t=1, "hourly";r=999;t=4
+	// Ratelimit-Policy: "10/1s";q=10;w=1, hourly;q=1000;w=3600
+	// Ratelimit: "10/1s";r=9;t=1, hourly;r=999;t=4
 }
 
 func ExampleNewMemoryStore() {

@@ -52,8 +52,8 @@ func TestMiddlewareHeadersAnd429(t *testing.T) {
 			"X-RateLimit-Limit":     "3",
 			"X-RateLimit-Remaining": strconv.Itoa(2 - i),
 			"X-RateLimit-Reset":     strconv.FormatInt(wantReset, 10),
-			"RateLimit-Policy":      `"default";q=3;w=60`,
-			"RateLimit":             `"default";r=` + strconv.Itoa(2-i) + `;t=` + strconv.Itoa(20*(i+1)),
+			"RateLimit-Policy":      `default;q=3;w=60`,
+			"RateLimit":             `default;r=` + strconv.Itoa(2-i) + `;t=` + strconv.Itoa(20*(i+1)),
 			"Retry-After":           "",
 		}
 		for k, want := range checks {
@@ -65,6 +65,16 @@ func TestMiddlewareHeadersAnd429(t *testing.T) {
 	rec := req()
 	if rec.Code != http.StatusTooManyRequests || calls != 3 {
 		t.Fatalf("4th: status %d, handler calls %d; want 429 and 3", rec.Code, calls)
+	}
+	// One story (draft-ietf-httpapi-ratelimit-headers: the reset of a
+	// 429 references the instant Retry-After names): t, Retry-After and
+	// X-RateLimit-Reset all say 20 seconds, not the 60 until the quota is
+	// whole.
+	if got, want := rec.Header().Get("RateLimit"), "default;r=0;t=20"; got != want {
+		t.Errorf("429 RateLimit %q, want %q", got, want)
+	}
+	if got, want := rec.Header().Get("X-RateLimit-Reset"), strconv.FormatInt(clk.Now().Add(20*time.Second).Unix(), 10); got != want {
+		t.Errorf("429 X-RateLimit-Reset %q, want %q", got, want)
 	}
 	if got := rec.Header().Get("Retry-After"); got != "20" {
 		t.Errorf("Retry-After %q, want 20", got)

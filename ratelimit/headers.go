@@ -1,8 +1,12 @@
 package ratelimit
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -49,9 +53,17 @@ func (d *Decision) SetHeaders(h http.Header) {
 	buf := arr[:0]
 	c := &d.p[d.policy]
 	tat := d.tat[d.policy]
+	// One story for every field: a policy that denied the request resets,
+	// for this caller, when the request would be admitted (Retry-After);
+	// any other policy when its quota is whole again.
+	ra := d.retryAfter()
 	buf = strconv.AppendInt(buf, c.remaining(d.now, tat), 10)
 	e1 := len(buf)
-	buf = strconv.AppendInt(buf, ceilDiv(tat, int64(time.Second)), 10)
+	if !d.Allowed {
+		buf = strconv.AppendInt(buf, ceilDiv(d.now+int64(ra), int64(time.Second)), 10)
+	} else {
+		buf = strconv.AppendInt(buf, ceilDiv(tat, int64(time.Second)), 10)
+	}
 	e2 := len(buf)
 	if d.lim.ietf {
 		for i := range int(d.n) {
@@ -63,12 +75,21 @@ func (d *Decision) SetHeaders(h http.Header) {
 			buf = append(buf, ";r="...)
 			buf = strconv.AppendInt(buf, c.remaining(d.now, d.tat[i]), 10)
 			buf = append(buf, ";t="...)
-			buf = strconv.AppendInt(buf, ceilDiv(d.tat[i]-d.now, int64(time.Second)), 10)
+			var t int64
+			switch {
+			case i == int(d.policy) && !d.Allowed:
+				t = retryAfterSeconds(ra)
+			case d.ok>>i&1 == 0:
+				t = retryAfterSeconds(time.Duration(max(d.tat[i]+d.cost*c.interval-c.tolerance-d.now, 0)))
+			default:
+				t = ceilDiv(d.tat[i]-d.now, int64(time.Second))
+			}
+			buf = strconv.AppendInt(buf, t, 10)
 		}
 	}
 	e3 := len(buf)
 	if !d.Allowed {
-		buf = strconv.AppendInt(buf, retryAfterSeconds(d.RetryAfter()), 10)
+		buf = strconv.AppendInt(buf, retryAfterSeconds(ra), 10)
 	}
 	str := string(buf)
 	vals := make([]string, 4)
@@ -78,6 +99,9 @@ func (d *Decision) SetHeaders(h http.Header) {
 	h[canonReset] = vals[1:2:2]
 	if d.lim.ietf {
 		h[canonPolicy] = hs.policy
+		if d.lim.pkSecret != nil {
+			h[canonPolicy] = []string{hs.withPartitionKey(d.lim.pkSecret, d.key)}
+		}
 		h[canonRateLimit] = vals[2:3:3]
 	}
 	if !d.Allowed {
@@ -99,29 +123,81 @@ var (
 // decision changes, formatted once. Their slices are shared by every
 // response: each has cap == len, so that appending to one copies it.
 type headerConsts struct {
-	limit  [][]string // X-RateLimit-Limit of each policy
-	policy []string   // RateLimit-Policy
-	quoted []string   // each policy's name as a structured-field string
+	limit   [][]string // X-RateLimit-Limit of each policy
+	policy  []string   // RateLimit-Policy
+	members []string   // its members
+	quoted  []string   // each policy's name as a structured-field string
+}
+
+// withPartitionKey returns the RateLimit-Policy value with the pk
+// parameter of key (see [WithPartitionKey]).
+func (hc *headerConsts) withPartitionKey(secret []byte, key string) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(key))
+	var sum [sha256.Size]byte
+	pk := base64.StdEncoding.AppendEncode(nil, m.Sum(sum[:0])[:12])
+	var b []byte
+	for i, member := range hc.members {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(b, member...)
+		b = append(b, ";pk=:"...)
+		b = append(b, pk...)
+		b = append(b, ':')
+	}
+	return string(b)
 }
 
 func newHeaderConsts(p []compiled) headerConsts {
 	var hc headerConsts
 	var pol []byte
 	for i, c := range p {
-		q := strconv.Quote(c.name) // names are printable ASCII without " or \
+		q := sfName(c.name)
 		hc.quoted = append(hc.quoted, q)
 		hc.limit = append(hc.limit, []string{strconv.FormatInt(c.limit, 10)})
 		if i > 0 {
 			pol = append(pol, ", "...)
 		}
+		start := len(pol)
 		pol = append(pol, q...)
 		pol = append(pol, ";q="...)
-		pol = strconv.AppendInt(pol, c.limit, 10)
+		pol = strconv.AppendInt(pol, c.ietfQ, 10)
+		if c.unit != "" {
+			pol = append(pol, ";qu="...)
+			pol = strconv.AppendQuote(pol, c.unit)
+		}
 		pol = append(pol, ";w="...)
-		pol = strconv.AppendInt(pol, ceilDiv(int64(c.period), int64(time.Second)), 10)
+		pol = strconv.AppendInt(pol, c.ietfW, 10)
+		hc.members = append(hc.members, string(pol[start:]))
 	}
 	hc.policy = []string{string(pol)}
 	return hc
+}
+
+// sfName writes a policy name as a structured-field token when it is one
+// (default), else as a string ("10/1s"). Names are printable ASCII without
+// '"' or '\\' (see checkName).
+func sfName(name string) string {
+	if isToken(name) {
+		return name
+	}
+	return strconv.Quote(name)
+}
+
+// isToken reports whether s is a structured-field token (RFC 8941 3.3.4).
+func isToken(s string) bool {
+	if s == "" || !(s[0] == '*' || 'a' <= s[0]|0x20 && s[0]|0x20 <= 'z') {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~:/", c) >= 0 {
+			continue
+		}
+		return false
+	}
+	return true
 }
 
 // ceilDiv returns a/b rounded up, for b > 0.

@@ -45,6 +45,9 @@ type compiled struct {
 	tolerance int64
 	burst     int64
 	salt      uint64 // the memory store's hash of keyPrefix
+	unit      string // the IETF qu parameter, "" for requests
+	ietfQ     int64  // the IETF q and w parameters
+	ietfW     int64
 }
 
 type scratch struct {
@@ -95,7 +98,15 @@ func New(store Store, policies []Policy, opts ...Option) (*Limiter, error) {
 		seen[name] = true
 		l.policies[i].Name = name
 		c := compiled{name: name, keyPrefix: l.prefix + name + ":", limit: p.Limit, period: p.Period,
-			interval: interval, tolerance: tolerance, burst: p.burst()}
+			interval: interval, tolerance: tolerance, burst: p.burst(), unit: p.Unit}
+		if l.ietf {
+			if c.ietfQ, c.ietfW, err = p.ietfWindow(); err != nil {
+				return nil, fmt.Errorf("policy %d: %w", i, err)
+			}
+			if err := checkUnit(p.Unit); err != nil {
+				return nil, fmt.Errorf("policy %d: %w", i, err)
+			}
+		}
 		if l.mem != nil {
 			c.salt = l.mem.hash(c.keyPrefix)
 		}
@@ -111,6 +122,12 @@ func New(store Store, policies []Policy, opts ...Option) (*Limiter, error) {
 			}
 			f := c
 			f.limit, f.interval, f.tolerance, f.burst = share.Limit, fi, ft, share.Burst
+			if l.ietf {
+				share.Unit = p.Unit
+				if f.ietfQ, f.ietfW, err = share.ietfWindow(); err != nil {
+					return nil, fmt.Errorf("policy %d: fallback share: %w", i, err)
+				}
+			}
 			l.fp = append(l.fp, f)
 		}
 	}
@@ -118,6 +135,14 @@ func New(store Store, policies []Policy, opts ...Option) (*Limiter, error) {
 	l.fhdr = newHeaderConsts(l.fp)
 	l.scratch.New = func() any { return new(scratch) }
 	return l, nil
+}
+
+// checkUnit accepts units that fit in a structured-field token.
+func checkUnit(unit string) error {
+	if unit != "" && !isToken(unit) {
+		return fmt.Errorf("%w: unit %q is not a structured-field token", ErrInvalidPolicy, unit)
+	}
+	return nil
 }
 
 // checkName accepts names that fit in a structured-field string and do not
@@ -157,7 +182,11 @@ func (l *Limiter) allow(ctx context.Context, r *http.Request, key string, n int6
 		return Decision{}, fmt.Errorf("%w: cost %d, burst %d", ErrCostExceedsBurst, n, l.minBurst)
 	}
 	if l.mem != nil {
-		return l.allowMem(key, n), nil
+		d := l.allowMem(key, n)
+		if l.pkSecret != nil {
+			d.key = key
+		}
+		return d, nil
 	}
 	var d Decision
 	s := l.scratch.Get().(*scratch)
@@ -171,6 +200,9 @@ func (l *Limiter) allow(ctx context.Context, r *http.Request, key string, n int6
 	now, err := l.store.Take(ctx, s.items[:m], s.results[:m])
 	if err == nil {
 		l.decide(&d, l.p, now, n, s.results[:m])
+		if l.pkSecret != nil {
+			d.key = key
+		}
 		if d.Allowed && l.fallback != nil {
 			l.charge(ctx, s)
 		}
@@ -197,6 +229,9 @@ func (l *Limiter) allow(ctx context.Context, r *http.Request, key string, n int6
 		return d, err
 	}
 	l.decide(&d, l.fp, now, n, s.results[:m])
+	if l.pkSecret != nil {
+		d.key = key
+	}
 	l.warn.log(now, err)
 	l.emit(Event{Kind: EventFallback, Request: r, Key: key, Decision: d, Err: err})
 	return d, nil
@@ -317,6 +352,7 @@ type Decision struct {
 	policy uint8 // index of the most restrictive
 	ok     uint8 // bit i: policy i admitted
 	lim    *Limiter
+	key    string     // the caller key, for the IETF pk parameter
 	p      []compiled // lim.p, or lim.fp for a fallback decision
 	now    int64
 	cost   int64
@@ -391,11 +427,14 @@ func (d *Decision) Policy() PolicyState { return d.policyAt(int(d.policy)) }
 // RetryAfter returns how long a denied caller must wait before the same
 // request can be admitted (assuming no other traffic on its key); 0 for an
 // admitted request.
-func (d *Decision) RetryAfter() time.Duration {
+func (d *Decision) RetryAfter() time.Duration { return d.retryAfter() }
+
+func (d *Decision) retryAfter() time.Duration {
 	if d.Allowed || d.n == 0 {
 		return 0
 	}
-	return d.policyAt(int(d.policy)).RetryAfter
+	c := &d.p[d.policy]
+	return time.Duration(max(d.tat[d.policy]+d.cost*c.interval-c.tolerance-d.now, 0))
 }
 
 // String describes the decision for logs.

@@ -58,6 +58,7 @@ type settings struct {
 	observer func(Event)
 	fallback Store
 	replicas int64
+	pkSecret []byte
 
 	// MemoryStore.
 	clock      func() time.Time
@@ -145,6 +146,22 @@ func WithErrorWriter(w problem.ErrorWriter) Option {
 // fields are always written. It applies to [New]. Default: on.
 func WithIETFHeaders(on bool) Option {
 	return option{"WithIETFHeaders", forLimiter, func(s *settings) { s.ietf = on }}
+}
+
+// WithPartitionKey adds the pk parameter of
+// draft-ietf-httpapi-ratelimit-headers to every RateLimit-Policy member:
+// the partition (caller) the quota belongs to, as a digest of the caller
+// key, never the key itself: the first 12 bytes of HMAC-SHA256(secret,
+// key), as a structured-field byte sequence. Replicas given the same
+// secret write the same pk for a caller; secret must be at least 16 bytes.
+// It applies to [New]. Default: no pk.
+func WithPartitionKey(secret []byte) Option {
+	return option{"WithPartitionKey", forLimiter, func(s *settings) {
+		if len(secret) < 16 {
+			s.errorf("WithPartitionKey: secret of %d bytes: want at least 16", len(secret))
+		}
+		s.pkSecret = append([]byte(nil), secret...)
+	}}
 }
 
 // WithFailOpen admits requests, without rate-limit headers, when the store
