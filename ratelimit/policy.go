@@ -1,9 +1,9 @@
 package ratelimit
 
 import (
-	"math"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"

@@ -94,7 +94,7 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 		if err != nil {
 			return nil, fmt.Errorf("-redis: %w", err)
 		}
-		opts.ContextTimeoutEnabled = true // honour per-call deadlines
+		opts.ContextTimeoutEnabled = true             // honour per-call deadlines
 		opts.MinIdleConns = max(opts.MinIdleConns, 4) // a burst does not wait for dials (see rateredis)
 		client := redis.NewClient(opts)
 		s.closers = append(s.closers, func() { client.Close() })
