@@ -94,8 +94,9 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 		if err != nil {
 			return nil, fmt.Errorf("-redis: %w", err)
 		}
-		opts.ContextTimeoutEnabled = true             // honour per-call deadlines
-		opts.MinIdleConns = max(opts.MinIdleConns, 4) // a burst does not wait for dials (see rateredis)
+		opts.ContextTimeoutEnabled = true // honour per-call deadlines
+		// A burst does not wait for dials (see rateredis).
+		opts.MinIdleConns = max(opts.MinIdleConns, 4)
 		client := redis.NewClient(opts)
 		s.closers = append(s.closers, func() { client.Close() })
 		idemStore = idemredis.New(client)
