@@ -35,6 +35,9 @@ const (
 	// EventFallback: the store failed and the fallback store decided
 	// (see [WithFallback]).
 	EventFallback EventKind = "fallback"
+	// EventShadowDenied: a shadow policy ([Policy].Shadow) would have
+	// denied an admitted request; Decision describes the shadow policies.
+	EventShadowDenied EventKind = "shadow-denied"
 )
 
 func (l *Limiter) emit(ev Event) {

@@ -369,3 +369,25 @@ func ExampleWithPartitionKey() {
 	fmt.Println(h.Get("RateLimit-Policy"))
 	// Output: default;q=10;w=60;pk=:V3Al5YF4wdiuS41w:
 }
+
+func ExampleEvent_shadow() {
+	// Watch a stricter limit before enforcing it.
+	stricter := ratelimit.PerMinute(2).WithName("next-plan")
+	stricter.Shadow = true
+	h, closeStore := limitedHello([]ratelimit.Policy{ratelimit.PerMinute(100).WithName("default"), stricter},
+		ratelimit.WithObserver(func(ev ratelimit.Event) {
+			if ev.Kind == ratelimit.EventShadowDenied {
+				fmt.Println("would deny:", ev.Decision.Policy().Name)
+			}
+		}))
+	defer closeStore()
+	for range 3 {
+		rec := serve(h, request("/"))
+		fmt.Println(rec.Code, rec.Header().Get("RateLimit"))
+	}
+	// Output:
+	// 200 default;r=99;t=1
+	// 200 default;r=98;t=2
+	// would deny: next-plan
+	// 200 default;r=97;t=2
+}

@@ -40,8 +40,8 @@ const (
 // q is the limit, w the period in seconds (rounded up), r the remaining
 // requests and t the seconds until the quota is whole again (rounded up).
 func (d *Decision) SetHeaders(h http.Header) {
-	if d.n == 0 {
-		return
+	if d.n == 0 || len(d.lim.sp) > 0 && &d.p[0] == &d.lim.sp[0] {
+		return // no policy, or the shadow policies
 	}
 	hs := &d.lim.hdr
 	if len(d.lim.fp) > 0 && &d.p[0] == &d.lim.fp[0] {

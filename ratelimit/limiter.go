@@ -27,8 +27,9 @@ type Limiter struct {
 	store    Store
 	mem      *MemoryStore // the store, when it is the memory store: a faster path
 	policies []Policy
-	p        []compiled
-	fp       []compiled // the fallback's share of each policy
+	p        []compiled // the enforced policies
+	sp       []compiled // the shadow policies
+	fp       []compiled // the fallback's share of each enforced policy
 	minBurst int64
 	scratch  sync.Pool
 	warn     warnLimiter
@@ -110,8 +111,12 @@ func New(store Store, policies []Policy, opts ...Option) (*Limiter, error) {
 		if l.mem != nil {
 			c.salt = l.mem.hash(c.keyPrefix)
 		}
+		if p.Shadow {
+			l.sp = append(l.sp, c)
+			continue
+		}
 		l.p = append(l.p, c)
-		if i == 0 || p.burst() < l.minBurst {
+		if len(l.p) == 1 || p.burst() < l.minBurst {
 			l.minBurst = p.burst()
 		}
 		if l.fallback != nil {
@@ -178,11 +183,52 @@ func (l *Limiter) allow(ctx context.Context, r *http.Request, key string, n int6
 	if n < 0 {
 		return Decision{}, fmt.Errorf("ratelimit: negative cost %d", n)
 	}
+	d, err := l.enforce(ctx, r, key, n)
+	if err == nil && d.Allowed && len(l.sp) > 0 {
+		l.shadow(ctx, r, key, n)
+	}
+	return d, err
+}
+
+// shadow decides the shadow policies of an admitted request, in a
+// decision of their own, and reports a denial to the observer. A shadow
+// policy's state is kept as if it were enforced (a request it would deny
+// does not count against it); nothing it decides reaches the caller.
+func (l *Limiter) shadow(ctx context.Context, r *http.Request, key string, n int64) {
+	var sd Decision
+	if l.mem != nil {
+		sd = l.allowMem(l.sp, key, n)
+	} else {
+		var items [maxPolicies]Item
+		var results [maxPolicies]Result
+		var kb []byte
+		for i := range l.sp {
+			c := &l.sp[i]
+			kb = appendStoreKey(append(kb[:0], c.keyPrefix...), key)
+			items[i] = Item{Key: string(kb), Interval: c.interval, Tolerance: c.tolerance, Cost: n}
+		}
+		m := len(l.sp)
+		now, err := l.store.Take(ctx, items[:m], results[:m])
+		if err != nil {
+			return // the enforced decision stands; a store error is reported there
+		}
+		l.decide(&sd, l.sp, now, n, results[:m])
+	}
+	if !sd.Allowed {
+		l.emit(Event{Kind: EventShadowDenied, Request: r, Key: key, Decision: sd})
+	}
+}
+
+// enforce decides the enforced policies.
+func (l *Limiter) enforce(ctx context.Context, r *http.Request, key string, n int64) (Decision, error) {
+	if len(l.p) == 0 {
+		return Decision{Allowed: true, lim: l}, nil
+	}
 	if n > l.minBurst {
 		return Decision{}, fmt.Errorf("%w: cost %d, burst %d", ErrCostExceedsBurst, n, l.minBurst)
 	}
 	if l.mem != nil {
-		d := l.allowMem(key, n)
+		d := l.allowMem(l.p, key, n)
 		if l.pkSecret != nil {
 			d.key = key
 		}
@@ -269,15 +315,15 @@ func appendStoreKey(dst []byte, key string) []byte {
 	return append(dst, '}')
 }
 
-// allowMem decides with the memory store, filing keys by hash.
-func (l *Limiter) allowMem(key string, n int64) Decision {
-	if len(l.p) == 1 {
-		c := &l.p[0]
+// allowMem decides policies p with the memory store, filing keys by hash.
+func (l *Limiter) allowMem(p []compiled, key string, n int64) Decision {
+	if len(p) == 1 {
+		c := &p[0]
 		it := Item{Interval: c.interval, Tolerance: c.tolerance, Cost: n}
 		var r Result
 		now := l.mem.take1(memHash(l.mem.hash(key), c.salt), &it, &r)
 		return Decision{
-			Allowed: r.Allowed, lim: l, p: l.p, now: now, cost: max(n, 1), n: 1,
+			Allowed: r.Allowed, lim: l, p: p, now: now, cost: max(n, 1), n: 1,
 			ok: b2u(r.Allowed), tat: [maxPolicies]int64{max(r.TAT, now)},
 		}
 	}
@@ -286,14 +332,14 @@ func (l *Limiter) allowMem(key string, n int64) Decision {
 	var results [maxPolicies]Result
 	var hs [maxPolicies]uint64
 	hk := l.mem.hash(key)
-	for i := range l.p {
-		c := &l.p[i]
+	for i := range p {
+		c := &p[i]
 		hs[i] = memHash(hk, c.salt)
 		items[i] = Item{Interval: c.interval, Tolerance: c.tolerance, Cost: n}
 	}
-	m := len(l.p)
+	m := len(p)
 	now := l.mem.take(hs[:m], items[:m], results[:m])
-	l.decide(&d, l.p, now, n, results[:m])
+	l.decide(&d, p, now, n, results[:m])
 	return d
 }
 

@@ -36,6 +36,14 @@ type Policy struct {
 	// "content-bytes" with a [WithCost] of the request's size; empty means
 	// requests.
 	Unit string
+	// Shadow makes the policy watched, not enforced: it is decided for
+	// every request the enforced policies admit, and a request it would
+	// deny is reported to the observer ([EventShadowDenied]) but never
+	// refused, so that a new limit can be watched before it is enforced.
+	// Its state is kept as if it were enforced. It appears in no header
+	// (clients are told only the limits that apply); on a shared store it
+	// costs a second round trip per request.
+	Shadow bool
 }
 
 // PerSecond, PerMinute and PerHour return an unnamed policy of n requests
