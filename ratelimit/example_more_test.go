@@ -391,3 +391,31 @@ func ExampleEvent_shadow() {
 	// would deny: next-plan
 	// 200 default;r=97;t=2
 }
+
+func ExampleLimiter_Reset() {
+	store := must(ratelimit.NewMemoryStore(ratelimit.WithClock(exampleClock())))
+	defer store.Close()
+	lim := must(ratelimit.New(store, []ratelimit.Policy{ratelimit.PerHour(1)}))
+	ctx := context.Background()
+	a, _ := lim.Allow(ctx, "partner-42")
+	b, _ := lim.Allow(ctx, "partner-42")
+	_ = lim.Reset(ctx, "partner-42") // e.g. after an upgrade to a bigger plan
+	look, _ := lim.AllowN(ctx, "partner-42", 0)
+	c, _ := lim.Allow(ctx, "partner-42")
+	fmt.Println(a.Allowed, b.Allowed, look.Policy().Remaining, c.Allowed)
+	// Output: true false 1 true
+}
+
+func ExampleMemoryStore_Reset() {
+	store := must(ratelimit.NewMemoryStore(ratelimit.WithClock(exampleClock())))
+	defer store.Close()
+	it := []ratelimit.Item{{Key: "hourly:{acme}", Interval: int64(time.Hour), Tolerance: int64(time.Hour), Cost: 1}}
+	res := make([]ratelimit.Result, 1)
+	_, _ = store.Take(context.Background(), it, res)
+	fmt.Println(store.Len())
+	_ = store.Reset(context.Background(), []string{"hourly:{acme}"})
+	fmt.Println(store.Len())
+	// Output:
+	// 1
+	// 0
+}

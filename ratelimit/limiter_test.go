@@ -22,6 +22,16 @@ func newMem(t testing.TB, clk *fakeClock, opts ...ratelimit.Option) *ratelimit.M
 	return s
 }
 
+// generic is the memory store seen only through the Store interface (and
+// the Reset method), as other stores are.
+type generic struct{ m *ratelimit.MemoryStore }
+
+func (g generic) Take(ctx context.Context, items []ratelimit.Item, results []ratelimit.Result) (int64, error) {
+	return g.m.Take(ctx, items, results)
+}
+
+func (g generic) Reset(ctx context.Context, keys []string) error { return g.m.Reset(ctx, keys) }
+
 // storeKinds are the two paths through the memory store: the Limiter's
 // fast path, and the Store interface that every other store is used
 // through.
@@ -30,7 +40,7 @@ var storeKinds = []string{"memory", "generic"}
 func newStore(t testing.TB, kind string, clk *fakeClock) ratelimit.Store {
 	m := newMem(t, clk)
 	if kind == "generic" {
-		return struct{ ratelimit.Store }{m}
+		return generic{m}
 	}
 	return m
 }

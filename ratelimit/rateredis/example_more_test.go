@@ -110,3 +110,22 @@ func ExampleWithCooldown() {
 	// cooldown 10s: asked asked asked skipped skipped
 	// cooldown 0s: asked asked asked asked asked
 }
+
+// Reset deletes a caller's keys; ratelimit.Limiter.Reset calls it.
+func ExampleStore_Reset() {
+	ctx := context.Background()
+	client := exampleClient()
+	defer client.Close()
+	prefix := uniquePrefix()
+	store, _ := rateredis.New(client, rateredis.WithPrefix(prefix))
+	lim, _ := ratelimit.New(store, []ratelimit.Policy{ratelimit.PerHour(1)})
+	a, _ := lim.Allow(ctx, "acme")
+	b, _ := lim.Allow(ctx, "acme")
+	fmt.Println(a.Allowed, b.Allowed, lim.Reset(ctx, "acme"))
+	c, _ := lim.Allow(ctx, "acme")
+	fmt.Println(c.Allowed)
+	_ = lim.Reset(ctx, "acme")
+	// Output:
+	// true false <nil>
+	// true
+}

@@ -120,3 +120,27 @@ func TestMiddlewareWhenRedisFails(t *testing.T) {
 		}
 	}
 }
+
+func TestLimiterResetOnRedis(t *testing.T) {
+	c := testClient(t)
+	prefix := testPrefix(t, c)
+	s := mustNew(t, c, WithPrefix(prefix))
+	lim, err := ratelimit.New(s, []ratelimit.Policy{ratelimit.PerHour(1), ratelimit.PerMinute(5).WithName("m")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	_, _ = lim.Allow(ctx, "acme")
+	if d, _ := lim.Allow(ctx, "acme"); d.Allowed {
+		t.Fatal("second request admitted at 1 per hour")
+	}
+	if err := lim.Reset(ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	if keys := scanKeys(t, c, prefix); len(keys) != 0 {
+		t.Errorf("keys left after Reset: %v", keys)
+	}
+	if d, _ := lim.Allow(ctx, "acme"); !d.Allowed {
+		t.Error("denied after Reset")
+	}
+}

@@ -244,3 +244,22 @@ func instant(b string) (int64, bool) {
 	}
 	return sec*1e9 + nsec, true
 }
+
+// Reset deletes the state of keys (one round trip), for
+// [ratelimit.Limiter.Reset]. The keys of one call share a hash tag when
+// they come from a Limiter, as Redis Cluster requires of a multi-key DEL.
+func (s *Store) Reset(ctx context.Context, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	full := make([]string, len(keys))
+	for i, k := range keys {
+		full[i] = string(s.appendKey(nil, k))
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.timeout)
+	defer cancel()
+	if err := s.client.Del(ctx, full...).Err(); err != nil {
+		return fmt.Errorf("rateredis: reset: %w", err)
+	}
+	return nil
+}
