@@ -419,3 +419,22 @@ func ExampleMemoryStore_Reset() {
 	// 1
 	// 0
 }
+
+func ExampleWithTiers() {
+	plans := map[string]string{"partner-1": "pro"} // from the accounts database, say
+	h, closeStore := limitedHello([]ratelimit.Policy{ratelimit.PerMinute(1).WithName("default")},
+		ratelimit.WithKey(func(r *http.Request) string { return r.Header.Get("X-Api-Key") }),
+		ratelimit.WithTiers(map[string][]ratelimit.Policy{
+			"pro": {ratelimit.PerMinute(100).WithName("default")},
+		}, func(r *http.Request, key string) string { return plans[key] }))
+	defer closeStore()
+	for _, key := range []string{"partner-1", "partner-1", "partner-2", "partner-2"} {
+		rec := serve(h, request("/", "X-Api-Key", key))
+		fmt.Println(key, rec.Code, rec.Header().Get("X-RateLimit-Limit"))
+	}
+	// Output:
+	// partner-1 200 100
+	// partner-1 200 100
+	// partner-2 200 1
+	// partner-2 429 1
+}

@@ -40,12 +40,9 @@ const (
 // q is the limit, w the period in seconds (rounded up), r the remaining
 // requests and t the seconds until the quota is whole again (rounded up).
 func (d *Decision) SetHeaders(h http.Header) {
-	if d.n == 0 || len(d.lim.sp) > 0 && &d.p[0] == &d.lim.sp[0] {
+	hs := d.hdr
+	if d.n == 0 || hs == nil {
 		return // no policy, or the shadow policies
-	}
-	hs := &d.lim.hdr
-	if len(d.lim.fp) > 0 && &d.p[0] == &d.lim.fp[0] {
-		hs = &d.lim.fhdr
 	}
 	// Every varying value goes into one buffer, made into one string;
 	// the header values are slices of it, in one []string.

@@ -24,15 +24,20 @@ var ErrCostExceedsBurst = errors.New("ratelimit: cost exceeds the burst of a pol
 // A Limiter is safe for concurrent use.
 type Limiter struct {
 	settings
-	store    Store
-	mem      *MemoryStore // the store, when it is the memory store: a faster path
-	policies []Policy
+	tier                     // the policies given to New
+	tiers   map[string]*tier // WithTiers
+	store   Store
+	mem     *MemoryStore // the store, when it is the memory store: a faster path
+	scratch sync.Pool
+	warn    warnLimiter
+}
+
+// tier is one set of policies, compiled.
+type tier struct {
 	p        []compiled // the enforced policies
 	sp       []compiled // the shadow policies
 	fp       []compiled // the fallback's share of each enforced policy
 	minBurst int64
-	scratch  sync.Pool
-	warn     warnLimiter
 	hdr      headerConsts // of p
 	fhdr     headerConsts // of fp
 }
@@ -67,7 +72,7 @@ func New(store Store, policies []Policy, opts ...Option) (*Limiter, error) {
 	if len(policies) == 0 || len(policies) > maxPolicies {
 		return nil, fmt.Errorf("ratelimit: %d policies: want 1 to %d", len(policies), maxPolicies)
 	}
-	l := &Limiter{store: store, policies: append([]Policy(nil), policies...)}
+	l := &Limiter{store: store}
 	l.settings = settings{target: forLimiter, ietf: true, v6bits: 64}
 	for _, o := range opts {
 		if o == nil {
@@ -83,8 +88,34 @@ func New(store Store, policies []Policy, opts ...Option) (*Limiter, error) {
 		return nil, fmt.Errorf("ratelimit: key prefix %q contains '{' or '}'", l.prefix)
 	}
 	l.mem, _ = store.(*MemoryStore)
+	t, err := l.compile(policies)
+	if err != nil {
+		return nil, err
+	}
+	l.tier = *t
+	for name, ps := range l.tierPolicies {
+		if len(ps) == 0 || len(ps) > maxPolicies {
+			return nil, fmt.Errorf("ratelimit: tier %q: %d policies: want 1 to %d", name, len(ps), maxPolicies)
+		}
+		t, err := l.compile(ps)
+		if err != nil {
+			return nil, fmt.Errorf("ratelimit: tier %q: %w", name, err)
+		}
+		if l.tiers == nil {
+			l.tiers = map[string]*tier{}
+		}
+		l.tiers[name] = t
+	}
+	l.tierPolicies = nil
+	l.scratch.New = func() any { return new(scratch) }
+	return l, nil
+}
+
+// compile checks and compiles one set of policies.
+func (l *Limiter) compile(policies []Policy) (*tier, error) {
+	t := &tier{}
 	seen := map[string]bool{}
-	for i, p := range l.policies {
+	for i, p := range policies {
 		interval, tolerance, err := p.params()
 		if err != nil {
 			return nil, fmt.Errorf("policy %d: %w", i, err)
@@ -97,7 +128,6 @@ func New(store Store, policies []Policy, opts ...Option) (*Limiter, error) {
 			return nil, fmt.Errorf("%w: duplicate name %q", ErrInvalidPolicy, name)
 		}
 		seen[name] = true
-		l.policies[i].Name = name
 		c := compiled{name: name, keyPrefix: l.prefix + name + ":", limit: p.Limit, period: p.Period,
 			interval: interval, tolerance: tolerance, burst: p.burst(), unit: p.Unit}
 		if l.ietf {
@@ -112,12 +142,12 @@ func New(store Store, policies []Policy, opts ...Option) (*Limiter, error) {
 			c.salt = l.mem.hash(c.keyPrefix)
 		}
 		if p.Shadow {
-			l.sp = append(l.sp, c)
+			t.sp = append(t.sp, c)
 			continue
 		}
-		l.p = append(l.p, c)
-		if len(l.p) == 1 || p.burst() < l.minBurst {
-			l.minBurst = p.burst()
+		t.p = append(t.p, c)
+		if len(t.p) == 1 || p.burst() < t.minBurst {
+			t.minBurst = p.burst()
 		}
 		if l.fallback != nil {
 			share := Policy{Limit: max(1, p.Limit/l.replicas), Period: p.Period, Burst: max(1, p.burst()/l.replicas)}
@@ -133,13 +163,22 @@ func New(store Store, policies []Policy, opts ...Option) (*Limiter, error) {
 					return nil, fmt.Errorf("policy %d: fallback share: %w", i, err)
 				}
 			}
-			l.fp = append(l.fp, f)
+			t.fp = append(t.fp, f)
 		}
 	}
-	l.hdr = newHeaderConsts(l.p)
-	l.fhdr = newHeaderConsts(l.fp)
-	l.scratch.New = func() any { return new(scratch) }
-	return l, nil
+	t.hdr = newHeaderConsts(t.p)
+	t.fhdr = newHeaderConsts(t.fp)
+	return t, nil
+}
+
+// tierOf returns the tier of a request.
+func (l *Limiter) tierOf(r *http.Request, key string) *tier {
+	if l.tierFunc != nil {
+		if t, ok := l.tiers[l.tierFunc(r, key)]; ok {
+			return t
+		}
+	}
+	return &l.tier
 }
 
 // checkUnit accepts units that fit in a structured-field token.
@@ -183,9 +222,10 @@ func (l *Limiter) allow(ctx context.Context, r *http.Request, key string, n int6
 	if n < 0 {
 		return Decision{}, fmt.Errorf("ratelimit: negative cost %d", n)
 	}
-	d, err := l.enforce(ctx, r, key, n)
-	if err == nil && d.Allowed && len(l.sp) > 0 {
-		l.shadow(ctx, r, key, n)
+	t := l.tierOf(r, key)
+	d, err := l.enforce(ctx, r, t, key, n)
+	if err == nil && d.Allowed && len(t.sp) > 0 {
+		l.shadow(ctx, r, t, key, n)
 	}
 	return d, err
 }
@@ -194,25 +234,25 @@ func (l *Limiter) allow(ctx context.Context, r *http.Request, key string, n int6
 // decision of their own, and reports a denial to the observer. A shadow
 // policy's state is kept as if it were enforced (a request it would deny
 // does not count against it); nothing it decides reaches the caller.
-func (l *Limiter) shadow(ctx context.Context, r *http.Request, key string, n int64) {
+func (l *Limiter) shadow(ctx context.Context, r *http.Request, t *tier, key string, n int64) {
 	var sd Decision
 	if l.mem != nil {
-		sd = l.allowMem(l.sp, key, n)
+		sd = l.allowMem(t.sp, nil, key, n)
 	} else {
 		var items [maxPolicies]Item
 		var results [maxPolicies]Result
 		var kb []byte
-		for i := range l.sp {
-			c := &l.sp[i]
+		for i := range t.sp {
+			c := &t.sp[i]
 			kb = appendStoreKey(append(kb[:0], c.keyPrefix...), key)
 			items[i] = Item{Key: string(kb), Interval: c.interval, Tolerance: c.tolerance, Cost: n}
 		}
-		m := len(l.sp)
+		m := len(t.sp)
 		now, err := l.store.Take(ctx, items[:m], results[:m])
 		if err != nil {
 			return // the enforced decision stands; a store error is reported there
 		}
-		l.decide(&sd, l.sp, now, n, results[:m])
+		l.decide(&sd, t.sp, nil, now, n, results[:m])
 	}
 	if !sd.Allowed {
 		l.emit(Event{Kind: EventShadowDenied, Request: r, Key: key, Decision: sd})
@@ -220,15 +260,15 @@ func (l *Limiter) shadow(ctx context.Context, r *http.Request, key string, n int
 }
 
 // enforce decides the enforced policies.
-func (l *Limiter) enforce(ctx context.Context, r *http.Request, key string, n int64) (Decision, error) {
-	if len(l.p) == 0 {
+func (l *Limiter) enforce(ctx context.Context, r *http.Request, t *tier, key string, n int64) (Decision, error) {
+	if len(t.p) == 0 {
 		return Decision{Allowed: true, lim: l}, nil
 	}
-	if n > l.minBurst {
-		return Decision{}, fmt.Errorf("%w: cost %d, burst %d", ErrCostExceedsBurst, n, l.minBurst)
+	if n > t.minBurst {
+		return Decision{}, fmt.Errorf("%w: cost %d, burst %d", ErrCostExceedsBurst, n, t.minBurst)
 	}
 	if l.mem != nil {
-		d := l.allowMem(l.p, key, n)
+		d := l.allowMem(t.p, &t.hdr, key, n)
 		if l.pkSecret != nil {
 			d.key = key
 		}
@@ -237,20 +277,20 @@ func (l *Limiter) enforce(ctx context.Context, r *http.Request, key string, n in
 	var d Decision
 	s := l.scratch.Get().(*scratch)
 	defer l.scratch.Put(s)
-	m := len(l.p)
-	for i := range l.p {
-		c := &l.p[i]
+	m := len(t.p)
+	for i := range t.p {
+		c := &t.p[i]
 		s.key = appendStoreKey(append(s.key[:0], c.keyPrefix...), key)
 		s.items[i] = Item{Key: string(s.key), Interval: c.interval, Tolerance: c.tolerance, Cost: n}
 	}
 	now, err := l.store.Take(ctx, s.items[:m], s.results[:m])
 	if err == nil {
-		l.decide(&d, l.p, now, n, s.results[:m])
+		l.decide(&d, t.p, &t.hdr, now, n, s.results[:m])
 		if l.pkSecret != nil {
 			d.key = key
 		}
 		if d.Allowed && l.fallback != nil {
-			l.charge(ctx, s)
+			l.charge(ctx, t, s)
 		}
 		clear(s.items[:m]) // drop the keys
 		return d, nil
@@ -263,8 +303,8 @@ func (l *Limiter) enforce(ctx context.Context, r *http.Request, key string, n in
 		}
 		return d, err
 	}
-	for i := range l.fp {
-		c := &l.fp[i]
+	for i := range t.fp {
+		c := &t.fp[i]
 		s.items[i].Interval, s.items[i].Tolerance = c.interval, c.tolerance
 	}
 	now, ferr := l.fallback.Take(ctx, s.items[:m], s.results[:m])
@@ -274,7 +314,7 @@ func (l *Limiter) enforce(ctx context.Context, r *http.Request, key string, n in
 		l.emit(Event{Kind: EventStoreError, Request: r, Key: key, Err: err})
 		return d, err
 	}
-	l.decide(&d, l.fp, now, n, s.results[:m])
+	l.decide(&d, t.fp, &t.fhdr, now, n, s.results[:m])
 	if l.pkSecret != nil {
 		d.key = key
 	}
@@ -287,12 +327,12 @@ func (l *Limiter) enforce(ctx context.Context, r *http.Request, key string, n in
 // replica's share of each policy, so that a replica that falls back in
 // the middle of a burst continues from what it has admitted, not from a
 // whole bucket. The fallback's answer is not used.
-func (l *Limiter) charge(ctx context.Context, s *scratch) {
-	m := len(l.fp)
+func (l *Limiter) charge(ctx context.Context, t *tier, s *scratch) {
+	m := len(t.fp)
 	var items [maxPolicies]Item
 	var results [maxPolicies]Result
-	for i := range l.fp {
-		c := &l.fp[i]
+	for i := range t.fp {
+		c := &t.fp[i]
 		items[i] = Item{Key: s.items[i].Key, Interval: c.interval, Tolerance: c.tolerance, Cost: s.items[i].Cost}
 	}
 	_, _ = l.fallback.Take(ctx, items[:m], results[:m])
@@ -316,14 +356,14 @@ func appendStoreKey(dst []byte, key string) []byte {
 }
 
 // allowMem decides policies p with the memory store, filing keys by hash.
-func (l *Limiter) allowMem(p []compiled, key string, n int64) Decision {
+func (l *Limiter) allowMem(p []compiled, hdr *headerConsts, key string, n int64) Decision {
 	if len(p) == 1 {
 		c := &p[0]
 		it := Item{Interval: c.interval, Tolerance: c.tolerance, Cost: n}
 		var r Result
 		now := l.mem.take1(memHash(l.mem.hash(key), c.salt), &it, &r)
 		return Decision{
-			Allowed: r.Allowed, lim: l, p: p, now: now, cost: max(n, 1), n: 1,
+			Allowed: r.Allowed, lim: l, p: p, hdr: hdr, now: now, cost: max(n, 1), n: 1,
 			ok: b2u(r.Allowed), tat: [maxPolicies]int64{max(r.TAT, now)},
 		}
 	}
@@ -339,7 +379,7 @@ func (l *Limiter) allowMem(p []compiled, key string, n int64) Decision {
 	}
 	m := len(p)
 	now := l.mem.take(hs[:m], items[:m], results[:m])
-	l.decide(&d, p, now, n, results[:m])
+	l.decide(&d, p, hdr, now, n, results[:m])
 	return d
 }
 
@@ -358,10 +398,11 @@ func memHash(hk, salt uint64) uint64 {
 }
 
 // decide fills d from the store's results.
-func (l *Limiter) decide(d *Decision, p []compiled, now, n int64, results []Result) {
+func (l *Limiter) decide(d *Decision, p []compiled, hdr *headerConsts, now, n int64, results []Result) {
 	d.Allowed = true
 	d.lim = l
 	d.p = p
+	d.hdr = hdr
 	d.now = now
 	d.cost = max(n, 1)
 	d.n = uint8(len(results))
@@ -398,8 +439,9 @@ type Decision struct {
 	policy uint8 // index of the most restrictive
 	ok     uint8 // bit i: policy i admitted
 	lim    *Limiter
-	key    string     // the caller key, for the IETF pk parameter
-	p      []compiled // lim.p, or lim.fp for a fallback decision
+	key    string        // the caller key, for the IETF pk parameter
+	p      []compiled    // the policies decided: a tier's, its fallback share, or its shadow policies
+	hdr    *headerConsts // their header values; nil for shadow policies
 	now    int64
 	cost   int64
 	tat    [maxPolicies]int64

@@ -60,6 +60,9 @@ type settings struct {
 	replicas int64
 	pkSecret []byte
 
+	tierPolicies map[string][]Policy
+	tierFunc     func(*http.Request, string) string
+
 	// MemoryStore.
 	clock      func() time.Time
 	maxEntries int
@@ -192,6 +195,27 @@ func WithFallback(local Store, replicas int) Option {
 			s.errorf("WithFallback: want a store and replicas ≥ 1, got %v and %d", local, replicas)
 		}
 		s.fallback, s.replicas = local, int64(replicas)
+	}}
+}
+
+// WithTiers gives callers different policies: plans or tiers. tierOf
+// names the tier of each request from the request and its caller key (r
+// is nil for [Limiter.AllowN]); a name that is not in tiers, or "",
+// selects the policies given to [New]. A per-key override is a lookup in
+// tierOf (a map from key to tier, say). Every tier is checked as New checks
+// its policies. Buckets are named by policy name, so a caller whose tier
+// changes keeps the state of the policies whose names both tiers share.
+// It applies to [New]. Default: one set of policies for every caller.
+func WithTiers(tiers map[string][]Policy, tierOf func(r *http.Request, key string) string) Option {
+	return option{"WithTiers", forLimiter, func(s *settings) {
+		if tierOf == nil || len(tiers) == 0 {
+			s.errorf("WithTiers: want tiers and a function that names them")
+		}
+		s.tierPolicies = make(map[string][]Policy, len(tiers))
+		for name, ps := range tiers {
+			s.tierPolicies[name] = append([]Policy(nil), ps...)
+		}
+		s.tierFunc = tierOf
 	}}
 }
 

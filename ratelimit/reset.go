@@ -12,7 +12,8 @@ type resetter interface {
 	Reset(ctx context.Context, keys []string) error
 }
 
-// Reset forgets the state of key under every policy of the limiter, so
+// Reset forgets the state of key under every policy of the limiter (of
+// every tier), so
 // that its next request finds a whole quota: for support staff, or after
 // a plan change. The store must have a method Reset(ctx context.Context,
 // keys []string) error, as [MemoryStore] and ratelimit/rateredis's Store
@@ -21,7 +22,7 @@ type resetter interface {
 func (l *Limiter) Reset(ctx context.Context, key string) error {
 	if l.mem != nil {
 		hk := l.mem.hash(key)
-		for _, p := range [][]compiled{l.p, l.sp} {
+		for _, p := range l.allPolicies() {
 			for i := range p {
 				l.mem.remove(memHash(hk, p[i].salt))
 			}
@@ -33,9 +34,13 @@ func (l *Limiter) Reset(ctx context.Context, key string) error {
 		return errors.New("ratelimit: the store cannot reset keys (it has no Reset method)")
 	}
 	var keys []string
-	for _, p := range [][]compiled{l.p, l.sp} {
+	seen := map[string]bool{}
+	for _, p := range l.allPolicies() {
 		for i := range p {
-			keys = append(keys, string(appendStoreKey([]byte(p[i].keyPrefix), key)))
+			if k := string(appendStoreKey([]byte(p[i].keyPrefix), key)); !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
 		}
 	}
 	err := rs.Reset(ctx, keys)
@@ -46,6 +51,15 @@ func (l *Limiter) Reset(ctx context.Context, key string) error {
 		err = errors.Join(err, fb.Reset(ctx, keys))
 	}
 	return err
+}
+
+// allPolicies returns the enforced and shadow policies of every tier.
+func (l *Limiter) allPolicies() [][]compiled {
+	all := [][]compiled{l.p, l.sp}
+	for _, t := range l.tiers {
+		all = append(all, t.p, t.sp)
+	}
+	return all
 }
 
 // Reset implements the reset [Limiter.Reset] needs: it forgets the state
