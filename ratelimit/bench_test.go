@@ -72,3 +72,35 @@ func BenchmarkHeaders(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkConcurrency is the cost of a concurrency slot taken and given
+// back around a request (memory store), rate decision and headers included.
+func BenchmarkConcurrency(b *testing.B) {
+	s := must(ratelimit.NewMemoryStore())
+	defer s.Close()
+	for _, conc := range []bool{false, true} {
+		opts := []ratelimit.Option{ratelimit.WithKey(func(*http.Request) string { return "partner-1" })}
+		name := "rate only"
+		if conc {
+			opts = append(opts, ratelimit.WithConcurrency(1000, time.Minute))
+			name = "rate and concurrency"
+		}
+		lim := must(ratelimit.New(s, []ratelimit.Policy{{Limit: 1e9, Period: time.Second}}, opts...))
+		h := lim.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+		r, _ := http.NewRequest(http.MethodGet, "/", nil)
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			w := &discard{h: http.Header{}}
+			for b.Loop() {
+				clear(w.h)
+				h.ServeHTTP(w, r)
+			}
+		})
+	}
+}
+
+type discard struct{ h http.Header }
+
+func (d *discard) Header() http.Header         { return d.h }
+func (d *discard) Write(p []byte) (int, error) { return len(p), nil }
+func (d *discard) WriteHeader(int)             {}

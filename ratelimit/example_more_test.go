@@ -438,3 +438,41 @@ func ExampleWithTiers() {
 	// partner-2 200 1
 	// partner-2 429 1
 }
+
+func ExampleWithConcurrency() {
+	store := must(ratelimit.NewMemoryStore(ratelimit.WithClock(exampleClock())))
+	defer store.Close()
+	lim := must(ratelimit.New(store, []ratelimit.Policy{ratelimit.PerMinute(100).WithName("default")},
+		ratelimit.WithKey(func(r *http.Request) string { return "partner-42" }),
+		ratelimit.WithConcurrency(1, time.Minute)))
+	inner := make(chan *httptest.ResponseRecorder)
+	var h http.Handler
+	h = lim.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			inner <- serve(h, request("/fast")) // a second request while this one runs
+		}
+	}))
+	go serve(h, request("/slow"))
+	rec := <-inner
+	fmt.Println(rec.Code, rec.Header().Get("Retry-After"), rec.Header().Get("RateLimit"))
+	// Output: 429 1 default;r=98;t=2, concurrency;r=0
+}
+
+func ExampleMemoryStore_Acquire() {
+	store := must(ratelimit.NewMemoryStore())
+	defer store.Close()
+	ctx := context.Background()
+	_, n1, ok1, _ := store.Acquire(ctx, "concurrency:{acme}", 1, time.Minute)
+	_, n2, ok2, _ := store.Acquire(ctx, "concurrency:{acme}", 1, time.Minute)
+	_ = store.Release(ctx, "concurrency:{acme}", "")
+	_, n3, ok3, _ := store.Acquire(ctx, "concurrency:{acme}", 1, time.Minute)
+	fmt.Println(ok1, n1, ok2, n2, ok3, n3)
+	// Output: true 1 false 1 true 1
+}
+
+func ExampleMemoryStore_Release() {
+	store := must(ratelimit.NewMemoryStore())
+	defer store.Close()
+	fmt.Println(store.Release(context.Background(), "concurrency:{acme}", ""))
+	// Output: ratelimit: release of a slot not held
+}

@@ -68,6 +68,13 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	d.SetHeaders(w.Header())
 	if d.Allowed {
+		if l.concLimit > 0 {
+			release, ok := l.acquire(w, r, key)
+			if !ok {
+				return
+			}
+			defer release() // also when the handler panics
+		}
 		h.next.ServeHTTP(w, r)
 		return
 	}
@@ -111,7 +118,7 @@ func (l *Limiter) fail(w http.ResponseWriter, r *http.Request, next http.Handler
 		// The client went away: not a server error, nothing to answer.
 		return
 	}
-	if l.failOpen {
+	if l.failOpen && next != nil {
 		next.ServeHTTP(w, r)
 		return
 	}

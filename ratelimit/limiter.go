@@ -88,6 +88,9 @@ func New(store Store, policies []Policy, opts ...Option) (*Limiter, error) {
 		return nil, fmt.Errorf("ratelimit: key prefix %q contains '{' or '}'", l.prefix)
 	}
 	l.mem, _ = store.(*MemoryStore)
+	if _, ok := store.(concurrencyStore); l.concLimit > 0 && !ok {
+		return nil, errors.New("ratelimit: WithConcurrency: the store has no Acquire and Release methods")
+	}
 	t, err := l.compile(policies)
 	if err != nil {
 		return nil, err

@@ -56,6 +56,7 @@ type MemoryStore struct {
 	count      atomic.Int64 // keys held in all shards
 	sweepEvery time.Duration
 
+	conc      concurrency // slots of WithConcurrency
 	closeOnce sync.Once
 	stop      chan struct{}
 	done      chan struct{}

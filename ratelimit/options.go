@@ -60,6 +60,8 @@ type settings struct {
 	replicas int64
 	pkSecret []byte
 
+	concLimit    int64
+	concLease    time.Duration
 	tierPolicies map[string][]Policy
 	tierFunc     func(*http.Request, string) string
 

@@ -129,3 +129,35 @@ func ExampleStore_Reset() {
 	// true false <nil>
 	// true
 }
+
+// Slots of ratelimit.WithConcurrency: a lease each, given back by Release
+// or when the lease ends.
+func ExampleStore_Acquire() {
+	ctx := context.Background()
+	client := exampleClient()
+	defer client.Close()
+	store, _ := rateredis.New(client, rateredis.WithPrefix(uniquePrefix()))
+	token, n, ok, err := store.Acquire(ctx, "concurrency:{acme}", 1, time.Minute)
+	fmt.Println(n, ok, err)
+	_, n, ok, err = store.Acquire(ctx, "concurrency:{acme}", 1, time.Minute)
+	fmt.Println(n, ok, err)
+	fmt.Println(store.Release(ctx, "concurrency:{acme}", token))
+	// Output:
+	// 1 true <nil>
+	// 1 false <nil>
+	// <nil>
+}
+
+func ExampleStore_Release() {
+	ctx := context.Background()
+	client := exampleClient()
+	defer client.Close()
+	store, _ := rateredis.New(client, rateredis.WithPrefix(uniquePrefix()))
+	token, _, _, _ := store.Acquire(ctx, "concurrency:{acme}", 1, time.Minute)
+	fmt.Println(store.Release(ctx, "concurrency:{acme}", token))
+	_, _, ok, _ := store.Acquire(ctx, "concurrency:{acme}", 1, time.Minute)
+	fmt.Println(ok)
+	// Output:
+	// <nil>
+	// true
+}
