@@ -476,3 +476,19 @@ func ExampleMemoryStore_Release() {
 	fmt.Println(store.Release(context.Background(), "concurrency:{acme}", ""))
 	// Output: ratelimit: release of a slot not held
 }
+
+func ExampleLimiter_AllowUpTo() {
+	store := must(ratelimit.NewMemoryStore(ratelimit.WithClock(exampleClock())))
+	defer store.Close()
+	// 10 items per minute for a batch endpoint.
+	lim := must(ratelimit.New(store, []ratelimit.Policy{ratelimit.PerMinute(10).WithName("items")}))
+	ctx := context.Background()
+	for _, batch := range []int64{4, 8, 5} {
+		d, granted, _ := lim.AllowUpTo(ctx, "partner-42", batch)
+		fmt.Printf("asked %d, granted %d, retry the rest after %v\n", batch, granted, d.RetryAfter())
+	}
+	// Output:
+	// asked 4, granted 4, retry the rest after 0s
+	// asked 8, granted 6, retry the rest after 0s
+	// asked 5, granted 0, retry the rest after 6s
+}
