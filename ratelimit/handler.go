@@ -61,7 +61,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			cost = 1
 		}
 	}
-	d, err := l.allow(r.Context(), r, key, cost)
+	var d Decision
+	err := l.allow(r.Context(), r, key, cost, &d)
 	if err != nil {
 		l.fail(w, r, h.next, err)
 		return

@@ -40,15 +40,15 @@ const (
 // q is the limit, w the period in seconds (rounded up), r the remaining
 // requests and t the seconds until the quota is whole again (rounded up).
 func (d *Decision) SetHeaders(h http.Header) {
-	hs := d.hdr
-	if d.n == 0 || hs == nil {
+	if d.n == 0 || d.set.hdr == nil {
 		return // no policy, or the shadow policies
 	}
+	hs := d.set.hdr
 	// Every varying value goes into one buffer, made into one string;
 	// the header values are slices of it, in one []string.
 	var arr [256]byte
 	buf := arr[:0]
-	c := &d.p[d.policy]
+	c := &d.set.p[d.policy]
 	tat := d.tat[d.policy]
 	// One story for every field: a policy that denied the request resets,
 	// for this caller, when the request would be admitted (Retry-After);
@@ -64,7 +64,7 @@ func (d *Decision) SetHeaders(h http.Header) {
 	e2 := len(buf)
 	if d.lim.ietf {
 		for i := range int(d.n) {
-			c := &d.p[i]
+			c := &d.set.p[i]
 			if i > 0 {
 				buf = append(buf, ", "...)
 			}

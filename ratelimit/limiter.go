@@ -40,6 +40,16 @@ type tier struct {
 	minBurst int64
 	hdr      headerConsts // of p
 	fhdr     headerConsts // of fp
+	enf      policySet    // p and hdr
+	fb       policySet    // fp and fhdr
+	shadow   policySet    // sp, without headers
+}
+
+// policySet is what a Decision refers to: the policies decided and their
+// header values (nil for shadow policies, which appear in no header).
+type policySet struct {
+	p   []compiled
+	hdr *headerConsts
 }
 
 type compiled struct {
@@ -171,6 +181,9 @@ func (l *Limiter) compile(policies []Policy) (*tier, error) {
 	}
 	t.hdr = newHeaderConsts(t.p)
 	t.fhdr = newHeaderConsts(t.fp)
+	t.enf = policySet{t.p, &t.hdr}
+	t.fb = policySet{t.fp, &t.fhdr}
+	t.shadow = policySet{p: t.sp}
 	return t, nil
 }
 
@@ -208,7 +221,9 @@ func checkName(name string) error {
 
 // Allow is AllowN(ctx, key, 1).
 func (l *Limiter) Allow(ctx context.Context, key string) (Decision, error) {
-	return l.allow(ctx, nil, key, 1)
+	var d Decision
+	err := l.allow(ctx, nil, key, 1, &d)
+	return d, err
 }
 
 // AllowN decides a request of cost n (a weight: 1 for an ordinary request;
@@ -218,19 +233,23 @@ func (l *Limiter) Allow(ctx context.Context, key string) (Decision, error) {
 // than the smallest burst ([ErrCostExceedsBurst]: such a request can never
 // be admitted).
 func (l *Limiter) AllowN(ctx context.Context, key string, n int64) (Decision, error) {
-	return l.allow(ctx, nil, key, n)
+	var d Decision
+	err := l.allow(ctx, nil, key, n, &d)
+	return d, err
 }
 
-func (l *Limiter) allow(ctx context.Context, r *http.Request, key string, n int64) (Decision, error) {
+// allow decides into d (zero on entry), which is passed by pointer so that
+// the decision is not copied from layer to layer.
+func (l *Limiter) allow(ctx context.Context, r *http.Request, key string, n int64, d *Decision) error {
 	if n < 0 {
-		return Decision{}, fmt.Errorf("ratelimit: negative cost %d", n)
+		return fmt.Errorf("ratelimit: negative cost %d", n)
 	}
 	t := l.tierOf(r, key)
-	d, err := l.enforce(ctx, r, t, key, n)
+	err := l.enforce(ctx, r, t, key, n, d)
 	if err == nil && d.Allowed && len(t.sp) > 0 {
 		l.shadow(ctx, r, t, key, n)
 	}
-	return d, err
+	return err
 }
 
 // shadow decides the shadow policies of an admitted request, in a
@@ -240,7 +259,7 @@ func (l *Limiter) allow(ctx context.Context, r *http.Request, key string, n int6
 func (l *Limiter) shadow(ctx context.Context, r *http.Request, t *tier, key string, n int64) {
 	var sd Decision
 	if l.mem != nil {
-		sd = l.allowMem(t.sp, nil, key, n)
+		l.allowMem(&t.shadow, key, n, &sd)
 	} else {
 		var items [maxPolicies]Item
 		var results [maxPolicies]Result
@@ -255,7 +274,7 @@ func (l *Limiter) shadow(ctx context.Context, r *http.Request, t *tier, key stri
 		if err != nil {
 			return // the enforced decision stands; a store error is reported there
 		}
-		l.decide(&sd, t.sp, nil, now, n, results[:m])
+		l.decide(&sd, &t.shadow, now, n, results[:m])
 	}
 	if !sd.Allowed {
 		l.emit(Event{Kind: EventShadowDenied, Request: r, Key: key, Decision: sd})
@@ -263,21 +282,21 @@ func (l *Limiter) shadow(ctx context.Context, r *http.Request, t *tier, key stri
 }
 
 // enforce decides the enforced policies.
-func (l *Limiter) enforce(ctx context.Context, r *http.Request, t *tier, key string, n int64) (Decision, error) {
+func (l *Limiter) enforce(ctx context.Context, r *http.Request, t *tier, key string, n int64, d *Decision) error {
 	if len(t.p) == 0 {
-		return Decision{Allowed: true, lim: l}, nil
+		d.Allowed, d.lim = true, l
+		return nil
 	}
 	if n > t.minBurst {
-		return Decision{}, fmt.Errorf("%w: cost %d, burst %d", ErrCostExceedsBurst, n, t.minBurst)
+		return fmt.Errorf("%w: cost %d, burst %d", ErrCostExceedsBurst, n, t.minBurst)
 	}
 	if l.mem != nil {
-		d := l.allowMem(t.p, &t.hdr, key, n)
+		l.allowMem(&t.enf, key, n, d)
 		if l.pkSecret != nil {
 			d.key = key
 		}
-		return d, nil
+		return nil
 	}
-	var d Decision
 	s := l.scratch.Get().(*scratch)
 	defer l.scratch.Put(s)
 	m := len(t.p)
@@ -288,7 +307,7 @@ func (l *Limiter) enforce(ctx context.Context, r *http.Request, t *tier, key str
 	}
 	now, err := l.store.Take(ctx, s.items[:m], s.results[:m])
 	if err == nil {
-		l.decide(&d, t.p, &t.hdr, now, n, s.results[:m])
+		l.decide(d, &t.enf, now, n, s.results[:m])
 		if l.pkSecret != nil {
 			d.key = key
 		}
@@ -296,7 +315,7 @@ func (l *Limiter) enforce(ctx context.Context, r *http.Request, t *tier, key str
 			l.charge(ctx, t, s)
 		}
 		clear(s.items[:m]) // drop the keys
-		return d, nil
+		return nil
 	}
 	err = fmt.Errorf("ratelimit: store: %w", err)
 	if l.fallback == nil || ctx.Err() != nil {
@@ -304,7 +323,7 @@ func (l *Limiter) enforce(ctx context.Context, r *http.Request, t *tier, key str
 		if ctx.Err() == nil {
 			l.emit(Event{Kind: EventStoreError, Request: r, Key: key, Err: err})
 		}
-		return d, err
+		return err
 	}
 	for i := range t.fp {
 		c := &t.fp[i]
@@ -315,15 +334,15 @@ func (l *Limiter) enforce(ctx context.Context, r *http.Request, t *tier, key str
 	if ferr != nil {
 		err = errors.Join(err, fmt.Errorf("ratelimit: fallback store: %w", ferr))
 		l.emit(Event{Kind: EventStoreError, Request: r, Key: key, Err: err})
-		return d, err
+		return err
 	}
-	l.decide(&d, t.fp, &t.fhdr, now, n, s.results[:m])
+	l.decide(d, &t.fb, now, n, s.results[:m])
 	if l.pkSecret != nil {
 		d.key = key
 	}
 	l.warn.log(now, err)
-	l.emit(Event{Kind: EventFallback, Request: r, Key: key, Decision: d, Err: err})
-	return d, nil
+	l.emit(Event{Kind: EventFallback, Request: r, Key: key, Decision: *d, Err: err})
+	return nil
 }
 
 // charge counts an admitted request in the fallback store at the
@@ -359,18 +378,17 @@ func appendStoreKey(dst []byte, key string) []byte {
 }
 
 // allowMem decides policies p with the memory store, filing keys by hash.
-func (l *Limiter) allowMem(p []compiled, hdr *headerConsts, key string, n int64) Decision {
+func (l *Limiter) allowMem(set *policySet, key string, n int64, d *Decision) {
+	p := set.p
 	if len(p) == 1 {
 		c := &p[0]
 		it := Item{Interval: c.interval, Tolerance: c.tolerance, Cost: n}
 		var r Result
 		now := l.mem.take1(memHash(l.mem.hash(key), c.salt), &it, &r)
-		return Decision{
-			Allowed: r.Allowed, lim: l, p: p, hdr: hdr, now: now, cost: max(n, 1), n: 1,
-			ok: b2u(r.Allowed), tat: [maxPolicies]int64{max(r.TAT, now)},
-		}
+		d.Allowed, d.lim, d.set, d.now, d.cost, d.n = r.Allowed, l, set, now, max(n, 1), 1
+		d.ok, d.tat[0] = b2u(r.Allowed), max(r.TAT, now)
+		return
 	}
-	var d Decision
 	var items [maxPolicies]Item
 	var results [maxPolicies]Result
 	var hs [maxPolicies]uint64
@@ -382,8 +400,7 @@ func (l *Limiter) allowMem(p []compiled, hdr *headerConsts, key string, n int64)
 	}
 	m := len(p)
 	now := l.mem.take(hs[:m], items[:m], results[:m])
-	l.decide(&d, p, hdr, now, n, results[:m])
-	return d
+	l.decide(d, set, now, n, results[:m])
 }
 
 // memHash files a caller key (its hash hk) under one policy (the hash of
@@ -401,11 +418,10 @@ func memHash(hk, salt uint64) uint64 {
 }
 
 // decide fills d from the store's results.
-func (l *Limiter) decide(d *Decision, p []compiled, hdr *headerConsts, now, n int64, results []Result) {
+func (l *Limiter) decide(d *Decision, set *policySet, now, n int64, results []Result) {
 	d.Allowed = true
 	d.lim = l
-	d.p = p
-	d.hdr = hdr
+	d.set = set
 	d.now = now
 	d.cost = max(n, 1)
 	d.n = uint8(len(results))
@@ -442,9 +458,8 @@ type Decision struct {
 	policy uint8 // index of the most restrictive
 	ok     uint8 // bit i: policy i admitted
 	lim    *Limiter
-	key    string        // the caller key, for the IETF pk parameter
-	p      []compiled    // the policies decided: a tier's, its fallback share, or its shadow policies
-	hdr    *headerConsts // their header values; nil for shadow policies
+	key    string     // the caller key, for the IETF pk parameter
+	set    *policySet // the policies decided: a tier's, its fallback share, or its shadow policies
 	now    int64
 	cost   int64
 	tat    [maxPolicies]int64
@@ -481,7 +496,7 @@ func (d *Decision) policyAt(i int) PolicyState {
 	if i < 0 || i >= int(d.n) {
 		return PolicyState{}
 	}
-	c := &d.p[i]
+	c := &d.set.p[i]
 	tat := d.tat[i]
 	return PolicyState{
 		Name:       c.name,
@@ -524,7 +539,7 @@ func (d *Decision) retryAfter() time.Duration {
 	if d.Allowed || d.n == 0 {
 		return 0
 	}
-	c := &d.p[d.policy]
+	c := &d.set.p[d.policy]
 	return time.Duration(max(d.tat[d.policy]+d.cost*c.interval-c.tolerance-d.now, 0))
 }
 
