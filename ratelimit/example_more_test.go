@@ -492,3 +492,32 @@ func ExampleLimiter_AllowUpTo() {
 	// asked 8, granted 6, retry the rest after 0s
 	// asked 5, granted 0, retry the rest after 6s
 }
+
+func ExampleWithPartialGrants() {
+	h, closeStore := limitedHello([]ratelimit.Policy{ratelimit.PerMinute(10).WithName("items")},
+		ratelimit.WithCost(func(r *http.Request) int64 { return int64(len(r.URL.Query()["id"])) }),
+		ratelimit.WithPartialGrants())
+	defer closeStore()
+	batch := "/items?id=1&id=2&id=3&id=4&id=5&id=6&id=7&id=8"
+	for range 2 {
+		rec := serve(h, request(batch))
+		fmt.Println(rec.Code, rec.Header().Get("RateLimit"))
+	}
+	// Output:
+	// 200 items;r=2;t=48
+	// 200 items;r=0;t=60
+}
+
+func ExampleGranted() {
+	store := must(ratelimit.NewMemoryStore(ratelimit.WithClock(exampleClock())))
+	defer store.Close()
+	lim := must(ratelimit.New(store, []ratelimit.Policy{ratelimit.PerMinute(5)},
+		ratelimit.WithCost(func(r *http.Request) int64 { return 8 }),
+		ratelimit.WithPartialGrants()))
+	h := lim.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, _ := ratelimit.Granted(r.Context())
+		fmt.Fprintf(w, "processed %d of 8 items", n)
+	}))
+	fmt.Println(serve(h, request("/batch")).Body.String())
+	// Output: processed 5 of 8 items
+}

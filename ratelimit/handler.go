@@ -1,6 +1,7 @@
 package ratelimit
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/netip"
@@ -62,7 +63,16 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	var d Decision
-	err := l.allow(r.Context(), r, key, cost, &d)
+	var err error
+	if l.partial {
+		var granted int64
+		granted, err = l.upTo(r.Context(), r, key, cost, &d)
+		if err == nil && granted > 0 {
+			r = r.WithContext(context.WithValue(r.Context(), grantedKey{}, granted))
+		}
+	} else {
+		err = l.allow(r.Context(), r, key, cost, &d)
+	}
 	if err != nil {
 		l.fail(w, r, h.next, err)
 		return

@@ -60,6 +60,7 @@ type settings struct {
 	replicas int64
 	pkSecret []byte
 
+	partial      bool
 	concLimit    int64
 	concLease    time.Duration
 	tierPolicies map[string][]Policy
