@@ -23,22 +23,25 @@ const (
 )
 
 // SetHeaders sets the rate-limit fields of the decision on h, as
-// [Limiter.Handler] does; each field is set, never added.
+// [Limiter.Handler] does; each field is set, never added. A decision of
+// shadow policies sets nothing.
 //
 // X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset describe
-// the most restrictive policy: its limit, the requests remaining, and when
-// its quota is whole again (UTC epoch seconds, rounded up); a denial gets
-// Retry-After in whole seconds, rounded up and at least 1.
+// the most restrictive policy: its limit, the requests remaining, and (UTC
+// epoch seconds, rounded up) when its quota is whole again or, for a
+// denial, when the request would be admitted; a denial gets Retry-After in
+// whole seconds, rounded up and at least 1.
 //
 // Unless the limiter was made with WithIETFHeaders(false), the
-// RateLimit-Policy and RateLimit fields of
-// draft-ietf-httpapi-ratelimit-headers list every policy:
+// RateLimit-Policy and RateLimit fields list every enforced policy (see
+// the package doc for the draft they follow):
 //
-//	RateLimit-Policy: "10/1s";q=10;w=1, "hourly";q=1000;w=3600
-//	RateLimit: "10/1s";r=9;t=1, "hourly";r=998;t=8
+//	RateLimit-Policy: "10/1s";q=10;w=1, hourly;q=1000;w=3600
+//	RateLimit: "10/1s";r=9;t=1, hourly;r=998;t=8
 //
-// q is the limit, w the period in seconds (rounded up), r the remaining
-// requests and t the seconds until the quota is whole again (rounded up).
+// q is the limit and w the period in whole seconds, r the requests
+// remaining and t the seconds until the quota is whole again, or, for a
+// policy that denied the request, until it would be admitted.
 func (d *Decision) SetHeaders(h http.Header) {
 	if d.n == 0 || d.set.hdr == nil {
 		return // no policy, or the shadow policies

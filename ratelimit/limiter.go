@@ -18,10 +18,11 @@ const maxPolicies = 4
 var ErrCostExceedsBurst = errors.New("ratelimit: cost exceeds the burst of a policy")
 
 // Limiter decides whether a caller may make a request, under one to four
-// policies kept in a [Store], and is the HTTP middleware that applies
-// those decisions ([Limiter.Handler]). A request is admitted only if every
-// policy admits it, and a denied request consumes no quota of any policy.
-// A Limiter is safe for concurrent use.
+// policies kept in a [Store] (per tier with [WithTiers]), and is the HTTP
+// middleware that applies those decisions ([Limiter.Handler]). A request
+// is admitted only if every enforced policy admits it, and a denied
+// request consumes no quota of any policy. A Limiter is safe for
+// concurrent use.
 type Limiter struct {
 	settings
 	tier                     // the policies given to New
