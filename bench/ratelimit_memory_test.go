@@ -66,8 +66,14 @@ var lastWanted atomic.Bool
 
 var impls = []impl{
 	{"apikit", func(tb testing.TB, l rlLimit) (func(string) bool, func()) {
-		store := ratelimit.NewMemoryStore()
-		lim := ratelimit.MustNew(store, []ratelimit.Policy{{Limit: l.n, Period: l.period}})
+		store, err := ratelimit.NewMemoryStore()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		lim, err := ratelimit.New(store, []ratelimit.Policy{{Limit: l.n, Period: l.period}})
+		if err != nil {
+			tb.Fatal(err)
+		}
 		ctx := context.Background()
 		return func(key string) bool {
 			d, err := lim.Allow(ctx, key)

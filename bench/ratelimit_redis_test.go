@@ -1,7 +1,7 @@
 package bench
 
 // Redis-backed rate limiters compared on the same Redis, limits and keys:
-// apikit's ratelimit/redisstore behind a ratelimit.Limiter,
+// apikit's ratelimit/rateredis behind a ratelimit.Limiter,
 // github.com/go-redis/redis_rate/v10 (GCRA in Lua) and
 // github.com/ulule/limiter/v3 with its Redis store (fixed window in Lua).
 //
@@ -33,7 +33,7 @@ import (
 	ululeredis "github.com/ulule/limiter/v3/drivers/store/redis"
 
 	"github.com/apikit-go/apikit/ratelimit"
-	"github.com/apikit-go/apikit/ratelimit/redisstore"
+	"github.com/apikit-go/apikit/ratelimit/rateredis"
 )
 
 const redisBenchKeys = 100_000
@@ -93,11 +93,14 @@ func redisBenchImpls() []redisBenchImpl {
 			// (3 s by default): give apikit's deadline the same bound, so
 			// that a stall of the busy benchmark machine is not an error
 			// for one library only.
-			store, err := redisstore.New(c, redisstore.WithPrefix(prefix), redisstore.WithTimeout(3*time.Second))
+			store, err := rateredis.New(c, rateredis.WithPrefix(prefix), rateredis.WithTimeout(3*time.Second))
 			if err != nil {
 				tb.Fatal(err)
 			}
-			lim := ratelimit.MustNew(store, []ratelimit.Policy{{Limit: l.n, Period: l.period}})
+			lim, err := ratelimit.New(store, []ratelimit.Policy{{Limit: l.n, Period: l.period}})
+			if err != nil {
+				tb.Fatal(err)
+			}
 			return func(ctx context.Context, key string) (bool, error) {
 				d, err := lim.Allow(ctx, key)
 				return d.Allowed, err

@@ -1,31 +1,55 @@
 // Package ratelimit limits request rates exactly, with GCRA, and tells
 // callers when to come back.
 //
-// A [Limiter] enforces one or more [Policy] values (100 per minute, 10 per
+// A [Limiter] enforces one to four [Policy] values (100 per minute, 10 per
 // second and 1000 per hour, …) per caller key over a [Store]: the
-// in-memory [MemoryStore] for one process, ratelimit/redisstore for
+// in-memory [MemoryStore] for one process, ratelimit/rateredis for
 // replicas that share a limit. GCRA keeps one number per key and policy,
 // admits a request only when every policy admits it, never double-bursts
 // at window edges, and writes nothing on a denial.
 //
-// [Middleware] applies a limiter to an http.Handler, keyed by partner, API
-// key, user or client address, and writes the X-RateLimit-Limit,
-// X-RateLimit-Remaining and X-RateLimit-Reset fields, the IETF
-// RateLimit-Policy and RateLimit fields, and on a 429 Retry-After and a
-// problem body through the service's [problem.ErrorWriter].
+// The Limiter is also the HTTP middleware: [Limiter.Handler] keys each
+// request by partner, API key, user or client address, writes the
+// X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset fields
+// and the IETF RateLimit-Policy and RateLimit fields, and on a 429
+// Retry-After and a [problem.RateLimitExceeded] problem, written in the
+// API's dialect (the error writer in the request's context, see
+// [problem.WriteTo]). Every setting is an [Option] given to [New]:
 //
-//	store := ratelimit.NewMemoryStore()
+//	store, err := ratelimit.NewMemoryStore()
+//	if err != nil {
+//		return err
+//	}
 //	defer store.Close()
-//	lim := ratelimit.MustNew(store, []ratelimit.Policy{
+//	lim, err := ratelimit.New(store, []ratelimit.Policy{
 //		ratelimit.PerSecond(10),
 //		ratelimit.PerHour(1000).WithName("hourly"),
-//	})
-//	mux := http.NewServeMux()
-//	handler := ratelimit.Middleware(lim, ratelimit.Key(partnerID))(mux)
+//	}, ratelimit.WithKey(partnerID))
+//	if err != nil {
+//		return err
+//	}
+//	mux.Handle("/", lim.Handler(api))
+//
+// # The IETF fields
+//
+// RateLimit-Policy and RateLimit follow draft-ietf-httpapi-ratelimit-headers-11
+// (checked against its text and examples): one list member per policy,
+// named by a token where the name is one (default;q=100;w=60) and a string
+// otherwise ("100/1m";q=100;w=60); q and w are the limit and the period in
+// whole seconds (a period under a second that divides one is scaled: 5
+// per 100ms is q=50;w=1; any other period that is not whole seconds is
+// refused by [New] rather than misstated); qu appears when a policy counts
+// another unit ([Policy].Unit), pk with [WithPartitionKey]. r is the
+// requests remaining and t the seconds until the policy's quota is whole
+// again, except on a 429: there a policy that denied says when the request
+// would be admitted, the instant Retry-After names, and so does
+// X-RateLimit-Reset (UTC epoch seconds), so that all fields tell one story.
 //
 // On the client side, [ParseResponse] reads either family of fields into a
-// [Quota], for callers that pace themselves.
+// [Quota], for callers that pace themselves, and also the
+// RateLimit-Limit, RateLimit-Remaining and RateLimit-Reset fields of the
+// earlier drafts.
 //
 // Stores implement [Store] with the pure [GCRA] function; the suite in
-// ratelimit/storetest checks that a store keeps the contract.
+// ratelimit/ratetest checks that a store keeps the contract.
 package ratelimit

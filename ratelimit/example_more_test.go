@@ -16,11 +16,11 @@ import (
 // limitedHello returns a handler answering "hello" behind a limiter of
 // policies (on a memory store read on the example clock) and the
 // middleware options, and a function that closes the store.
-func limitedHello(policies []ratelimit.Policy, opts ...ratelimit.MiddlewareOption) (http.Handler, func() error) {
-	store := ratelimit.NewMemoryStore(ratelimit.MemoryClock(exampleClock()))
-	lim := ratelimit.MustNew(store, policies)
+func limitedHello(policies []ratelimit.Policy, opts ...ratelimit.Option) (http.Handler, func() error) {
+	store := must(ratelimit.NewMemoryStore(ratelimit.WithClock(exampleClock())))
+	lim := must(ratelimit.New(store, policies, opts...))
 	hello := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "hello") })
-	return ratelimit.Middleware(lim, opts...)(hello), store.Close
+	return lim.Handler(hello), store.Close
 }
 
 // request returns a GET of target from the peer 192.0.2.1, with the
@@ -38,7 +38,7 @@ func request(target string, header ...string) *http.Request {
 // Retry-After.
 func brief(rec *httptest.ResponseRecorder) string {
 	h := rec.Header()
-	return fmt.Sprintf("%d remaining=%q retry-after=%q", rec.Code, h.Get(ratelimit.HeaderRemaining), h.Get(ratelimit.HeaderRetryAfter))
+	return fmt.Sprintf("%d remaining=%q retry-after=%q", rec.Code, h.Get("X-RateLimit-Remaining"), h.Get("Retry-After"))
 }
 
 // unreachableStore is a Store whose server cannot be reached.
@@ -66,48 +66,49 @@ func ExampleGCRA() {
 	// at 500ms: allowed true, TAT 1.5s
 }
 
-func ExampleSetIETFHeaders() {
-	store := ratelimit.NewMemoryStore(ratelimit.MemoryClock(exampleClock()))
+func ExampleDecision_SetHeaders_iETF() {
+	store := must(ratelimit.NewMemoryStore(ratelimit.WithClock(exampleClock())))
 	defer store.Close()
-	lim := ratelimit.MustNew(store, []ratelimit.Policy{ratelimit.PerMinute(2).WithName("burst"), ratelimit.PerHour(100).WithName("hourly")})
+	lim := must(ratelimit.New(store, []ratelimit.Policy{ratelimit.PerMinute(2).WithName("burst"), ratelimit.PerHour(100).WithName("hourly")}))
 	var d ratelimit.Decision
 	for range 3 {
 		d, _ = lim.Allow(context.Background(), "partner-42")
 	}
 	h := http.Header{}
-	ratelimit.SetIETFHeaders(h, &d)
-	fmt.Println("RateLimit-Policy:", h.Get(ratelimit.HeaderPolicy))
-	fmt.Println("RateLimit:", h.Get(ratelimit.HeaderRateLimit))
-	fmt.Println(len(h)) // nothing else is set
+	d.SetHeaders(h)
+	fmt.Println("RateLimit-Policy:", h.Get("RateLimit-Policy"))
+	fmt.Println("RateLimit:", h.Get("RateLimit"))
 	// Output:
-	// RateLimit-Policy: "burst";q=2;w=60, "hourly";q=100;w=3600
-	// RateLimit: "burst";r=0;t=60, "hourly";r=98;t=72
-	// 2
+	// RateLimit-Policy: burst;q=2;w=60, hourly;q=100;w=3600
+	// RateLimit: burst;r=0;t=30, hourly;r=98;t=72
 }
 
-func ExampleMustNew() {
-	store := ratelimit.NewMemoryStore(ratelimit.MemoryClock(exampleClock()))
+func ExampleNew_errors() {
+	store, err := ratelimit.NewMemoryStore(ratelimit.WithMaxEntries(0))
+	fmt.Println(store, err)
+	store = must(ratelimit.NewMemoryStore())
 	defer store.Close()
-	lim := ratelimit.MustNew(store, []ratelimit.Policy{ratelimit.PerMinute(60)})
-	fmt.Println(lim.Policies()[0].Name)
-
-	defer func() { fmt.Println("panic:", recover()) }()
-	ratelimit.MustNew(store, []ratelimit.Policy{ratelimit.PerMinute(60), ratelimit.PerMinute(60)})
+	_, err = ratelimit.New(store, []ratelimit.Policy{ratelimit.PerMinute(60), ratelimit.PerMinute(60)})
+	fmt.Println(err)
+	_, err = ratelimit.New(store, []ratelimit.Policy{ratelimit.PerMinute(60)}, ratelimit.WithShards(4), ratelimit.WithIPv6Prefix(0))
+	fmt.Println(err)
 	// Output:
-	// 60/1m
-	// panic: ratelimit: invalid policy: duplicate name "60/1m"
+	// <nil> ratelimit: WithMaxEntries: 0: want at least 1
+	// ratelimit: invalid policy: duplicate name "60/1m"
+	// ratelimit: WithShards is an option of NewMemoryStore
+	// ratelimit: WithIPv6Prefix: 0 bits: want 1 to 128
 }
 
-func ExampleMemoryClock() {
+func ExampleWithClock() {
 	clock := newFakeClock()
-	store := ratelimit.NewMemoryStore(ratelimit.MemoryClock(clock.Now))
+	store := must(ratelimit.NewMemoryStore(ratelimit.WithClock(clock.Now)))
 	defer store.Close()
-	lim := ratelimit.MustNew(store, []ratelimit.Policy{ratelimit.PerMinute(2)})
+	lim := must(ratelimit.New(store, []ratelimit.Policy{ratelimit.PerMinute(2)}))
 	ctx := context.Background()
 	for _, step := range []time.Duration{0, 0, 0, 30 * time.Second} {
 		clock.Advance(step)
 		d, _ := lim.Allow(ctx, "partner-42")
-		fmt.Println(clock.Now().Format(time.TimeOnly), d.Allowed, d.Remaining())
+		fmt.Println(clock.Now().Format(time.TimeOnly), d.Allowed, d.Policy().Remaining)
 	}
 	// Output:
 	// 10:30:00 true 1
@@ -116,18 +117,18 @@ func ExampleMemoryClock() {
 	// 10:30:30 true 0
 }
 
-func ExampleMaxKeys() {
+func ExampleWithMaxEntries() {
 	clock := newFakeClock()
-	// One shard, so that the cap is exact (it is enforced per shard).
-	store := ratelimit.NewMemoryStore(ratelimit.MaxKeys(2), ratelimit.Shards(1), ratelimit.MemoryClock(clock.Now))
+	// One shard, so that the output does not depend on where keys land.
+	store := must(ratelimit.NewMemoryStore(ratelimit.WithMaxEntries(2), ratelimit.WithShards(1), ratelimit.WithClock(clock.Now)))
 	defer store.Close()
-	lim := ratelimit.MustNew(store, []ratelimit.Policy{ratelimit.PerMinute(10)})
+	lim := must(ratelimit.New(store, []ratelimit.Policy{ratelimit.PerMinute(10)}))
 	ctx := context.Background()
 	for _, caller := range []string{"a", "b", "c"} {
 		d, _ := lim.Allow(ctx, caller)
 		fmt.Println(caller, d.Allowed, store.Len())
 	}
-	clock.Advance(time.Minute) // a and b are idle again: their keys may go
+	clock.Advance(time.Minute) // a and b are idle again: their keys go to make room
 	d, _ := lim.Allow(ctx, "c")
 	fmt.Println("c", d.Allowed, store.Len())
 	// Output:
@@ -137,25 +138,25 @@ func ExampleMaxKeys() {
 	// c true 1
 }
 
-func ExampleShards() {
+func ExampleWithShards() {
 	// A store for a small service: 4 shards (the default is 16 per CPU, at
-	// least 64), holding at most 4 keys each.
-	store := ratelimit.NewMemoryStore(ratelimit.Shards(4), ratelimit.MaxKeys(16), ratelimit.MemoryClock(exampleClock()))
+	// least 64), holding at most 16 keys in all.
+	store := must(ratelimit.NewMemoryStore(ratelimit.WithShards(4), ratelimit.WithMaxEntries(16), ratelimit.WithClock(exampleClock())))
 	defer store.Close()
-	lim := ratelimit.MustNew(store, []ratelimit.Policy{ratelimit.PerSecond(10)})
+	lim := must(ratelimit.New(store, []ratelimit.Policy{ratelimit.PerSecond(10)}))
 	d, _ := lim.Allow(context.Background(), "partner-42")
 	fmt.Println(d.Allowed, store.Len())
 	// Output: true 1
 }
 
-func ExampleSweepEvery() {
+func ExampleWithSweepInterval() {
 	clock := newFakeClock()
-	manual := ratelimit.NewMemoryStore(ratelimit.SweepEvery(0), ratelimit.MemoryClock(clock.Now)) // no sweeper
+	manual := must(ratelimit.NewMemoryStore(ratelimit.WithSweepInterval(0), ratelimit.WithClock(clock.Now))) // no sweeper
 	defer manual.Close()
-	swept := ratelimit.NewMemoryStore(ratelimit.SweepEvery(time.Millisecond), ratelimit.Shards(1), ratelimit.MemoryClock(clock.Now))
+	swept := must(ratelimit.NewMemoryStore(ratelimit.WithSweepInterval(time.Millisecond), ratelimit.WithShards(1), ratelimit.WithClock(clock.Now)))
 	defer swept.Close()
 	for _, store := range []*ratelimit.MemoryStore{manual, swept} {
-		lim := ratelimit.MustNew(store, []ratelimit.Policy{ratelimit.PerSecond(10)})
+		lim := must(ratelimit.New(store, []ratelimit.Policy{ratelimit.PerSecond(10)}))
 		_, _ = lim.Allow(context.Background(), "partner-42")
 	}
 	clock.Advance(time.Minute) // the key is idle
@@ -163,16 +164,13 @@ func ExampleSweepEvery() {
 		time.Sleep(time.Millisecond)
 	}
 	fmt.Println("no sweeper:", manual.Len(), "sweeper:", swept.Len())
-	manual.Sweep()
-	fmt.Println("after Sweep:", manual.Len())
 	// Output:
 	// no sweeper: 1 sweeper: 0
-	// after Sweep: 0
 }
 
-func ExampleCost() {
+func ExampleWithCost() {
 	h, closeStore := limitedHello([]ratelimit.Policy{ratelimit.PerMinute(20)},
-		ratelimit.Cost(func(r *http.Request) int64 {
+		ratelimit.WithCost(func(r *http.Request) int64 {
 			if n := r.URL.Query().Get("count"); n != "" {
 				var c int64
 				_, _ = fmt.Sscan(n, &c)
@@ -191,7 +189,7 @@ func ExampleCost() {
 	// /items/batch?count=50 429 remaining="" retry-after=""
 }
 
-func ExampleErrorWriter() {
+func ExampleWithErrorWriter() {
 	// A 429 in another dialect: {"error":{"code":…,"message":…}}.
 	ew := problem.ErrorWriterFunc(func(w http.ResponseWriter, r *http.Request, err error) {
 		p := problem.From(err)
@@ -202,7 +200,7 @@ func ExampleErrorWriter() {
 		w.WriteHeader(p.StatusCode())
 		fmt.Fprintf(w, `{"error":{"code":%q,"message":%q}}`, p.Code, p.Detail)
 	})
-	h, closeStore := limitedHello([]ratelimit.Policy{ratelimit.PerMinute(1)}, ratelimit.ErrorWriter(ew))
+	h, closeStore := limitedHello([]ratelimit.Policy{ratelimit.PerMinute(1)}, ratelimit.WithErrorWriter(ew))
 	defer closeStore()
 	serve(h, request("/"))
 	rec := serve(h, request("/"))
@@ -210,43 +208,32 @@ func ExampleErrorWriter() {
 	// Output: 429 60 {"error":{"code":"rate-limit/exceeded","message":"Too many requests; retry after 60 seconds."}}
 }
 
-func ExampleFailClosed() {
-	lim := ratelimit.MustNew(unreachableStore{}, []ratelimit.Policy{ratelimit.PerMinute(60)})
+func ExampleWithFailOpen() {
 	hello := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "hello") })
-	for _, h := range []http.Handler{
-		ratelimit.Middleware(lim)(hello), // fails closed, Retry-After 1
-		ratelimit.Middleware(lim, ratelimit.FailClosed(30*time.Second))(hello),
-	} {
-		rec := serve(h, request("/"))
-		fmt.Println(rec.Code, rec.Header().Get("Retry-After"), problem.Parse(rec.Result()).Code)
-	}
+	closed := must(ratelimit.New(unreachableStore{}, []ratelimit.Policy{ratelimit.PerMinute(60)})) // the default
+	open := must(ratelimit.New(unreachableStore{}, []ratelimit.Policy{ratelimit.PerMinute(60)}, ratelimit.WithFailOpen()))
+	rec := serve(closed.Handler(hello), request("/"))
+	fmt.Println(rec.Code, rec.Header().Get("Retry-After"), problem.Parse(rec.Result()).Code)
+	rec = serve(open.Handler(hello), request("/"))
+	fmt.Println(rec.Code, rec.Body.String(), brief(rec))
 	// Output:
 	// 503 1 internal/service-unavailable
-	// 503 30 internal/service-unavailable
+	// 200 hello 200 remaining="" retry-after=""
 }
 
-func ExampleFailOpen() {
-	lim := ratelimit.MustNew(unreachableStore{}, []ratelimit.Policy{ratelimit.PerMinute(60)})
-	hello := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "hello") })
-	h := ratelimit.Middleware(lim, ratelimit.FailOpen())(hello)
-	rec := serve(h, request("/"))
-	fmt.Println(rec.Code, rec.Body.String(), brief(rec))
-	// Output: 200 hello 200 remaining="" retry-after=""
-}
-
-func ExampleIETFHeaders() {
+func ExampleWithIETFHeaders() {
 	for _, on := range []bool{true, false} {
-		h, closeStore := limitedHello([]ratelimit.Policy{ratelimit.PerMinute(10).WithName("default")}, ratelimit.IETFHeaders(on))
+		h, closeStore := limitedHello([]ratelimit.Policy{ratelimit.PerMinute(10).WithName("default")}, ratelimit.WithIETFHeaders(on))
 		rec := serve(h, request("/"))
 		closeStore()
-		fmt.Printf("%t: X-RateLimit-Limit=%q RateLimit=%q\n", on, rec.Header().Get(ratelimit.HeaderLimit), rec.Header().Get(ratelimit.HeaderRateLimit))
+		fmt.Printf("%t: X-RateLimit-Limit=%q RateLimit=%q\n", on, rec.Header().Get("X-RateLimit-Limit"), rec.Header().Get("RateLimit"))
 	}
 	// Output:
-	// true: X-RateLimit-Limit="10" RateLimit="\"default\";r=9;t=6"
+	// true: X-RateLimit-Limit="10" RateLimit="default;r=9;t=6"
 	// false: X-RateLimit-Limit="10" RateLimit=""
 }
 
-func ExampleIPv6Prefix() {
+func ExampleWithIPv6Prefix() {
 	// Two addresses of one /64, as one host may hold.
 	from := func(addr string) *http.Request {
 		r := request("/")
@@ -254,7 +241,7 @@ func ExampleIPv6Prefix() {
 		return r
 	}
 	for _, bits := range []int{64, 128} {
-		h, closeStore := limitedHello([]ratelimit.Policy{ratelimit.PerMinute(1)}, ratelimit.IPv6Prefix(bits))
+		h, closeStore := limitedHello([]ratelimit.Policy{ratelimit.PerMinute(1)}, ratelimit.WithIPv6Prefix(bits))
 		first := serve(h, from("[2001:db8:1:2::a]:50000"))
 		second := serve(h, from("[2001:db8:1:2::b]:50000"))
 		closeStore()
@@ -265,9 +252,9 @@ func ExampleIPv6Prefix() {
 	// /128: 200 200
 }
 
-func ExampleKey() {
+func ExampleWithKey() {
 	h, closeStore := limitedHello([]ratelimit.Policy{ratelimit.PerMinute(1)},
-		ratelimit.Key(func(r *http.Request) string { return r.Header.Get("X-Api-Key") }))
+		ratelimit.WithKey(func(r *http.Request) string { return r.Header.Get("X-Api-Key") }))
 	defer closeStore()
 	fmt.Println("key-1:", serve(h, request("/", "X-Api-Key", "key-1")).Code)
 	fmt.Println("key-1:", serve(h, request("/", "X-Api-Key", "key-1")).Code)
@@ -282,37 +269,24 @@ func ExampleKey() {
 	// none:  429
 }
 
-func ExampleOnStoreError() {
-	lim := ratelimit.MustNew(unreachableStore{}, []ratelimit.Policy{ratelimit.PerMinute(60)})
+func ExampleWithObserver() {
+	lim := must(ratelimit.New(unreachableStore{}, []ratelimit.Policy{ratelimit.PerMinute(60)},
+		ratelimit.WithFailOpen(),
+		ratelimit.WithObserver(func(ev ratelimit.Event) {
+			if ev.Kind == ratelimit.EventStoreError { // a real service logs and counts every kind
+				fmt.Println("rate limiting skipped for", ev.Request.URL.Path+":", ev.Err)
+			}
+		})))
 	hello := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "hello") })
-	h := ratelimit.Middleware(lim,
-		ratelimit.FailOpen(),
-		ratelimit.OnStoreError(func(r *http.Request, err error) {
-			fmt.Println("rate limiting skipped for", r.URL.Path+":", err) // a real service logs and counts it
-		}))(hello)
-	fmt.Println(serve(h, request("/orders")).Code)
+	fmt.Println(serve(lim.Handler(hello), request("/orders")).Code)
 	// Output:
 	// rate limiting skipped for /orders: ratelimit: store: dial tcp 127.0.0.1:6379: connect: connection refused
 	// 200
 }
 
-func ExampleProblemType() {
-	for _, opts := range [][]ratelimit.MiddlewareOption{nil, {ratelimit.ProblemType(ratelimit.QuotaExceeded)}} {
-		h, closeStore := limitedHello([]ratelimit.Policy{ratelimit.PerMinute(1)}, opts...)
-		serve(h, request("/"))
-		rec := serve(h, request("/"))
-		closeStore()
-		p := problem.Parse(rec.Result())
-		fmt.Println(p.Type, "|", p.Title)
-	}
-	// Output:
-	// about:blank | Rate limit exceeded
-	// https://iana.org/assignments/http-problem-types#quota-exceeded | Request cannot be satisfied as assigned quota has been exceeded
-}
-
-func ExampleSkip() {
+func ExampleWithSkip() {
 	h, closeStore := limitedHello([]ratelimit.Policy{ratelimit.PerMinute(1)},
-		ratelimit.Skip(func(r *http.Request) bool { return r.URL.Path == "/healthz" }))
+		ratelimit.WithSkip(func(r *http.Request) bool { return r.URL.Path == "/healthz" }))
 	defer closeStore()
 	for _, path := range []string{"/healthz", "/healthz", "/orders", "/orders"} {
 		fmt.Println(path, brief(serve(h, request(path))))
@@ -324,13 +298,13 @@ func ExampleSkip() {
 	// /orders 429 remaining="0" retry-after="60"
 }
 
-func ExampleTrustedProxies() {
+func ExampleWithTrustedProxies() {
 	viaProxy := func(client string) *http.Request {
 		r := request("/", "X-Forwarded-For", client)
 		r.RemoteAddr = "10.0.0.7:41000" // the load balancer
 		return r
 	}
-	for _, opts := range [][]ratelimit.MiddlewareOption{nil, {ratelimit.TrustedProxies(netip.MustParsePrefix("10.0.0.0/8"))}} {
+	for _, opts := range [][]ratelimit.Option{nil, {ratelimit.WithTrustedProxies(netip.MustParsePrefix("10.0.0.0/8"))}} {
 		h, closeStore := limitedHello([]ratelimit.Policy{ratelimit.PerMinute(1)}, opts...)
 		a := serve(h, viaProxy("203.0.113.9"))
 		b := serve(h, viaProxy("198.51.100.4"))
@@ -355,10 +329,195 @@ func ExamplePerMinute() {
 }
 
 func ExamplePerHour() {
-	store := ratelimit.NewMemoryStore(ratelimit.MemoryClock(exampleClock()))
+	store := must(ratelimit.NewMemoryStore(ratelimit.WithClock(exampleClock())))
 	defer store.Close()
-	lim := ratelimit.MustNew(store, []ratelimit.Policy{ratelimit.PerHour(1000)})
+	lim := must(ratelimit.New(store, []ratelimit.Policy{ratelimit.PerHour(1000)}))
 	d, _ := lim.Allow(context.Background(), "partner-42")
-	fmt.Println(lim.Policies()[0], d.Remaining(), d.Reset().Sub(d.Time())) // one request every 3.6s
+	p := d.Policy()
+	fmt.Println(p.Name, p.Remaining, p.Reset) // one request every 3.6s
 	// Output: 1000/1h 999 3.6s
+}
+
+func ExampleWithFallback() {
+	// The shared store is down; this replica, one of 3, falls back to its
+	// memory store with a third of the limit.
+	local := must(ratelimit.NewMemoryStore(ratelimit.WithClock(exampleClock())))
+	defer local.Close()
+	lim := must(ratelimit.New(unreachableStore{}, []ratelimit.Policy{ratelimit.PerMinute(6).WithName("default")},
+		ratelimit.WithFallback(local, 3),
+		ratelimit.WithObserver(func(ev ratelimit.Event) {
+			fmt.Print(ev.Kind, " ")
+		})))
+	for range 3 {
+		d, err := lim.Allow(context.Background(), "partner-42")
+		fmt.Println(d.Allowed, d.Policy().Limit, err)
+	}
+	// Output:
+	// fallback true 2 <nil>
+	// fallback true 2 <nil>
+	// fallback false 2 <nil>
+}
+
+func ExampleWithPartitionKey() {
+	store := must(ratelimit.NewMemoryStore(ratelimit.WithClock(exampleClock())))
+	defer store.Close()
+	lim := must(ratelimit.New(store, []ratelimit.Policy{ratelimit.PerMinute(10).WithName("default")},
+		ratelimit.WithPartitionKey([]byte("a secret shared by the replicas"))))
+	d, _ := lim.Allow(context.Background(), "partner-42")
+	h := http.Header{}
+	d.SetHeaders(h)
+	fmt.Println(h.Get("RateLimit-Policy"))
+	// Output: default;q=10;w=60;pk=:V3Al5YF4wdiuS41w:
+}
+
+func ExampleEvent_shadow() {
+	// Watch a stricter limit before enforcing it.
+	stricter := ratelimit.PerMinute(2).WithName("next-plan")
+	stricter.Shadow = true
+	h, closeStore := limitedHello([]ratelimit.Policy{ratelimit.PerMinute(100).WithName("default"), stricter},
+		ratelimit.WithObserver(func(ev ratelimit.Event) {
+			if ev.Kind == ratelimit.EventShadowDenied {
+				fmt.Println("would deny:", ev.Decision.Policy().Name)
+			}
+		}))
+	defer closeStore()
+	for range 3 {
+		rec := serve(h, request("/"))
+		fmt.Println(rec.Code, rec.Header().Get("RateLimit"))
+	}
+	// Output:
+	// 200 default;r=99;t=1
+	// 200 default;r=98;t=2
+	// would deny: next-plan
+	// 200 default;r=97;t=2
+}
+
+func ExampleLimiter_Reset() {
+	store := must(ratelimit.NewMemoryStore(ratelimit.WithClock(exampleClock())))
+	defer store.Close()
+	lim := must(ratelimit.New(store, []ratelimit.Policy{ratelimit.PerHour(1)}))
+	ctx := context.Background()
+	a, _ := lim.Allow(ctx, "partner-42")
+	b, _ := lim.Allow(ctx, "partner-42")
+	_ = lim.Reset(ctx, "partner-42") // e.g. after an upgrade to a bigger plan
+	look, _ := lim.AllowN(ctx, "partner-42", 0)
+	c, _ := lim.Allow(ctx, "partner-42")
+	fmt.Println(a.Allowed, b.Allowed, look.Policy().Remaining, c.Allowed)
+	// Output: true false 1 true
+}
+
+func ExampleMemoryStore_Reset() {
+	store := must(ratelimit.NewMemoryStore(ratelimit.WithClock(exampleClock())))
+	defer store.Close()
+	it := []ratelimit.Item{{Key: "hourly:{acme}", Interval: int64(time.Hour), Tolerance: int64(time.Hour), Cost: 1}}
+	res := make([]ratelimit.Result, 1)
+	_, _ = store.Take(context.Background(), it, res)
+	fmt.Println(store.Len())
+	_ = store.Reset(context.Background(), []string{"hourly:{acme}"})
+	fmt.Println(store.Len())
+	// Output:
+	// 1
+	// 0
+}
+
+func ExampleWithTiers() {
+	plans := map[string]string{"partner-1": "pro"} // from the accounts database, say
+	h, closeStore := limitedHello([]ratelimit.Policy{ratelimit.PerMinute(1).WithName("default")},
+		ratelimit.WithKey(func(r *http.Request) string { return r.Header.Get("X-Api-Key") }),
+		ratelimit.WithTiers(map[string][]ratelimit.Policy{
+			"pro": {ratelimit.PerMinute(100).WithName("default")},
+		}, func(r *http.Request, key string) string { return plans[key] }))
+	defer closeStore()
+	for _, key := range []string{"partner-1", "partner-1", "partner-2", "partner-2"} {
+		rec := serve(h, request("/", "X-Api-Key", key))
+		fmt.Println(key, rec.Code, rec.Header().Get("X-RateLimit-Limit"))
+	}
+	// Output:
+	// partner-1 200 100
+	// partner-1 200 100
+	// partner-2 200 1
+	// partner-2 429 1
+}
+
+func ExampleWithConcurrency() {
+	store := must(ratelimit.NewMemoryStore(ratelimit.WithClock(exampleClock())))
+	defer store.Close()
+	lim := must(ratelimit.New(store, []ratelimit.Policy{ratelimit.PerMinute(100).WithName("default")},
+		ratelimit.WithKey(func(r *http.Request) string { return "partner-42" }),
+		ratelimit.WithConcurrency(1, time.Minute)))
+	inner := make(chan *httptest.ResponseRecorder)
+	var h http.Handler
+	h = lim.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			inner <- serve(h, request("/fast")) // a second request while this one runs
+		}
+	}))
+	go serve(h, request("/slow"))
+	rec := <-inner
+	fmt.Println(rec.Code, rec.Header().Get("Retry-After"), rec.Header().Get("RateLimit"))
+	// Output: 429 1 default;r=98;t=2, concurrency;r=0
+}
+
+func ExampleMemoryStore_Acquire() {
+	store := must(ratelimit.NewMemoryStore())
+	defer store.Close()
+	ctx := context.Background()
+	_, n1, ok1, _ := store.Acquire(ctx, "concurrency:{acme}", 1, time.Minute)
+	_, n2, ok2, _ := store.Acquire(ctx, "concurrency:{acme}", 1, time.Minute)
+	_ = store.Release(ctx, "concurrency:{acme}", "")
+	_, n3, ok3, _ := store.Acquire(ctx, "concurrency:{acme}", 1, time.Minute)
+	fmt.Println(ok1, n1, ok2, n2, ok3, n3)
+	// Output: true 1 false 1 true 1
+}
+
+func ExampleMemoryStore_Release() {
+	store := must(ratelimit.NewMemoryStore())
+	defer store.Close()
+	fmt.Println(store.Release(context.Background(), "concurrency:{acme}", ""))
+	// Output: ratelimit: release of a slot not held
+}
+
+func ExampleLimiter_AllowUpTo() {
+	store := must(ratelimit.NewMemoryStore(ratelimit.WithClock(exampleClock())))
+	defer store.Close()
+	// 10 items per minute for a batch endpoint.
+	lim := must(ratelimit.New(store, []ratelimit.Policy{ratelimit.PerMinute(10).WithName("items")}))
+	ctx := context.Background()
+	for _, batch := range []int64{4, 8, 5} {
+		d, granted, _ := lim.AllowUpTo(ctx, "partner-42", batch)
+		fmt.Printf("asked %d, granted %d, retry the rest after %v\n", batch, granted, d.RetryAfter())
+	}
+	// Output:
+	// asked 4, granted 4, retry the rest after 0s
+	// asked 8, granted 6, retry the rest after 0s
+	// asked 5, granted 0, retry the rest after 6s
+}
+
+func ExampleWithPartialGrants() {
+	h, closeStore := limitedHello([]ratelimit.Policy{ratelimit.PerMinute(10).WithName("items")},
+		ratelimit.WithCost(func(r *http.Request) int64 { return int64(len(r.URL.Query()["id"])) }),
+		ratelimit.WithPartialGrants())
+	defer closeStore()
+	batch := "/items?id=1&id=2&id=3&id=4&id=5&id=6&id=7&id=8"
+	for range 2 {
+		rec := serve(h, request(batch))
+		fmt.Println(rec.Code, rec.Header().Get("RateLimit"))
+	}
+	// Output:
+	// 200 items;r=2;t=48
+	// 200 items;r=0;t=60
+}
+
+func ExampleGranted() {
+	store := must(ratelimit.NewMemoryStore(ratelimit.WithClock(exampleClock())))
+	defer store.Close()
+	lim := must(ratelimit.New(store, []ratelimit.Policy{ratelimit.PerMinute(5)},
+		ratelimit.WithCost(func(r *http.Request) int64 { return 8 }),
+		ratelimit.WithPartialGrants()))
+	h := lim.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, _ := ratelimit.Granted(r.Context())
+		fmt.Fprintf(w, "processed %d of 8 items", n)
+	}))
+	fmt.Println(serve(h, request("/batch")).Body.String())
+	// Output: processed 5 of 8 items
 }

@@ -18,7 +18,7 @@ func exampleClock() func() time.Time {
 }
 
 func ExampleNew() {
-	store := ratelimit.NewMemoryStore(ratelimit.MemoryClock(exampleClock()))
+	store := must(ratelimit.NewMemoryStore(ratelimit.WithClock(exampleClock())))
 	defer store.Close()
 	lim, err := ratelimit.New(store, []ratelimit.Policy{
 		ratelimit.PerSecond(2),
@@ -41,20 +41,20 @@ func ExampleNew() {
 }
 
 func ExampleLimiter_AllowN() {
-	store := ratelimit.NewMemoryStore(ratelimit.MemoryClock(exampleClock()))
+	store := must(ratelimit.NewMemoryStore(ratelimit.WithClock(exampleClock())))
 	defer store.Close()
-	lim := ratelimit.MustNew(store, []ratelimit.Policy{ratelimit.PerMinute(100)})
+	lim := must(ratelimit.New(store, []ratelimit.Policy{ratelimit.PerMinute(100)}))
 	ctx := context.Background()
 	d, _ := lim.AllowN(ctx, "export-job", 60) // a request that weighs 60
-	fmt.Println(d.Allowed, d.Remaining())
+	fmt.Println(d.Allowed, d.Policy().Remaining)
 	d, _ = lim.AllowN(ctx, "export-job", 60)
-	fmt.Println(d.Allowed, d.Remaining(), d.RetryAfter())
+	fmt.Println(d.Allowed, d.Policy().Remaining, d.RetryAfter())
 	d, _ = lim.AllowN(ctx, "export-job", 0) // only look
-	fmt.Println(d.Allowed, d.Remaining(), d.Reset().UTC().Format(time.TimeOnly))
+	fmt.Println(d.Allowed, d.Policy().Remaining, d.Policy().Reset)
 	// Output:
 	// true 40
 	// false 40 12s
-	// true 40 10:30:36
+	// true 40 36s
 }
 
 func ExampleParsePolicy() {
@@ -70,16 +70,21 @@ func ExampleParsePolicy() {
 	// ratelimit: invalid policy: "100 per minute": want limit/period such as 100/1m
 }
 
-func ExampleMiddleware() {
-	store := ratelimit.NewMemoryStore(ratelimit.MemoryClock(exampleClock()))
+func ExampleLimiter_Handler() {
+	store, err := ratelimit.NewMemoryStore(ratelimit.WithClock(exampleClock()))
+	if err != nil {
+		panic(err)
+	}
 	defer store.Close()
-	lim := ratelimit.MustNew(store, []ratelimit.Policy{ratelimit.PerMinute(2).WithName("default")})
+	lim, err := ratelimit.New(store, []ratelimit.Policy{ratelimit.PerMinute(2).WithName("default")},
+		ratelimit.WithKey(func(r *http.Request) string { return r.Header.Get("X-Api-Key") }))
+	if err != nil {
+		panic(err)
+	}
 	hello := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "hello")
 	})
-	handler := ratelimit.Middleware(lim,
-		ratelimit.Key(func(r *http.Request) string { return r.Header.Get("X-Api-Key") }),
-	)(hello)
+	handler := lim.Handler(hello)
 
 	for i := 0; i < 3; i++ {
 		req := httptest.NewRequest("GET", "/v1/things", nil)
@@ -91,9 +96,9 @@ func ExampleMiddleware() {
 			h.Get("X-RateLimit-Reset"), h.Get("RateLimit"), "retry:"+h.Get("Retry-After"))
 	}
 	// Output:
-	// 200 2 1 1736937030 "default";r=1;t=30 retry:
-	// 200 2 0 1736937060 "default";r=0;t=60 retry:
-	// 429 2 0 1736937060 "default";r=0;t=60 retry:30
+	// 200 2 1 1736937030 default;r=1;t=30 retry:
+	// 200 2 0 1736937060 default;r=0;t=60 retry:
+	// 429 2 0 1736937030 default;r=0;t=30 retry:30
 }
 
 func ExampleClientIP() {
@@ -134,14 +139,13 @@ func ExampleParseResponse() {
 	// 100 0 7s
 }
 
-func ExampleSetHeaders() {
-	store := ratelimit.NewMemoryStore(ratelimit.MemoryClock(exampleClock()))
+func ExampleDecision_SetHeaders() {
+	store := must(ratelimit.NewMemoryStore(ratelimit.WithClock(exampleClock())))
 	defer store.Close()
-	lim := ratelimit.MustNew(store, []ratelimit.Policy{ratelimit.PerSecond(10), ratelimit.PerHour(1000).WithName("hourly")})
+	lim := must(ratelimit.New(store, []ratelimit.Policy{ratelimit.PerSecond(10), ratelimit.PerHour(1000).WithName("hourly")}))
 	d, _ := lim.Allow(context.Background(), "k")
 	h := http.Header{}
-	ratelimit.SetHeaders(h, &d)
-	ratelimit.SetIETFHeaders(h, &d)
+	d.SetHeaders(h)
 	for _, k := range []string{"X-Ratelimit-Limit", "X-Ratelimit-Remaining", "X-Ratelimit-Reset", "Ratelimit-Policy", "Ratelimit"} {
 		fmt.Printf("%s: %s\n", k, h.Get(k))
 	}
@@ -149,17 +153,17 @@ func ExampleSetHeaders() {
 	// X-Ratelimit-Limit: 10
 	// X-Ratelimit-Remaining: 9
 	// X-Ratelimit-Reset: 1736937001
-	// Ratelimit-Policy: "10/1s";q=10;w=1, "hourly";q=1000;w=3600
-	// Ratelimit: "10/1s";r=9;t=1, "hourly";r=999;t=4
+	// Ratelimit-Policy: "10/1s";q=10;w=1, hourly;q=1000;w=3600
+	// Ratelimit: "10/1s";r=9;t=1, hourly;r=999;t=4
 }
 
 func ExampleNewMemoryStore() {
-	store := ratelimit.NewMemoryStore(
-		ratelimit.MaxKeys(100_000),
-		ratelimit.SweepEvery(30*time.Second),
-	)
+	store := must(ratelimit.NewMemoryStore(
+		ratelimit.WithMaxEntries(100_000),
+		ratelimit.WithSweepInterval(30*time.Second)))
+
 	defer store.Close()
-	lim := ratelimit.MustNew(store, []ratelimit.Policy{ratelimit.PerMinute(60)})
+	lim := must(ratelimit.New(store, []ratelimit.Policy{ratelimit.PerMinute(60)}))
 	d, _ := lim.Allow(context.Background(), "user-1")
 	fmt.Println(d.Allowed, store.Len())
 	// Output:
@@ -167,12 +171,13 @@ func ExampleNewMemoryStore() {
 }
 
 func ExampleDecision_Policies() {
-	store := ratelimit.NewMemoryStore(ratelimit.MemoryClock(exampleClock()))
+	store := must(ratelimit.NewMemoryStore(ratelimit.WithClock(exampleClock())))
 	defer store.Close()
-	lim := ratelimit.MustNew(store, []ratelimit.Policy{
+	lim := must(ratelimit.New(store, []ratelimit.Policy{
 		ratelimit.PerSecond(5).WithName("burst"),
 		ratelimit.PerHour(3).WithName("hourly"),
-	})
+	}))
+
 	var d ratelimit.Decision
 	for i := 0; i < 4; i++ {
 		d, _ = lim.Allow(context.Background(), "k")
@@ -187,12 +192,12 @@ func ExampleDecision_Policies() {
 	// hourly: allowed=false remaining=0
 }
 
-func ExampleKeyPrefix() {
-	store := ratelimit.NewMemoryStore(ratelimit.MemoryClock(exampleClock()))
+func ExampleWithKeyPrefix() {
+	store := must(ratelimit.NewMemoryStore(ratelimit.WithClock(exampleClock())))
 	defer store.Close()
 	policies := []ratelimit.Policy{ratelimit.PerMinute(1)}
-	search := ratelimit.MustNew(store, policies, ratelimit.KeyPrefix("search:"))
-	upload := ratelimit.MustNew(store, policies, ratelimit.KeyPrefix("upload:"))
+	search := must(ratelimit.New(store, policies, ratelimit.WithKeyPrefix("search:")))
+	upload := must(ratelimit.New(store, policies, ratelimit.WithKeyPrefix("upload:")))
 	ctx := context.Background()
 	a, _ := search.Allow(ctx, "partner-42")
 	b, _ := upload.Allow(ctx, "partner-42") // a separate bucket

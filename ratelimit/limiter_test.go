@@ -12,12 +12,25 @@ import (
 	"github.com/apikit-go/apikit/ratelimit"
 )
 
-func newMem(t testing.TB, clk *fakeClock, opts ...ratelimit.MemoryOption) *ratelimit.MemoryStore {
+func newMem(t testing.TB, clk *fakeClock, opts ...ratelimit.Option) *ratelimit.MemoryStore {
 	t.Helper()
-	s := ratelimit.NewMemoryStore(append([]ratelimit.MemoryOption{ratelimit.MemoryClock(clk.Now), ratelimit.SweepEvery(0)}, opts...)...)
+	s, err := ratelimit.NewMemoryStore(append([]ratelimit.Option{ratelimit.WithClock(clk.Now), ratelimit.WithSweepInterval(0)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { s.Close() })
 	return s
 }
+
+// generic is the memory store seen only through the Store interface (and
+// the Reset method), as other stores are.
+type generic struct{ m *ratelimit.MemoryStore }
+
+func (g generic) Take(ctx context.Context, items []ratelimit.Item, results []ratelimit.Result) (int64, error) {
+	return g.m.Take(ctx, items, results)
+}
+
+func (g generic) Reset(ctx context.Context, keys []string) error { return g.m.Reset(ctx, keys) }
 
 // storeKinds are the two paths through the memory store: the Limiter's
 // fast path, and the Store interface that every other store is used
@@ -27,7 +40,7 @@ var storeKinds = []string{"memory", "generic"}
 func newStore(t testing.TB, kind string, clk *fakeClock) ratelimit.Store {
 	m := newMem(t, clk)
 	if kind == "generic" {
-		return struct{ ratelimit.Store }{m}
+		return generic{m}
 	}
 	return m
 }
@@ -37,28 +50,28 @@ func TestLimiterSequence(t *testing.T) {
 	for _, kind := range storeKinds {
 		t.Run(kind, func(t *testing.T) {
 			clk := newFakeClock()
-			lim := ratelimit.MustNew(newStore(t, kind, clk), []ratelimit.Policy{ratelimit.PerMinute(5)})
+			lim := must(ratelimit.New(newStore(t, kind, clk), []ratelimit.Policy{ratelimit.PerMinute(5)}))
 			for i := int64(0); i < 5; i++ {
 				d, err := lim.Allow(ctx, "alice")
 				if err != nil || !d.Allowed {
 					t.Fatalf("request %d: allowed=%v err=%v", i+1, d.Allowed, err)
 				}
-				if got, want := d.Remaining(), 4-i; got != want {
+				if got, want := d.Policy().Remaining, 4-i; got != want {
 					t.Errorf("request %d: remaining %d, want %d", i+1, got, want)
 				}
-				if got, want := d.Reset(), clk.Now().Add(time.Duration(i+1)*12*time.Second); !got.Equal(want) {
+				if got, want := clk.Now().Add(d.Policy().Reset), clk.Now().Add(time.Duration(i+1)*12*time.Second); !got.Equal(want) {
 					t.Errorf("request %d: reset %v, want %v", i+1, got, want)
 				}
-				if d.Limit() != 5 || d.RetryAfter() != 0 {
-					t.Errorf("request %d: limit %d retry %v", i+1, d.Limit(), d.RetryAfter())
+				if d.Policy().Limit != 5 || d.RetryAfter() != 0 {
+					t.Errorf("request %d: limit %d retry %v", i+1, d.Policy().Limit, d.RetryAfter())
 				}
 			}
 			d, err := lim.Allow(ctx, "alice")
 			if err != nil || d.Allowed {
 				t.Fatalf("6th request: allowed=%v err=%v, want denied", d.Allowed, err)
 			}
-			if d.Remaining() != 0 {
-				t.Errorf("denied: remaining %d, want 0", d.Remaining())
+			if d.Policy().Remaining != 0 {
+				t.Errorf("denied: remaining %d, want 0", d.Policy().Remaining)
 			}
 			if got := d.RetryAfter(); got != 12*time.Second {
 				t.Errorf("denied: retry after %v, want 12s (one interval)", got)
@@ -103,15 +116,15 @@ func TestLimiterCost(t *testing.T) {
 		for _, tc := range tests {
 			t.Run(kind+"/"+tc.name, func(t *testing.T) {
 				clk := newFakeClock()
-				lim := ratelimit.MustNew(newStore(t, kind, clk), []ratelimit.Policy{ratelimit.PerSecond(10)})
+				lim := must(ratelimit.New(newStore(t, kind, clk), []ratelimit.Policy{ratelimit.PerSecond(10)}))
 				for i, c := range tc.costs {
 					d, err := lim.AllowN(ctx, "k", c)
 					if err != nil {
 						t.Fatal(err)
 					}
-					if d.Allowed != tc.allowed[i] || d.Remaining() != tc.remaining[i] {
+					if d.Allowed != tc.allowed[i] || d.Policy().Remaining != tc.remaining[i] {
 						t.Errorf("step %d (cost %d): allowed=%v remaining=%d, want %v %d",
-							i, c, d.Allowed, d.Remaining(), tc.allowed[i], tc.remaining[i])
+							i, c, d.Allowed, d.Policy().Remaining, tc.allowed[i], tc.remaining[i])
 					}
 				}
 			})
@@ -121,7 +134,7 @@ func TestLimiterCost(t *testing.T) {
 
 func TestLimiterCostErrors(t *testing.T) {
 	clk := newFakeClock()
-	lim := ratelimit.MustNew(newMem(t, clk), []ratelimit.Policy{ratelimit.PerSecond(10), ratelimit.PerHour(1000).WithBurst(5)})
+	lim := must(ratelimit.New(newMem(t, clk), []ratelimit.Policy{ratelimit.PerSecond(10), ratelimit.PerHour(1000).WithBurst(5)}))
 	tests := []struct {
 		name string
 		cost int64
@@ -150,9 +163,10 @@ func TestLimiterSeveralPolicies(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			clk := newFakeClock()
 			// 3 per second, 5 per hour.
-			lim := ratelimit.MustNew(newStore(t, kind, clk), []ratelimit.Policy{
+			lim := must(ratelimit.New(newStore(t, kind, clk), []ratelimit.Policy{
 				ratelimit.PerSecond(3), ratelimit.PerHour(5).WithName("hourly"),
-			})
+			}))
+
 			for i := 0; i < 3; i++ {
 				if d, _ := lim.Allow(ctx, "k"); !d.Allowed {
 					t.Fatalf("request %d denied", i+1)
@@ -162,8 +176,8 @@ func TestLimiterSeveralPolicies(t *testing.T) {
 			if d.Allowed {
 				t.Fatal("4th request in one second admitted")
 			}
-			if p := d.Policy(); p.Name != "3/1s" || d.Remaining() != 0 {
-				t.Errorf("denying policy %q remaining %d, want 3/1s and 0", p.Name, d.Remaining())
+			if p := d.Policy(); p.Name != "3/1s" || d.Policy().Remaining != 0 {
+				t.Errorf("denying policy %q remaining %d, want 3/1s and 0", p.Name, d.Policy().Remaining)
 			}
 			// The denial consumed nothing of the hourly quota.
 			if st := d.Policies()[1]; st.Remaining != 2 || !st.Allowed {
@@ -199,7 +213,7 @@ func TestLimiterConcurrentExact(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			clk := newFakeClock()
 			const n = 100
-			lim := ratelimit.MustNew(newStore(t, kind, clk), []ratelimit.Policy{ratelimit.PerHour(n), ratelimit.PerHour(2 * n).WithName("b")})
+			lim := must(ratelimit.New(newStore(t, kind, clk), []ratelimit.Policy{ratelimit.PerHour(n), ratelimit.PerHour(2 * n).WithName("b")}))
 			var admitted atomic.Int64
 			var wg sync.WaitGroup
 			for g := 0; g < 32; g++ {
@@ -262,9 +276,9 @@ func TestKeyPrefixSeparates(t *testing.T) {
 	clk := newFakeClock()
 	store := newMem(t, clk)
 	pol := []ratelimit.Policy{ratelimit.PerMinute(1)}
-	a := ratelimit.MustNew(store, pol, ratelimit.KeyPrefix("a:"))
-	b := ratelimit.MustNew(store, pol, ratelimit.KeyPrefix("b:"))
-	a2 := ratelimit.MustNew(store, pol, ratelimit.KeyPrefix("a:"))
+	a := must(ratelimit.New(store, pol, ratelimit.WithKeyPrefix("a:")))
+	b := must(ratelimit.New(store, pol, ratelimit.WithKeyPrefix("b:")))
+	a2 := must(ratelimit.New(store, pol, ratelimit.WithKeyPrefix("a:")))
 	ctx := context.Background()
 	if d, _ := a.Allow(ctx, "k"); !d.Allowed {
 		t.Fatal("a denied")
@@ -277,14 +291,18 @@ func TestKeyPrefixSeparates(t *testing.T) {
 	}
 }
 
-type failingStore struct{}
+// failingStore fails every decision with err, or "connection refused".
+type failingStore struct{ err error }
 
-func (failingStore) Take(context.Context, []ratelimit.Item, []ratelimit.Result) (int64, error) {
+func (f failingStore) Take(context.Context, []ratelimit.Item, []ratelimit.Result) (int64, error) {
+	if f.err != nil {
+		return 0, f.err
+	}
 	return 0, fmt.Errorf("connection refused")
 }
 
 func TestLimiterStoreError(t *testing.T) {
-	lim := ratelimit.MustNew(failingStore{}, []ratelimit.Policy{ratelimit.PerSecond(1)})
+	lim := must(ratelimit.New(failingStore{}, []ratelimit.Policy{ratelimit.PerSecond(1)}))
 	d, err := lim.Allow(context.Background(), "k")
 	if err == nil || d.Allowed {
 		t.Fatalf("allowed=%v err=%v, want a denial with an error", d.Allowed, err)

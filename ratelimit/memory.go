@@ -12,7 +12,7 @@ import (
 
 // MemoryStore is the in-memory [Store]: GCRA state for one process, safe
 // for concurrent use. It is the default choice for a single replica; use a
-// shared store (ratelimit/redisstore) when several replicas must share one
+// shared store (ratelimit/rateredis) when several replicas must share one
 // limit.
 //
 // Keys are spread over shards, each with its own mutex, so goroutines
@@ -28,9 +28,10 @@ import (
 // that visits one shard at a time, and on demand when a shard is full.
 // Shards give memory back to the runtime when most of their keys are gone.
 //
-// The number of keys is capped ([MaxKeys]). When a new key arrives and its
-// shard is full, idle keys are evicted first; if none is idle the new key
-// is denied, reported as an exhausted bucket (Remaining 0, retry after one
+// The number of keys is capped ([WithMaxEntries]), for the store as a
+// whole. When a new key arrives and the store is full, idle keys are
+// evicted first (of the key's shard, then of the others); if none is idle
+// the new key is denied, reported as an exhausted bucket (Remaining 0, retry after one
 // emission interval), while existing keys keep working. This is the safe
 // choice: admitting it would mean evicting a key whose quota is in use and
 // so giving its owner a fresh quota, which is what a caller flooding the
@@ -44,108 +45,72 @@ import (
 //
 // Call [MemoryStore.Close] to stop the sweeper.
 type MemoryStore struct {
-	seed        maphash.Seed
-	shards      []shard
-	mask        uint64
-	clock       func() time.Time // nil: the monotonic wall clock below
-	base        time.Time        // an instant with a monotonic reading
-	baseWall    int64            // base's wall time, Unix ns
-	skew        atomic.Int64     // wall-clock correction, refreshed by the sweeper
-	maxPerShard int
-	sweepEvery  time.Duration
+	seed       maphash.Seed
+	shards     []shard
+	mask       uint64
+	clock      func() time.Time // nil: the monotonic wall clock below
+	base       time.Time        // an instant with a monotonic reading
+	baseWall   int64            // base's wall time, Unix ns
+	skew       atomic.Int64     // wall-clock correction, refreshed by the sweeper
+	maxEntries int64
+	count      atomic.Int64 // keys held in all shards
+	sweepEvery time.Duration
 
+	conc      concurrency // slots of WithConcurrency
 	closeOnce sync.Once
 	stop      chan struct{}
 	done      chan struct{}
 }
 
 type shard struct {
-	mu sync.Mutex
-	t  table
+	mu    sync.Mutex
+	t     table
+	count *atomic.Int64 // the store's count of keys
 	// earliest is a lower bound of the TATs in t: before it, no key is
 	// idle and a sweep would find nothing.
 	earliest int64
-	_        [16]byte // keep shards on separate cache lines
+	_        [8]byte // keep shards on separate cache lines
 }
 
-// MemoryOption configures a [MemoryStore].
-type MemoryOption interface{ applyMemory(*MemoryStore) }
+const defaultMaxEntries = 1_000_000
 
-type memoryOptionFunc func(*MemoryStore)
-
-func (f memoryOptionFunc) applyMemory(s *MemoryStore) { f(s) }
-
-// MemoryClock makes the store read time from now; tests pass a fake
-// clock. By default the store reads the monotonic clock, anchored to the
-// wall clock when it is made and realigned on every sweeper tick.
-func MemoryClock(now func() time.Time) MemoryOption {
-	return memoryOptionFunc(func(s *MemoryStore) {
-		if now != nil {
-			s.clock = now
-		}
-	})
-}
-
-// MaxKeys caps the number of keys the store holds (default 1,000,000;
-// values below 1 keep the default). The cap is enforced per shard, so a
-// new key may be refused slightly before the store as a whole is full.
-func MaxKeys(n int) MemoryOption {
-	return memoryOptionFunc(func(s *MemoryStore) {
-		if n > 0 {
-			s.maxPerShard = n
-		}
-	})
-}
-
-// SweepEvery sets how often the background sweeper passes over every
-// shard (default one minute); each tick of the sweeper visits one shard.
-// Zero or less disables the sweeper: idle keys are then evicted only when a
-// shard is full or [MemoryStore.Sweep] is called.
-func SweepEvery(d time.Duration) MemoryOption {
-	return memoryOptionFunc(func(s *MemoryStore) { s.sweepEvery = d })
-}
-
-// Shards sets the number of shards, rounded up to a power of two (default:
-// 16 per CPU, at least 64).
-func Shards(n int) MemoryOption {
-	return memoryOptionFunc(func(s *MemoryStore) {
-		if n > 0 {
-			s.shards = make([]shard, ceilPow2(n))
-		}
-	})
-}
-
-const defaultMaxKeys = 1_000_000
-
-// NewMemoryStore returns a memory store and starts its sweeper.
-func NewMemoryStore(opts ...MemoryOption) *MemoryStore {
-	s := &MemoryStore{
-		seed:        maphash.MakeSeed(),
-		maxPerShard: defaultMaxKeys,
-		sweepEvery:  time.Minute,
-		stop:        make(chan struct{}),
-		done:        make(chan struct{}),
-	}
+// NewMemoryStore returns a memory store configured by opts ([WithMaxEntries],
+// [WithSweepInterval], [WithClock], [WithShards]) and starts its sweeper.
+// It fails only on invalid options.
+func NewMemoryStore(opts ...Option) (*MemoryStore, error) {
+	cfg := settings{target: forMemory, maxEntries: defaultMaxEntries, sweepEvery: time.Minute,
+		shards: max(64, 16*runtime.GOMAXPROCS(0))}
 	for _, o := range opts {
-		o.applyMemory(s)
+		if o == nil {
+			return nil, errors.New("ratelimit: nil option")
+		}
+		o.apply(&cfg)
+	}
+	if err := errors.Join(cfg.errs...); err != nil {
+		return nil, err
+	}
+	s := &MemoryStore{
+		seed:       maphash.MakeSeed(),
+		clock:      cfg.clock,
+		maxEntries: int64(cfg.maxEntries),
+		sweepEvery: cfg.sweepEvery,
+		shards:     make([]shard, ceilPow2(cfg.shards)),
+		stop:       make(chan struct{}),
+		done:       make(chan struct{}),
 	}
 	s.base = time.Now()
 	s.baseWall = s.base.UnixNano()
-	if s.shards == nil {
-		s.shards = make([]shard, ceilPow2(max(64, 16*runtime.GOMAXPROCS(0))))
-	}
 	s.mask = uint64(len(s.shards) - 1)
-	total := s.maxPerShard
-	s.maxPerShard = max(1, (total+len(s.shards)-1)/len(s.shards))
 	for i := range s.shards {
 		s.shards[i].t = newTable(minTableSize)
+		s.shards[i].count = &s.count
 	}
 	if s.sweepEvery > 0 {
 		go s.sweeper(max(time.Millisecond, s.sweepEvery/time.Duration(len(s.shards))))
 	} else {
 		close(s.done)
 	}
-	return s
+	return s, nil
 }
 
 // now returns the store's instant in Unix nanoseconds. Without an injected
@@ -199,10 +164,8 @@ func (s *MemoryStore) sweeper(tick time.Duration) {
 	}
 }
 
-// Sweep evicts every idle key now, one shard at a time. The sweeper does
-// the same in the background; Sweep is for tests and for callers that
-// disabled it.
-func (s *MemoryStore) Sweep() {
+// sweepAll evicts every idle key now, one shard at a time.
+func (s *MemoryStore) sweepAll() {
 	now := s.now()
 	for i := range s.shards {
 		sh := &s.shards[i]
@@ -230,29 +193,41 @@ func (sh *shard) sweep(now int64) {
 	if now < sh.earliest {
 		return
 	}
+	n := sh.t.n
 	sh.earliest = sh.t.evict(now)
+	sh.count.Add(int64(sh.t.n - n))
 }
 
 // write stores tat for the key at slot i (locked shard; found tells
-// whether the key exists), reporting false when the key is new and the
-// shard is full of live keys.
-func (sh *shard) write(i int, found bool, h uint64, tat, now int64, maxKeys int) bool {
+// whether the key exists). A new key needs a place reserved with
+// [MemoryStore.reserve] (reserved), or write reserves it and reports false
+// when the store is full of live keys.
+func (s *MemoryStore) write(sh *shard, i int, found, reserved bool, h uint64, tat, now int64) bool {
 	switch {
 	case tat <= now: // as good as a new key
 		if found {
 			sh.t.remove(i)
+			sh.count.Add(-1)
+		}
+		if reserved {
+			s.count.Add(-1)
 		}
 		return true
 	case found:
 		sh.t.slots[i].tat = tat
+		if reserved {
+			s.count.Add(-1)
+		}
 		return true
 	}
-	if sh.t.n >= maxKeys {
-		sh.sweep(now)
-		if sh.t.n >= maxKeys {
+	if !reserved {
+		n := sh.t.n
+		if !s.reserve(sh, now) {
 			return false
 		}
-		i, _ = sh.t.find(h)
+		if sh.t.n != n { // the sweep moved entries
+			i, _ = sh.t.find(h)
+		}
 	}
 	sh.t.insert(i, h, tat)
 	if tat < sh.earliest || sh.t.n == 1 {
@@ -261,13 +236,29 @@ func (sh *shard) write(i int, found bool, h uint64, tat, now int64, maxKeys int)
 	return true
 }
 
-// hasRoom reports whether a new key may be inserted into sh (locked).
-func (sh *shard) hasRoom(now int64, maxKeys int) bool {
-	if sh.t.n < maxKeys {
+// reserve counts one more key against the store's cap, evicting idle keys
+// when the store is full: first those of sh (locked), then those of the
+// other shards that are not locked at the moment. It reports false when
+// every key is live.
+func (s *MemoryStore) reserve(sh *shard, now int64) bool {
+	if s.count.Add(1) <= s.maxEntries {
 		return true
 	}
+	s.count.Add(-1)
 	sh.sweep(now)
-	return sh.t.n < maxKeys
+	for i := 0; ; i++ {
+		if s.count.Add(1) <= s.maxEntries {
+			return true
+		}
+		s.count.Add(-1)
+		if i == len(s.shards) {
+			return false
+		}
+		if o := &s.shards[i]; o != sh && o.mu.TryLock() {
+			o.sweep(now)
+			o.mu.Unlock()
+		}
+	}
 }
 
 // hash returns the hash the store files key under when it comes through
@@ -344,14 +335,23 @@ func (s *MemoryStore) take(hs []uint64, items []Item, results []Result) int64 {
 		results[i] = Result{Allowed: allowed, TAT: newTAT}
 		all = all && allowed
 	}
+	var reserved [maxItems]bool
 	if all {
-		// Check room for the new keys before writing anything.
+		// Reserve room for the new keys before writing anything.
 		for i := range items {
 			if !exists[i] && results[i].TAT > now {
-				sh := &s.shards[s.shardOf(hs[i])]
-				if !sh.hasRoom(now, s.maxPerShard) {
+				if !s.reserve(&s.shards[s.shardOf(hs[i])], now) {
 					results[i] = Result{Allowed: false, TAT: now + items[i].Tolerance}
 					all = false
+					break
+				}
+				reserved[i] = true
+			}
+		}
+		if !all {
+			for i := range items {
+				if reserved[i] {
+					s.count.Add(-1)
 				}
 			}
 		}
@@ -360,7 +360,10 @@ func (s *MemoryStore) take(hs []uint64, items []Item, results []Result) int64 {
 		for i := range items {
 			sh := &s.shards[s.shardOf(hs[i])]
 			j, ok := sh.t.find(hs[i])
-			sh.write(j, ok, hs[i], results[i].TAT, now, s.maxPerShard+maxItems)
+			s.write(sh, j, ok, reserved[i] && !ok, hs[i], results[i].TAT, now)
+			if reserved[i] && ok {
+				s.count.Add(-1) // named twice: the earlier item inserted it
+			}
 		}
 	} else {
 		for i := range items {
@@ -391,7 +394,7 @@ func (s *MemoryStore) take1(h uint64, it *Item, res *Result) int64 {
 		tat = 0
 	}
 	allowed, newTAT := GCRA(now, tat, *it)
-	if allowed && !sh.write(i, ok, h, newTAT, now, s.maxPerShard) {
+	if allowed && !s.write(sh, i, ok, false, h, newTAT, now) {
 		allowed, newTAT = false, now+it.Tolerance
 	}
 	sh.mu.Unlock()

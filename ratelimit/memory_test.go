@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -62,7 +63,7 @@ func TestMemoryTakeAllOrNothing(t *testing.T) {
 func TestMemoryEvictionIsInvisible(t *testing.T) {
 	clk := newFakeClock()
 	s := newMem(t, clk)
-	lim := ratelimit.MustNew(s, []ratelimit.Policy{ratelimit.PerSecond(2)})
+	lim := must(ratelimit.New(s, []ratelimit.Policy{ratelimit.PerSecond(2)}))
 	ctx := context.Background()
 	for i := 0; i < 1000; i++ {
 		lim.Allow(ctx, strconv.Itoa(i))
@@ -77,19 +78,19 @@ func TestMemoryEvictionIsInvisible(t *testing.T) {
 		t.Errorf("after sweep: len %d, want 1", s.Len())
 	}
 	d, _ := lim.AllowN(ctx, "0", 0)
-	if d.Remaining() != 1 {
-		t.Errorf("surviving key remaining %d, want 1", d.Remaining())
+	if d.Policy().Remaining != 1 {
+		t.Errorf("surviving key remaining %d, want 1", d.Policy().Remaining)
 	}
 	d, _ = lim.AllowN(ctx, "5", 0)
-	if d.Remaining() != 2 {
-		t.Errorf("evicted key remaining %d, want 2 (a full quota, as before eviction)", d.Remaining())
+	if d.Policy().Remaining != 2 {
+		t.Errorf("evicted key remaining %d, want 2 (a full quota, as before eviction)", d.Policy().Remaining)
 	}
 }
 
 func TestMemoryCap(t *testing.T) {
 	clk := newFakeClock()
-	s := newMem(t, clk, ratelimit.Shards(1), ratelimit.MaxKeys(10))
-	lim := ratelimit.MustNew(s, []ratelimit.Policy{ratelimit.PerMinute(2)})
+	s := newMem(t, clk, ratelimit.WithShards(1), ratelimit.WithMaxEntries(10))
+	lim := must(ratelimit.New(s, []ratelimit.Policy{ratelimit.PerMinute(2)}))
 	ctx := context.Background()
 	for i := 0; i < 10; i++ {
 		if d, _ := lim.Allow(ctx, strconv.Itoa(i)); !d.Allowed {
@@ -97,7 +98,7 @@ func TestMemoryCap(t *testing.T) {
 		}
 	}
 	d, _ := lim.Allow(ctx, "new")
-	if d.Allowed || d.Remaining() != 0 || d.RetryAfter() != 30*time.Second {
+	if d.Allowed || d.Policy().Remaining != 0 || d.RetryAfter() != 30*time.Second {
 		t.Errorf("new key at the cap: %v, want denied as exhausted", d.String())
 	}
 	if d, _ := lim.Allow(ctx, "3"); !d.Allowed {
@@ -112,6 +113,48 @@ func TestMemoryCap(t *testing.T) {
 	}
 	if s.Len() > 10 {
 		t.Errorf("len %d above the cap", s.Len())
+	}
+}
+
+// TestMemoryCapIsTotal: the cap holds for the store as a whole, whatever
+// the shards: every new key is admitted up to the cap (not refused when
+// its shard alone is full), none beyond it, also from many goroutines.
+func TestMemoryCapIsTotal(t *testing.T) {
+	const maxEntries, goroutines = 4800, 8
+	clk := newFakeClock()
+	s := newMem(t, clk, ratelimit.WithShards(256), ratelimit.WithMaxEntries(maxEntries))
+	for _, policies := range [][]ratelimit.Policy{
+		{ratelimit.PerMinute(2)},
+		{ratelimit.PerMinute(2), ratelimit.PerHour(10).WithName("h")},
+	} {
+		clk.Advance(time.Hour) // start empty
+		s.Sweep()
+		lim := must(ratelimit.New(s, policies))
+		per := maxEntries / len(policies) / goroutines
+		var denied atomic.Int64
+		var wg sync.WaitGroup
+		for g := range goroutines {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range per {
+					if d, _ := lim.Allow(context.Background(), fmt.Sprintf("%d-%d", g, i)); !d.Allowed {
+						denied.Add(1)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		if denied.Load() != 0 || s.Len() != maxEntries {
+			t.Fatalf("%d policies: %d new keys denied below the cap; %d keys held, want %d", len(policies), denied.Load(), s.Len(), maxEntries)
+		}
+		if d, _ := lim.Allow(context.Background(), "one-more"); d.Allowed || s.Len() != maxEntries {
+			t.Fatalf("%d policies: a key beyond the cap: allowed %v, %d keys held", len(policies), d.Allowed, s.Len())
+		}
+		clk.Advance(time.Hour) // every key idle: the store may be emptied
+		if d, _ := lim.Allow(context.Background(), "after"); !d.Allowed {
+			t.Fatalf("%d policies: new key denied although every key is idle", len(policies))
+		}
 	}
 }
 
@@ -134,9 +177,9 @@ func TestMemoryBytesPerKeyAndRelease(t *testing.T) {
 		keys[i] = fmt.Sprintf("user-%06d", i)
 	}
 	before := heapAlloc()
-	s := ratelimit.NewMemoryStore(ratelimit.MemoryClock(clk.Now), ratelimit.SweepEvery(0))
+	s := must(ratelimit.NewMemoryStore(ratelimit.WithClock(clk.Now), ratelimit.WithSweepInterval(0)))
 	defer s.Close()
-	lim := ratelimit.MustNew(s, []ratelimit.Policy{ratelimit.PerMinute(100)})
+	lim := must(ratelimit.New(s, []ratelimit.Policy{ratelimit.PerMinute(100)}))
 	ctx := context.Background()
 	for _, k := range keys {
 		lim.Allow(ctx, k)
@@ -161,7 +204,7 @@ func TestMemoryBytesPerKeyAndRelease(t *testing.T) {
 
 func TestMemoryZeroAllocs(t *testing.T) {
 	clk := newFakeClock()
-	lim := ratelimit.MustNew(newMem(t, clk), []ratelimit.Policy{ratelimit.PerSecond(10), ratelimit.PerHour(1000).WithName("h")})
+	lim := must(ratelimit.New(newMem(t, clk), []ratelimit.Policy{ratelimit.PerSecond(10), ratelimit.PerHour(1000).WithName("h")}))
 	ctx := context.Background()
 	lim.Allow(ctx, "k")
 	for name, key := range map[string]string{"allowed or denied": "k", "long key": string(make([]byte, 300))} {
@@ -177,7 +220,7 @@ func TestMemoryZeroAllocs(t *testing.T) {
 }
 
 func TestMemoryCloseStopsSweeper(t *testing.T) {
-	s := ratelimit.NewMemoryStore(ratelimit.SweepEvery(time.Millisecond))
+	s := must(ratelimit.NewMemoryStore(ratelimit.WithSweepInterval(time.Millisecond)))
 	var wg sync.WaitGroup
 	for i := 0; i < 2; i++ {
 		wg.Add(1)
@@ -187,7 +230,7 @@ func TestMemoryCloseStopsSweeper(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	lim := ratelimit.MustNew(s, []ratelimit.Policy{ratelimit.PerSecond(1)})
+	lim := must(ratelimit.New(s, []ratelimit.Policy{ratelimit.PerSecond(1)}))
 	if d, err := lim.Allow(context.Background(), "k"); err != nil || !d.Allowed {
 		t.Errorf("after Close: %v %v", d.Allowed, err)
 	}
@@ -195,8 +238,8 @@ func TestMemoryCloseStopsSweeper(t *testing.T) {
 
 func TestMemoryParallelKeys(t *testing.T) {
 	clk := newFakeClock()
-	s := newMem(t, clk, ratelimit.MaxKeys(1000))
-	lim := ratelimit.MustNew(s, []ratelimit.Policy{ratelimit.PerHour(5), ratelimit.PerSecond(5).WithName("s")})
+	s := newMem(t, clk, ratelimit.WithMaxEntries(1000))
+	lim := must(ratelimit.New(s, []ratelimit.Policy{ratelimit.PerHour(5), ratelimit.PerSecond(5).WithName("s")}))
 	var wg sync.WaitGroup
 	counts := make([]int, 16)
 	for g := 0; g < 16; g++ {
@@ -224,9 +267,9 @@ func TestMemoryParallelKeys(t *testing.T) {
 }
 
 func TestMemoryDefaultClockIsWallClock(t *testing.T) {
-	s := ratelimit.NewMemoryStore()
+	s := must(ratelimit.NewMemoryStore())
 	defer s.Close()
-	lim := ratelimit.MustNew(s, []ratelimit.Policy{ratelimit.PerMinute(1)})
+	lim := must(ratelimit.New(s, []ratelimit.Policy{ratelimit.PerMinute(1)}))
 	before := time.Now()
 	d, err := lim.Allow(context.Background(), "k")
 	after := time.Now()
@@ -236,7 +279,7 @@ func TestMemoryDefaultClockIsWallClock(t *testing.T) {
 	// The monotonic reading is anchored to the wall clock: the decision's
 	// instant lies between two wall-clock readings (with a little slack
 	// for the two clocks' different resolutions).
-	if got := d.Time(); got.Before(before.Add(-time.Millisecond)) || got.After(after.Add(time.Millisecond)) {
+	if got := ratelimit.DecisionTime(&d); got.Before(before.Add(-time.Millisecond)) || got.After(after.Add(time.Millisecond)) {
 		t.Errorf("decision time %v not within [%v, %v]", got, before, after)
 	}
 }

@@ -55,17 +55,22 @@ func ParseResponse(resp *http.Response) (Quota, bool) {
 // the IETF RateLimit field (the member with the fewest remaining requests,
 // completed from RateLimit-Policy) and falls back to X-RateLimit-Limit,
 // X-RateLimit-Remaining and X-RateLimit-Reset (epoch seconds, corrected
-// for the server's clock when a Date field is present). Retry-After is read
+// for the server's clock when a Date field is present), then to the
+// RateLimit-Limit, RateLimit-Remaining and RateLimit-Reset (seconds) fields
+// of the earlier IETF drafts, which envoy's rate-limit service sends. Retry-After is read
 // in either form (seconds or HTTP date). Malformed values are ignored; ok
 // reports whether any rate-limit field was understood.
 func ParseHeader(h http.Header, now time.Time) (q Quota, ok bool) {
-	if v := strings.Join(h.Values(HeaderRateLimit), ","); v != "" {
-		ok = q.fromIETF(v, strings.Join(h.Values(HeaderPolicy), ","), now)
+	if v := strings.Join(h.Values(headerRateLimit), ","); v != "" {
+		ok = q.fromIETF(v, strings.Join(h.Values(headerPolicy), ","), now)
 	}
 	if !ok {
 		ok = q.fromLegacy(h, now)
 	}
-	if v := h.Get(HeaderRetryAfter); v != "" {
+	if !ok {
+		ok = q.fromSplit(h, now)
+	}
+	if v := h.Get(headerRetryAfter); v != "" {
 		if d := problem.ParseRetryAfter(v, now); d > 0 {
 			q.RetryAfter = d
 			ok = true
@@ -101,6 +106,9 @@ func (q *Quota) fromIETF(rl, pol string, now time.Time) bool {
 			continue
 		}
 		q.Limit = p.params["q"]
+		if l, has := p.params["l"]; has && q.Limit == 0 {
+			q.Limit = l // drafts 07 and 08 named the quota l
+		}
 		if w, has := p.params["w"]; has {
 			q.Window = seconds(w)
 		}
@@ -109,15 +117,44 @@ func (q *Quota) fromIETF(rl, pol string, now time.Time) bool {
 	return true
 }
 
-func (q *Quota) fromLegacy(h http.Header, now time.Time) bool {
+// fromSplit reads the RateLimit-Limit, RateLimit-Remaining and
+// RateLimit-Reset fields of the earlier drafts (up to
+// draft-ietf-httpapi-ratelimit-headers-06), which envoy's rate-limit
+// service and others still send: the limit (its first list member, as in
+// "100, 100;w=60"), the remaining requests, and the seconds until reset.
+func (q *Quota) fromSplit(h http.Header, now time.Time) bool {
 	ok := false
-	if n, good := parseCount(h.Get(HeaderLimit)); good {
-		q.Limit, ok = n, true
+	first := func(v string) string {
+		v, _, _ = strings.Cut(v, ",")
+		v, _, _ = strings.Cut(v, ";")
+		return v
 	}
-	if n, good := parseCount(h.Get(HeaderRemaining)); good {
+	if n, good := parseCount(first(h.Get("RateLimit-Limit"))); good {
+		q.Limit, ok = n, true
+		if _, w, has := strings.Cut(h.Get("RateLimit-Limit"), ";w="); has {
+			if n, good := parseCount(first(w)); good {
+				q.Window = seconds(n)
+			}
+		}
+	}
+	if n, good := parseCount(first(h.Get("RateLimit-Remaining"))); good {
 		q.Remaining, ok = n, true
 	}
-	if n, good := parseCount(h.Get(HeaderReset)); good && n < math.MaxInt64/int64(time.Second) {
+	if n, good := parseCount(first(h.Get("RateLimit-Reset"))); good {
+		q.Reset, ok = now.Add(seconds(n)), true
+	}
+	return ok
+}
+
+func (q *Quota) fromLegacy(h http.Header, now time.Time) bool {
+	ok := false
+	if n, good := parseCount(h.Get(headerLimit)); good {
+		q.Limit, ok = n, true
+	}
+	if n, good := parseCount(h.Get(headerRemaining)); good {
+		q.Remaining, ok = n, true
+	}
+	if n, good := parseCount(h.Get(headerReset)); good && n < math.MaxInt64/int64(time.Second) {
 		reset := time.Unix(n, 0)
 		if date, err := http.ParseTime(h.Get("Date")); err == nil {
 			reset = now.Add(reset.Sub(date)) // the server's clock may differ from ours

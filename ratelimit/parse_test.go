@@ -45,6 +45,18 @@ func TestParseHeader(t *testing.T) {
 		{"retry after date", map[string][]string{
 			"Retry-After": {"Wed, 15 Jan 2025 10:31:00 GMT"},
 		}, ratelimit.Quota{RetryAfter: time.Minute}, true},
+		{"earlier drafts, as envoy sends them", map[string][]string{
+			"Ratelimit-Limit": {"100, 100;w=60"}, "Ratelimit-Remaining": {"41"}, "Ratelimit-Reset": {"25"},
+		}, ratelimit.Quota{Limit: 100, Window: time.Minute, Remaining: 41, Reset: now.Add(25 * time.Second)}, true},
+		{"earlier drafts, plain", map[string][]string{
+			"Ratelimit-Limit": {"10"}, "Ratelimit-Remaining": {"0"}, "Ratelimit-Reset": {"3"},
+		}, ratelimit.Quota{Limit: 10, Remaining: 0, Reset: now.Add(3 * time.Second)}, true},
+		{"x-ratelimit preferred over the earlier drafts", map[string][]string{
+			"Ratelimit-Remaining": {"9"}, "X-Ratelimit-Remaining": {"7"},
+		}, ratelimit.Quota{Remaining: 7}, true},
+		{"draft 07 quota named l", map[string][]string{
+			"Ratelimit-Policy": {`default;l=100;w=10`}, "Ratelimit": {`default;r=50;t=5`},
+		}, ratelimit.Quota{Policy: "default", Limit: 100, Window: 10 * time.Second, Remaining: 50, Reset: now.Add(5 * time.Second)}, true},
 		{"garbage", map[string][]string{
 			"X-Ratelimit-Limit": {"-1"}, "X-Ratelimit-Remaining": {"lots"}, "Retry-After": {"soon"},
 		}, ratelimit.Quota{}, false},
@@ -66,15 +78,17 @@ func TestParseHeader(t *testing.T) {
 
 func TestParseRoundTrip(t *testing.T) {
 	clk := newFakeClock()
-	lim := ratelimit.MustNew(newMem(t, clk), []ratelimit.Policy{ratelimit.PerMinute(3).WithName("m"), ratelimit.PerHour(100).WithName("h")})
+	store := newMem(t, clk)
 	calls := 0
 	for _, ietf := range []bool{true, false} {
-		h := ratelimit.Middleware(lim, ratelimit.IETFHeaders(ietf), ratelimit.Key(func(*http.Request) string {
-			if ietf {
-				return "a"
-			}
-			return "b"
-		}))(okHandler(&calls))
+		lim := must(ratelimit.New(store, []ratelimit.Policy{ratelimit.PerMinute(3).WithName("m"), ratelimit.PerHour(100).WithName("h")},
+			ratelimit.WithIETFHeaders(ietf), ratelimit.WithKey(func(*http.Request) string {
+				if ietf {
+					return "a"
+				}
+				return "b"
+			})))
+		h := lim.Handler(okHandler(&calls))
 		for i := 0; i < 4; i++ {
 			rec := serve(h, httptest.NewRequest("GET", "/", nil))
 			q, ok := ratelimit.ParseHeader(rec.Header(), clk.Now())
@@ -82,13 +96,20 @@ func TestParseRoundTrip(t *testing.T) {
 				t.Fatalf("ietf=%v: nothing parsed", ietf)
 			}
 			d, _ := lim.AllowN(context.Background(), map[bool]string{true: "a", false: "b"}[ietf], 0)
-			if q.Remaining != d.Remaining() || q.Limit != 3 {
-				t.Errorf("ietf=%v request %d: parsed %+v, limiter remaining %d", ietf, i+1, q, d.Remaining())
+			if q.Remaining != d.Policy().Remaining || q.Limit != 3 {
+				t.Errorf("ietf=%v request %d: parsed %+v, limiter remaining %d", ietf, i+1, q, d.Policy().Remaining)
 			}
 			if ietf && (q.Policy != "m" || q.Window != time.Minute) {
 				t.Errorf("ietf policy %q window %v", q.Policy, q.Window)
 			}
-			if want := clk.Now().Add(time.Duration(min(i+1, 3)) * 20 * time.Second); !q.Reset.Equal(want) {
+			// Admitted: the quota is whole again after 20s per request
+			// made; denied: reset is when the request would be admitted,
+			// the instant Retry-After names.
+			want := clk.Now().Add(time.Duration(i+1) * 20 * time.Second)
+			if i == 3 {
+				want = clk.Now().Add(20 * time.Second)
+			}
+			if !q.Reset.Equal(want) {
 				t.Errorf("ietf=%v request %d: reset %v, want %v", ietf, i+1, q.Reset, want)
 			}
 			if i == 3 && (q.RetryAfter != 20*time.Second || q.Wait(clk.Now()) != 20*time.Second) {

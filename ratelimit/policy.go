@@ -3,6 +3,7 @@ package ratelimit
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -30,6 +31,19 @@ type Policy struct {
 	// Burst is the number of requests an idle caller may make at once;
 	// 0 means Limit.
 	Burst int64
+	// Unit is the quota unit the IETF RateLimit-Policy field announces
+	// (its qu parameter) when a request is not counted as one, for example
+	// "content-bytes" with a [WithCost] of the request's size; empty means
+	// requests.
+	Unit string
+	// Shadow makes the policy watched, not enforced: it is decided for
+	// every request the enforced policies admit, and a request it would
+	// deny is reported to the observer ([EventShadowDenied]) but never
+	// refused, so that a new limit can be watched before it is enforced.
+	// Its state is kept as if it were enforced. It appears in no header
+	// (clients are told only the limits that apply); on a shared store it
+	// costs a second round trip per request.
+	Shadow bool
 }
 
 // PerSecond, PerMinute and PerHour return an unnamed policy of n requests
@@ -167,6 +181,23 @@ func (p Policy) params() (interval, tolerance int64, err error) {
 		return 0, 0, fmt.Errorf("%w: burst %d × interval %v exceeds %v", ErrInvalidPolicy, b, time.Duration(interval), time.Duration(maxTolerance))
 	}
 	return interval, b * interval, nil
+}
+
+// ietfWindow returns the policy as the IETF fields write it: a quota q
+// per window of w whole seconds. A period under one second that divides
+// one second is scaled (5 per 100ms is 50 per second); another period that
+// is not whole seconds cannot be written without misstating the quota.
+func (p Policy) ietfWindow() (q, w int64, err error) {
+	switch {
+	case p.Period%time.Second == 0:
+		return p.Limit, int64(p.Period / time.Second), nil
+	case p.Period < time.Second && time.Second%p.Period == 0:
+		k := int64(time.Second / p.Period)
+		if p.Limit <= math.MaxInt64/k {
+			return p.Limit * k, 1, nil
+		}
+	}
+	return 0, 0, fmt.Errorf("%w: %d per %v cannot be written as whole seconds in the IETF RateLimit fields: use a period of whole seconds or one that divides a second, or WithIETFHeaders(false)", ErrInvalidPolicy, p.Limit, p.Period)
 }
 
 // name returns the effective name.

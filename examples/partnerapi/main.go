@@ -108,6 +108,7 @@ func run(args []string) error {
 	fs.StringVar(&cfg.Rate, "rate", "100/1m", "requests per partner per window, N/DURATION")
 	fs.StringVar(&cfg.SigningSecret, "signing-secret", DemoSigningSecret, "Standard Webhooks secret (whsec_…) for signed referral requests")
 	fs.StringVar(&cfg.RedisURL, "redis", "", "Redis URL for idempotency keys and rate limits (optional)")
+	fs.IntVar(&cfg.Replicas, "replicas", 1, "number of replicas sharing the -redis rate limits (each enforces its share while Redis fails)")
 	fs.StringVar(&cfg.PostgresURL, "postgres", "", "PostgreSQL URL for idempotency keys (optional)")
 	fs.StringVar(&cfg.CallbackURL, "callback-url", "", "deliver final prescription acknowledgements to this URL; answer RECEIVED at once (optional)")
 	fs.StringVar(&cfg.WebhookURL, "webhook-url", "", "deliver referral status webhooks to this URL (optional)")

@@ -21,7 +21,7 @@ import (
 	"github.com/apikit-go/apikit/pagination"
 	"github.com/apikit-go/apikit/problem"
 	"github.com/apikit-go/apikit/ratelimit"
-	rlredis "github.com/apikit-go/apikit/ratelimit/redisstore"
+	"github.com/apikit-go/apikit/ratelimit/rateredis"
 	"github.com/apikit-go/apikit/signature"
 	"github.com/apikit-go/apikit/signature/sigpg"
 	"github.com/apikit-go/apikit/signature/sigredis"
@@ -44,6 +44,7 @@ type config struct {
 	Rate          string // N/DURATION
 	SigningSecret string // whsec_…
 	RedisURL      string
+	Replicas      int // processes sharing the Redis rate limits; 0 means 1
 	PostgresURL   string
 	V1Deprecated  time.Time // the v1 patient list is deprecated from then on
 	V1Sunset      time.Time // and answers 410 from then on
@@ -133,7 +134,11 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 	// The webhook queues use the same connections (callbacks.go).
 	var shared sharedStores
 	replay := signature.WithReplayProtection() // this process only
-	memRL := ratelimit.NewMemoryStore()
+	var rlOpts []ratelimit.Option
+	memRL, err := ratelimit.NewMemoryStore()
+	if err != nil {
+		return nil, err
+	}
 	s.closers = append(s.closers, func() { memRL.Close() })
 	rlStore = memRL
 	if cfg.RedisURL != "" {
@@ -142,6 +147,8 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 			return nil, fmt.Errorf("-redis: %w", err)
 		}
 		opts.ContextTimeoutEnabled = true // honour per-call deadlines
+		// A burst does not wait for dials (see rateredis).
+		opts.MinIdleConns = max(opts.MinIdleConns, 4)
 		client := redis.NewClient(opts)
 		shared.redis = client
 		s.closers = append(s.closers, func() { client.Close() })
@@ -155,12 +162,14 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 		}
 		replay = signature.WithReplayStore(replayStore) // every replica
 		// Limits shared by every replica; while Redis fails, each replica
-		// falls back to its own memory store rather than refusing traffic.
-		shared, err := rlredis.New(client, rlredis.WithFallback(memRL))
+		// falls back to its own memory store with its share of the limit
+		// rather than refusing traffic.
+		shared, err := rateredis.New(client)
 		if err != nil {
 			return nil, err
 		}
 		rlStore = shared
+		rlOpts = append(rlOpts, ratelimit.WithFallback(memRL, max(cfg.Replicas, 1)))
 	}
 	if cfg.PostgresURL != "" {
 		pool, err := pgxpool.New(ctx, cfg.PostgresURL)
@@ -205,10 +214,6 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 
 	// Rate limits: one policy per partner over every authenticated route.
 	policy, err := ratelimit.ParsePolicy(cfg.Rate)
-	if err != nil {
-		return nil, fmt.Errorf("-rate: %w", err)
-	}
-	limiter, err := ratelimit.New(rlStore, []ratelimit.Policy{policy})
 	if err != nil {
 		return nil, fmt.Errorf("-rate: %w", err)
 	}
@@ -299,12 +304,17 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 	// from middleware, in the group's dialect), panics as the dialect's
 	// 500, then the partner is authenticated and rate limited. Unknown
 	// routes are 404s and known paths with the wrong method 405s with
-	// Allow, in the group's dialect (Routes).
+	// Allow, in the group's dialect (Routes). The groups' limiters share
+	// the store and the policy, so they share each partner's buckets.
+	var limitErr error
 	group := func(wr *envelope.Writer, h http.Handler) http.Handler {
-		limited := ratelimit.Middleware(limiter,
-			ratelimit.Key(func(r *http.Request) string { return partnerOf(r.Context()) }),
-			ratelimit.ErrorWriter(wr))(h)
-		return wr.Handler(authenticate(wr, limited))
+		limiter, err := ratelimit.New(rlStore, []ratelimit.Policy{policy}, append(rlOpts,
+			ratelimit.WithKey(func(r *http.Request) string { return partnerOf(r.Context()) }))...)
+		if err != nil {
+			limitErr = err
+			return h
+		}
+		return wr.Handler(authenticate(wr, limiter.Handler(h)))
 	}
 	root := http.NewServeMux()
 	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -314,6 +324,9 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 	root.Handle("/v2/", group(s.records, s.records.Routes(rec)))
 	root.Handle("/functions/v1/", group(s.meta, negotiator.Handler(s.meta.Routes(meta))))
 	root.Handle("/partner/", group(s.ack, s.ack.Routes(ack)))
+	if limitErr != nil {
+		return nil, fmt.Errorf("-rate: %w", limitErr)
+	}
 
 	// Outermost: every response gets an X-Request-Id, every request a log
 	// line carrying it; anything outside the groups answers in the

@@ -21,7 +21,7 @@ import (
 	"github.com/apikit-go/apikit/pagination"
 	"github.com/apikit-go/apikit/problem"
 	"github.com/apikit-go/apikit/ratelimit"
-	rlredis "github.com/apikit-go/apikit/ratelimit/redisstore"
+	"github.com/apikit-go/apikit/ratelimit/rateredis"
 	"github.com/apikit-go/apikit/signature"
 )
 
@@ -219,13 +219,18 @@ func Example_ratelimit() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	store := ratelimit.NewMemoryStore()
+	store, err := ratelimit.NewMemoryStore()
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer store.Close()
-	limiter := ratelimit.MustNew(store, []ratelimit.Policy{policy, ratelimit.PerHour(2000).WithName("hourly")})
-	handler := ratelimit.Middleware(limiter,
-		ratelimit.Key(func(r *http.Request) string { return r.Header.Get("X-Api-Key") }),
-		ratelimit.TrustedProxies(netip.MustParsePrefix("10.0.0.0/8")),
-	)(mux)
+	limiter, err := ratelimit.New(store, []ratelimit.Policy{policy, ratelimit.PerHour(2000).WithName("hourly")},
+		ratelimit.WithKey(func(r *http.Request) string { return r.Header.Get("X-Api-Key") }),
+		ratelimit.WithTrustedProxies(netip.MustParsePrefix("10.0.0.0/8")))
+	if err != nil {
+		log.Fatal(err)
+	}
+	handler := limiter.Handler(mux)
 
 	// Client side: pace yourself.
 	resp, err := http.Get("https://api.example.com/patients")
@@ -241,14 +246,22 @@ func Example_ratelimit() {
 func Example_ratelimitRedis() {
 	// snippet: ratelimit-redis
 	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", ContextTimeoutEnabled: true})
-	local := ratelimit.NewMemoryStore() // used only while Redis fails
-	defer local.Close()
-	shared, err := rlredis.New(client, rlredis.WithPrefix("myapi:rl:"), rlredis.WithFallback(local))
+	shared, err := rateredis.New(client, rateredis.WithPrefix("myapi:rl:"))
 	if err != nil {
 		log.Fatal(err)
 	}
-	limiter := ratelimit.MustNew(shared, []ratelimit.Policy{ratelimit.PerSecond(10)})
-	handler := ratelimit.Middleware(limiter, ratelimit.Key(tenantOf))(mux)
+	local, err := ratelimit.NewMemoryStore() // used only while Redis fails
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer local.Close()
+	limiter, err := ratelimit.New(shared, []ratelimit.Policy{ratelimit.PerSecond(10)},
+		ratelimit.WithKey(tenantOf),
+		ratelimit.WithFallback(local, 3)) // 3 replicas: each enforces a third while Redis fails
+	if err != nil {
+		log.Fatal(err)
+	}
+	handler := limiter.Handler(mux)
 	// end snippet
 	_ = handler
 }

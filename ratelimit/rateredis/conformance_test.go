@@ -1,16 +1,16 @@
-package redisstore
+package rateredis
 
 import (
 	"testing"
 
 	"github.com/apikit-go/apikit/ratelimit"
-	"github.com/apikit-go/apikit/ratelimit/storetest"
+	"github.com/apikit-go/apikit/ratelimit/ratetest"
 )
 
 func TestConformance(t *testing.T) {
 	c := testClient(t)
 	prefix := testPrefix(t, c)
-	storetest.Run(t, func(t *testing.T) ratelimit.Store {
+	ratetest.Run(t, func(t *testing.T) ratelimit.Store {
 		return mustNew(t, c, WithPrefix(prefix))
 	})
 }

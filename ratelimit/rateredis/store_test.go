@@ -1,4 +1,4 @@
-package redisstore
+package rateredis
 
 import (
 	"context"
@@ -116,23 +116,10 @@ func TestTakeSetsTTLOnEveryKey(t *testing.T) {
 	}
 }
 
-func TestKeysShareHashTagAndPrefix(t *testing.T) {
+func TestKeyIsPrefixAndLimiterKey(t *testing.T) {
 	s := mustNew(t, redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}), WithPrefix("app:"))
-	tests := []struct {
-		name, key, want string
-	}{
-		{"policy and caller", "10/1s:partner-1", "app:{partner-1}10/1s:partner-1"},
-		{"caller with colons", "hourly:ip:2001:db8::1", "app:{ip:2001:db8::1}hourly:ip:2001:db8::1"},
-		{"no separator", "solo", "app:{solo}solo"},
-		{"closing brace dropped", "10/1s:a}b", "app:{ab}10/1s:a}b"},
-		{"empty caller", "10/1s:", "app:{_}10/1s:"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := string(s.appendKey(nil, tt.key)); got != tt.want {
-				t.Fatalf("key %q → %q, want %q", tt.key, got, tt.want)
-			}
-		})
+	if got := string(s.appendKey(nil, "10/1s:{partner-1}")); got != "app:10/1s:{partner-1}" {
+		t.Fatalf("key %q", got)
 	}
 }
 
@@ -189,8 +176,8 @@ func TestTakeEmptyAndInvalid(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := s.Take(ctx, []ratelimit.Item{tt.item}, make([]ratelimit.Result, tt.res))
-			if err == nil || !strings.HasPrefix(err.Error(), "redisstore: ") {
-				t.Fatalf("err %v, want a redisstore error", err)
+			if err == nil || !strings.HasPrefix(err.Error(), "rateredis: ") {
+				t.Fatalf("err %v, want a rateredis error", err)
 			}
 		})
 	}
@@ -201,7 +188,7 @@ func TestNewRejectsBadOptions(t *testing.T) {
 	defer c.Close()
 	tests := []struct {
 		name   string
-		client redis.Scripter
+		client redis.UniversalClient
 		opts   []Option
 		want   string
 	}{
@@ -209,13 +196,12 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		{"brace in prefix", c, []Option{WithPrefix("a{b}:")}, "prefix"},
 		{"zero timeout", c, []Option{WithTimeout(0)}, "timeout"},
 		{"negative cooldown", c, []Option{WithCooldown(-time.Second)}, "cooldown"},
-		{"nil fallback", c, []Option{WithFallback(nil)}, "fallback"},
-		{"nil hash tag", c, []Option{WithHashTag(nil)}, "hash tag"},
+		{"nil option", c, []Option{nil}, "nil option"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, err := New(tt.client, tt.opts...)
-			if err == nil || s != nil || !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "redisstore: ") {
+			if err == nil || s != nil || !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "rateredis: ") {
 				t.Fatalf("New: %v, %v; want an error about %q", s, err, tt.want)
 			}
 		})

@@ -1,16 +1,20 @@
-// Package storetest is the conformance suite every ratelimit.Store must
+// Package ratetest is the conformance suite every ratelimit.Store must
 // pass. A store's own tests call [Run] with a constructor:
 //
 //	func TestConformance(t *testing.T) {
-//		storetest.Run(t, func(t *testing.T) ratelimit.Store {
-//			return ratelimit.NewMemoryStore()
+//		ratetest.Run(t, func(t *testing.T) ratelimit.Store {
+//			s, err := mystore.New(…)
+//			if err != nil {
+//				t.Fatal(err)
+//			}
+//			return s
 //		})
 //	}
 //
 // The suite uses hour-long periods, so it holds for stores on a real clock
 // (such as Redis's), and keys unique to each run, so runs against a shared
 // server do not collide.
-package storetest
+package ratetest
 
 import (
 	"context"
@@ -43,7 +47,7 @@ func Run(t *testing.T, newStore func(t *testing.T) ratelimit.Store) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newStore(t)
-			key := func(k string) string { return "storetest:" + run + ":" + tc.name + ":" + k }
+			key := func(k string) string { return "ratetest:" + run + ":" + tc.name + ":" + k }
 			tc.fn(t, s, key)
 		})
 	}

@@ -1,4 +1,4 @@
-package redisstore
+package rateredis
 
 import (
 	"context"
@@ -47,26 +47,25 @@ func TestRedisCluster(t *testing.T) {
 	tests := []struct {
 		name      string
 		limPrefix string
+		caller    string
 		opts      []Option
-		wantErr   string
 	}{
-		{"default tag", "", nil, ""},
-		{"limiter prefix with its tag", "billing:", []Option{WithHashTag(CallerTag("billing:"))}, ""},
-		{"whole key as tag is cross-slot", "", []Option{WithHashTag(func(k string) string { return k })}, "CROSSSLOT"},
+		{"plain caller", "", "partner-a", nil},
+		{"limiter prefix", "billing:", "partner-b", nil},
+		{"caller with colons and braces", "x:y:", "a:}b{c}", nil},
+		{"caller starting with a brace", "", "}b", nil},
+		{"empty caller", "", "", nil},
+		{"caller starting with a tilde", "", "~}", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := mustNew(t, c, append([]Option{WithCooldown(0)}, tt.opts...)...)
-			lim := ratelimit.MustNew(s, policies, ratelimit.KeyPrefix(tt.limPrefix))
-			caller := "partner-" + tt.name
+			s := mustNew(t, c, append([]Option{WithCooldown(0), WithPrefix(testPrefix(t, c))}, tt.opts...)...)
+			lim, err := ratelimit.New(s, policies, ratelimit.WithKeyPrefix(tt.limPrefix))
+			if err != nil {
+				t.Fatal(err)
+			}
 			for i := range 4 {
-				d, err := lim.Allow(context.Background(), caller)
-				if tt.wantErr != "" {
-					if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-						t.Fatalf("err %v, want %s", err, tt.wantErr)
-					}
-					return
-				}
+				d, err := lim.Allow(context.Background(), tt.caller)
 				if err != nil || d.Allowed != (i < 3) {
 					t.Fatalf("request %d: allowed %v, err %v; want allowed %v", i, d.Allowed, err, i < 3)
 				}

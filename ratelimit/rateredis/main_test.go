@@ -1,4 +1,4 @@
-package redisstore_test
+package rateredis_test
 
 import (
 	"flag"
@@ -20,7 +20,7 @@ func TestMain(m *testing.M) {
 			}
 			_ = f.Value.Set(skip)
 		}
-		fmt.Fprintln(os.Stderr, "redisstore: examples skipped: set APIKIT_REDIS_URL (e.g. redis://127.0.0.1:6379/0) to run them")
+		fmt.Fprintln(os.Stderr, "rateredis: examples skipped: set APIKIT_REDIS_URL (e.g. redis://127.0.0.1:6379/0) to run them")
 	}
 	os.Exit(m.Run())
 }

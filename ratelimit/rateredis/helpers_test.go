@@ -1,4 +1,4 @@
-package redisstore
+package rateredis
 
 import (
 	"context"
@@ -81,7 +81,7 @@ func scanKeys(t testing.TB, c redis.UniversalClient, prefix string) []string {
 
 // mustNew is New that fails the test on error. Its timeout is generous
 // (the machine running the tests may be busy) unless opts set one.
-func mustNew(t testing.TB, c redis.Scripter, opts ...Option) *Store {
+func mustNew(t testing.TB, c redis.UniversalClient, opts ...Option) *Store {
 	t.Helper()
 	s, err := New(c, append([]Option{WithTimeout(5 * time.Second)}, opts...)...)
 	if err != nil {
@@ -93,6 +93,7 @@ func mustNew(t testing.TB, c redis.Scripter, opts ...Option) *Store {
 // counter is a go-redis hook that counts the commands sent (a pipeline
 // counts once per command) and dials.
 type counter struct {
+	trips atomic.Int64 // round trips: single commands and pipelines
 	cmds  atomic.Int64
 	dials atomic.Int64
 	mu    sync.Mutex
@@ -108,6 +109,7 @@ func (c *counter) DialHook(next redis.DialHook) redis.DialHook {
 
 func (c *counter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
+		c.trips.Add(1)
 		c.cmds.Add(1)
 		c.mu.Lock()
 		c.names = append(c.names, cmd.Name())
@@ -118,6 +120,7 @@ func (c *counter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 
 func (c *counter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
+		c.trips.Add(1)
 		c.cmds.Add(int64(len(cmds)))
 		return next(ctx, cmds)
 	}

@@ -1,4 +1,4 @@
-package redisstore
+package rateredis
 
 // gcraScript decides every item of one decision atomically on the server's
 // clock and writes the new TATs only when all items admit.
@@ -36,7 +36,7 @@ local now_s, now_n = tonumber(t[1]), t[2] * 1000
 local n = #KEYS
 local a = ARGV[1]
 if #ARGV ~= 1 or #a ~= 32 * n then
-  return redis.error_reply('ERR redisstore: ' .. n .. ' keys but ' .. #ARGV .. ' arguments')
+  return redis.error_reply('ERR rateredis: ' .. n .. ' keys but ' .. #ARGV .. ' arguments')
 end
 local unpack, pack = struct.unpack, struct.pack
 -- stored returns the TAT held in v (12 bytes, or the earlier decimal

@@ -1,4 +1,4 @@
-package redisstore
+package rateredis
 
 import (
 	"encoding/binary"
@@ -56,7 +56,7 @@ func TestParseReply(t *testing.T) {
 				t.Fatalf("err %v, want error %v", err, tt.wantErr)
 			}
 			if err != nil {
-				if !strings.HasPrefix(err.Error(), "redisstore: ") {
+				if !strings.HasPrefix(err.Error(), "rateredis: ") {
 					t.Fatalf("error %q lacks the package prefix", err)
 				}
 				return

@@ -3,14 +3,17 @@ package ratelimit_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/apikit-go/apikit/envelope"
 	"github.com/apikit-go/apikit/problem"
 	"github.com/apikit-go/apikit/ratelimit"
 )
@@ -30,9 +33,9 @@ func serve(h http.Handler, r *http.Request) *httptest.ResponseRecorder {
 
 func TestMiddlewareHeadersAnd429(t *testing.T) {
 	clk := newFakeClock()
-	lim := ratelimit.MustNew(newMem(t, clk), []ratelimit.Policy{ratelimit.PerMinute(3).WithName("default")})
+	lim := must(ratelimit.New(newMem(t, clk), []ratelimit.Policy{ratelimit.PerMinute(3).WithName("default")}))
 	calls := 0
-	h := ratelimit.Middleware(lim)(okHandler(&calls))
+	h := lim.Handler(okHandler(&calls))
 	req := func() *httptest.ResponseRecorder {
 		r := httptest.NewRequest("GET", "/v1/things", nil)
 		r.RemoteAddr = "198.51.100.7:5555"
@@ -49,8 +52,8 @@ func TestMiddlewareHeadersAnd429(t *testing.T) {
 			"X-RateLimit-Limit":     "3",
 			"X-RateLimit-Remaining": strconv.Itoa(2 - i),
 			"X-RateLimit-Reset":     strconv.FormatInt(wantReset, 10),
-			"RateLimit-Policy":      `"default";q=3;w=60`,
-			"RateLimit":             `"default";r=` + strconv.Itoa(2-i) + `;t=` + strconv.Itoa(20*(i+1)),
+			"RateLimit-Policy":      `default;q=3;w=60`,
+			"RateLimit":             `default;r=` + strconv.Itoa(2-i) + `;t=` + strconv.Itoa(20*(i+1)),
 			"Retry-After":           "",
 		}
 		for k, want := range checks {
@@ -62,6 +65,16 @@ func TestMiddlewareHeadersAnd429(t *testing.T) {
 	rec := req()
 	if rec.Code != http.StatusTooManyRequests || calls != 3 {
 		t.Fatalf("4th: status %d, handler calls %d; want 429 and 3", rec.Code, calls)
+	}
+	// One story (draft-ietf-httpapi-ratelimit-headers: the reset of a
+	// 429 references the instant Retry-After names): t, Retry-After and
+	// X-RateLimit-Reset all say 20 seconds, not the 60 until the quota is
+	// whole.
+	if got, want := rec.Header().Get("RateLimit"), "default;r=0;t=20"; got != want {
+		t.Errorf("429 RateLimit %q, want %q", got, want)
+	}
+	if got, want := rec.Header().Get("X-RateLimit-Reset"), strconv.FormatInt(clk.Now().Add(20*time.Second).Unix(), 10); got != want {
+		t.Errorf("429 X-RateLimit-Reset %q, want %q", got, want)
 	}
 	if got := rec.Header().Get("Retry-After"); got != "20" {
 		t.Errorf("Retry-After %q, want 20", got)
@@ -76,7 +89,7 @@ func TestMiddlewareHeadersAnd429(t *testing.T) {
 	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
 		t.Fatal(err)
 	}
-	if body["code"] != "rate-limit/exceeded" || body["retryAfter"] != float64(20) || body["status"] != float64(429) {
+	if body["code"] != "rate-limit/exceeded" || body["status"] != float64(429) {
 		t.Errorf("body %v", body)
 	}
 	if p := problem.Parse(rec.Result()); p == nil || !p.Is(problem.RateLimitExceeded) || p.RetryAfter != 20*time.Second {
@@ -92,9 +105,9 @@ func TestMiddlewareHeadersAnd429(t *testing.T) {
 func TestMiddlewareRetryAfterRoundsUp(t *testing.T) {
 	// 7 per 10s: interval 1.428…s, so Retry-After must round up to 2.
 	clk := newFakeClock()
-	lim := ratelimit.MustNew(newMem(t, clk), []ratelimit.Policy{{Limit: 7, Period: 10 * time.Second}})
+	lim := must(ratelimit.New(newMem(t, clk), []ratelimit.Policy{{Limit: 7, Period: 10 * time.Second}}, ratelimit.WithKey(func(*http.Request) string { return "p" })))
 	calls := 0
-	h := ratelimit.Middleware(lim, ratelimit.Key(func(*http.Request) string { return "p" }))(okHandler(&calls))
+	h := lim.Handler(okHandler(&calls))
 	for round := 0; round < 20; round++ {
 		var rec *httptest.ResponseRecorder
 		for {
@@ -119,7 +132,7 @@ func TestMiddlewareOptions(t *testing.T) {
 	clk := newFakeClock()
 	tests := []struct {
 		name       string
-		opts       []ratelimit.MiddlewareOption
+		opts       []ratelimit.Option
 		store      ratelimit.Store
 		setup      func(r *http.Request)
 		wantStatus []int
@@ -127,7 +140,7 @@ func TestMiddlewareOptions(t *testing.T) {
 	}{
 		{
 			name:       "skip",
-			opts:       []ratelimit.MiddlewareOption{ratelimit.Skip(func(r *http.Request) bool { return r.URL.Path == "/" })},
+			opts:       []ratelimit.Option{ratelimit.WithSkip(func(r *http.Request) bool { return r.URL.Path == "/" })},
 			wantStatus: []int{200, 200, 200},
 			check: func(t *testing.T, rec *httptest.ResponseRecorder) {
 				if rec.Header().Get("X-RateLimit-Limit") != "" {
@@ -137,7 +150,7 @@ func TestMiddlewareOptions(t *testing.T) {
 		},
 		{
 			name:       "no IETF headers",
-			opts:       []ratelimit.MiddlewareOption{ratelimit.IETFHeaders(false)},
+			opts:       []ratelimit.Option{ratelimit.WithIETFHeaders(false)},
 			wantStatus: []int{200, 429},
 			check: func(t *testing.T, rec *httptest.ResponseRecorder) {
 				if rec.Header().Get("RateLimit") != "" || rec.Header().Get("RateLimit-Policy") != "" {
@@ -150,7 +163,7 @@ func TestMiddlewareOptions(t *testing.T) {
 		},
 		{
 			name:       "cost over burst",
-			opts:       []ratelimit.MiddlewareOption{ratelimit.Cost(func(*http.Request) int64 { return 2 })},
+			opts:       []ratelimit.Option{ratelimit.WithCost(func(*http.Request) int64 { return 2 })},
 			wantStatus: []int{429},
 			check: func(t *testing.T, rec *httptest.ResponseRecorder) {
 				if rec.Header().Get("Retry-After") != "" {
@@ -169,9 +182,8 @@ func TestMiddlewareOptions(t *testing.T) {
 			},
 		},
 		{
-			name:       "fail closed retry",
-			store:      failingStore{},
-			opts:       []ratelimit.MiddlewareOption{ratelimit.FailClosed(2500 * time.Millisecond)},
+			name:       "fail closed with the store's retry",
+			store:      failingStore{problem.ServiceUnavailable.New("down").WithRetryAfter(2500 * time.Millisecond)},
 			wantStatus: []int{503},
 			check: func(t *testing.T, rec *httptest.ResponseRecorder) {
 				if rec.Header().Get("Retry-After") != "3" {
@@ -182,12 +194,11 @@ func TestMiddlewareOptions(t *testing.T) {
 		{
 			name:       "fail open",
 			store:      failingStore{},
-			opts:       []ratelimit.MiddlewareOption{ratelimit.FailOpen()},
+			opts:       []ratelimit.Option{ratelimit.WithFailOpen()},
 			wantStatus: []int{200, 200},
 		},
 		{
-			name:       "quota-exceeded type",
-			opts:       []ratelimit.MiddlewareOption{ratelimit.ProblemType(ratelimit.QuotaExceeded)},
+			name:       "violated policies",
 			wantStatus: []int{200, 429},
 			check: func(t *testing.T, rec *httptest.ResponseRecorder) {
 				if rec.Code != 429 {
@@ -195,7 +206,7 @@ func TestMiddlewareOptions(t *testing.T) {
 				}
 				var body map[string]any
 				_ = json.Unmarshal(rec.Body.Bytes(), &body)
-				if body["type"] != "https://iana.org/assignments/http-problem-types#quota-exceeded" {
+				if body["code"] != "rate-limit/exceeded" && body["type"] != "about:blank" {
 					t.Errorf("type %v", body["type"])
 				}
 				if v, _ := body["violated-policies"].([]any); len(v) != 1 || v[0] != "1/1h" {
@@ -205,7 +216,7 @@ func TestMiddlewareOptions(t *testing.T) {
 		},
 		{
 			name: "error writer",
-			opts: []ratelimit.MiddlewareOption{ratelimit.ErrorWriter(problem.ErrorWriterFunc(func(w http.ResponseWriter, r *http.Request, err error) {
+			opts: []ratelimit.Option{ratelimit.WithErrorWriter(problem.ErrorWriterFunc(func(w http.ResponseWriter, r *http.Request, err error) {
 				w.WriteHeader(599)
 			}))},
 			wantStatus: []int{200, 599},
@@ -217,10 +228,10 @@ func TestMiddlewareOptions(t *testing.T) {
 			if store == nil {
 				store = newMem(t, clk)
 			}
-			lim := ratelimit.MustNew(store, []ratelimit.Policy{ratelimit.PerHour(1)})
+			quiet := ratelimit.WithErrorWriter(problem.Writer{Logger: slog.New(slog.DiscardHandler)})
+			lim := must(ratelimit.New(store, []ratelimit.Policy{ratelimit.PerHour(1)}, append([]ratelimit.Option{quiet}, tc.opts...)...))
 			calls := 0
-			quiet := ratelimit.ErrorWriter(problem.Writer{Logger: slog.New(slog.DiscardHandler)})
-			h := ratelimit.Middleware(lim, append([]ratelimit.MiddlewareOption{quiet}, tc.opts...)...)(okHandler(&calls))
+			h := lim.Handler(okHandler(&calls))
 			for i, want := range tc.wantStatus {
 				rec := serve(h, httptest.NewRequest("GET", "/", nil))
 				if rec.Code != want {
@@ -276,19 +287,19 @@ func TestClientIP(t *testing.T) {
 func TestMiddlewareIPv6Prefix(t *testing.T) {
 	tests := []struct {
 		name  string
-		opts  []ratelimit.MiddlewareOption
+		opts  []ratelimit.Option
 		addrs []string
 		want  []int
 	}{
 		{"same /64 shares a bucket", nil, []string{"[2001:db8:1:2::1]:1", "[2001:db8:1:2::ffff]:1", "[2001:db8:1:3::1]:1"}, []int{200, 429, 200}},
-		{"full addresses", []ratelimit.MiddlewareOption{ratelimit.IPv6Prefix(128)}, []string{"[2001:db8:1:2::1]:1", "[2001:db8:1:2::ffff]:1"}, []int{200, 200}},
+		{"full addresses", []ratelimit.Option{ratelimit.WithIPv6Prefix(128)}, []string{"[2001:db8:1:2::1]:1", "[2001:db8:1:2::ffff]:1"}, []int{200, 200}},
 		{"ipv4 whole", nil, []string{"192.0.2.1:1", "192.0.2.2:1", "192.0.2.1:2"}, []int{200, 200, 429}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			lim := ratelimit.MustNew(newMem(t, newFakeClock()), []ratelimit.Policy{ratelimit.PerHour(1)})
+			lim := must(ratelimit.New(newMem(t, newFakeClock()), []ratelimit.Policy{ratelimit.PerHour(1)}, tc.opts...))
 			calls := 0
-			h := ratelimit.Middleware(lim, tc.opts...)(okHandler(&calls))
+			h := lim.Handler(okHandler(&calls))
 			for i, addr := range tc.addrs {
 				r := httptest.NewRequest("GET", "/", nil)
 				r.RemoteAddr = addr
@@ -301,9 +312,9 @@ func TestMiddlewareIPv6Prefix(t *testing.T) {
 }
 
 func TestMiddlewareHeadersBeforeHandler(t *testing.T) {
-	lim := ratelimit.MustNew(newMem(t, newFakeClock()), []ratelimit.Policy{ratelimit.PerHour(5)})
+	lim := must(ratelimit.New(newMem(t, newFakeClock()), []ratelimit.Policy{ratelimit.PerHour(5)}))
 	var seen string
-	h := ratelimit.Middleware(lim)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := lim.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		seen = w.Header().Get("X-RateLimit-Remaining") + " " + w.Header().Get("RateLimit")
 		w.Header().Set("X-RateLimit-Remaining", "overridden by the handler")
 	}))
@@ -318,9 +329,9 @@ func TestMiddlewareHeadersBeforeHandler(t *testing.T) {
 
 func TestMiddlewareKeyByProxy(t *testing.T) {
 	clk := newFakeClock()
-	lim := ratelimit.MustNew(newMem(t, clk), []ratelimit.Policy{ratelimit.PerHour(1)})
+	lim := must(ratelimit.New(newMem(t, clk), []ratelimit.Policy{ratelimit.PerHour(1)}, ratelimit.WithTrustedProxies(netip.MustParsePrefix("10.0.0.0/8"))))
 	calls := 0
-	h := ratelimit.Middleware(lim, ratelimit.TrustedProxies(netip.MustParsePrefix("10.0.0.0/8")))(okHandler(&calls))
+	h := lim.Handler(okHandler(&calls))
 	for i, ip := range []string{"1.1.1.1", "2.2.2.2", "1.1.1.1"} {
 		r := httptest.NewRequest("GET", "/", nil).WithContext(context.Background())
 		r.RemoteAddr = "10.0.0.1:80"
@@ -329,5 +340,58 @@ func TestMiddlewareKeyByProxy(t *testing.T) {
 		if rec := serve(h, r); rec.Code != want {
 			t.Errorf("request %d from %s: %d, want %d", i+1, ip, rec.Code, want)
 		}
+	}
+}
+
+// TestHandlerErrorWriterFromContext: with no WithErrorWriter, the 429 is
+// written by the writer in the request's context (the envelope
+// middleware puts the API's writer there), else as plain RFC 9457; an
+// explicit option wins over both.
+func TestHandlerErrorWriterFromContext(t *testing.T) {
+	wr := envelope.New(envelope.Standard())
+	withWriter := func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h.ServeHTTP(w, r.WithContext(problem.ContextWithWriter(r.Context(), wr)))
+		})
+	}
+	explicit := problem.ErrorWriterFunc(func(w http.ResponseWriter, r *http.Request, err error) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.WriteHeader(429)
+		fmt.Fprint(w, "explicit")
+	})
+	tests := []struct {
+		name      string
+		opts      []ratelimit.Option
+		inContext bool
+		wantType  string
+		wantBody  string
+	}{
+		{"context writer", nil, true, "application/json", `"success":false,"statusCode":429`},
+		{"no writer", nil, false, "application/problem+json", `"code":"rate-limit/exceeded"`},
+		{"explicit wins", []ratelimit.Option{ratelimit.WithErrorWriter(explicit)}, true, "text/plain", "explicit"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			lim := must(ratelimit.New(newMem(t, newFakeClock()), []ratelimit.Policy{ratelimit.PerHour(1)}, tc.opts...))
+			calls := 0
+			h := lim.Handler(okHandler(&calls))
+			if tc.inContext {
+				h = withWriter(h)
+			}
+			serve(h, httptest.NewRequest("POST", "/v1/things", nil))
+			rec := serve(h, httptest.NewRequest("POST", "/v1/things", nil))
+			if rec.Code != 429 || calls != 1 {
+				t.Fatalf("status %d, handler ran %d times", rec.Code, calls)
+			}
+			if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, tc.wantType) {
+				t.Errorf("Content-Type %q, want %q", ct, tc.wantType)
+			}
+			if !strings.Contains(rec.Body.String(), tc.wantBody) {
+				t.Errorf("body %s, want it to contain %s", rec.Body, tc.wantBody)
+			}
+			if rec.Header().Get("Retry-After") == "" {
+				t.Error("no Retry-After")
+			}
+		})
 	}
 }

@@ -1,4 +1,4 @@
-package redisstore
+package rateredis
 
 import (
 	"context"
@@ -28,14 +28,20 @@ const maxIncrement = 1 << 62
 // uses the same Redis and prefix. It is safe for concurrent use. Make one
 // with [New].
 type Store struct {
-	client   redis.Scripter
+	client   redis.UniversalClient
 	script   *redis.Script
 	cfg      config
 	guarded  bool
 	now      func() int64
 	downTill atomic.Int64 // local Unix ns until which Redis is not asked
-	fails    atomic.Int64 // consecutive failed decisions
+	fails    atomic.Int64 // consecutive failed batches
 	bufs     sync.Pool
+	calls    sync.Pool
+	batches  sync.Pool
+
+	mu       sync.Mutex
+	queue    []*call // decisions waiting for a batch
+	flushers int     // batches being sent or about to be
 }
 
 type buffers struct {
@@ -46,18 +52,25 @@ type buffers struct {
 }
 
 // New returns a store that keeps its TATs in the Redis that client talks
-// to (a *redis.Client, *redis.ClusterClient, *redis.Ring or any
-// [redis.Scripter]). New does no I/O: it succeeds while Redis is down, and
-// the script is loaded on first use. It fails only on invalid options.
+// to (a *redis.Client, *redis.ClusterClient or *redis.Ring). New does no
+// I/O: it succeeds while Redis is down, and the script is loaded on first
+// use. It fails only on invalid options.
 //
 // Each decision is bounded by [WithTimeout]. go-redis applies a context's
 // deadline to its reads only when the client was made with
-// ContextTimeoutEnabled; for other clients the store waits for the reply
-// on a separate goroutine so that it still returns by the deadline. Enable
+// ContextTimeoutEnabled; for other clients the store sends on a separate
+// goroutine so that a decision still returns by its deadline. Enable
 // ContextTimeoutEnabled for the cheaper path.
-func New(client redis.Scripter, opts ...Option) (*Store, error) {
+//
+// Decisions made at the same moment share round trips: while a few
+// batches are on their way to Redis, further decisions queue and go
+// together in the next one (a pipeline of script calls), so that a burst
+// of concurrent requests needs a few connections, not one each, and does
+// not wait for the connection pool past its deadline. go-redis's default
+// pool (10 connections per CPU) is then ample.
+func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 	if client == nil {
-		return nil, errors.New("redisstore: nil redis client")
+		return nil, errors.New("rateredis: nil redis client")
 	}
 	cfg, err := newConfig(opts)
 	if err != nil {
@@ -71,12 +84,14 @@ func New(client redis.Scripter, opts ...Option) (*Store, error) {
 		now:     func() int64 { return time.Now().UnixNano() },
 	}
 	s.bufs.New = func() any { return new(buffers) }
+	s.calls.New = func() any { return &call{done: make(chan struct{}, 1)} }
+	s.batches.New = func() any { return new(batch) }
 	return s, nil
 }
 
 // contextTimeouts reports whether client applies context deadlines to its
 // network reads and writes.
-func contextTimeouts(client redis.Scripter) bool {
+func contextTimeouts(client redis.UniversalClient) bool {
 	switch c := client.(type) {
 	case *redis.Client:
 		return c.Options().ContextTimeoutEnabled
@@ -94,16 +109,19 @@ func contextTimeouts(client redis.Scripter) bool {
 // and writes the new TATs, each with a TTL, only if all items admit.
 //
 // When Redis fails or does not answer within the timeout (see
-// [WithTimeout] and [WithCooldown]), Take returns the fallback store's
-// answer if [WithFallback] set one. Otherwise it returns an error that is a
-// 503 *problem.Problem ([problem.ServiceUnavailable]) with RetryAfter set,
+// [WithTimeout] and [WithCooldown]), Take returns an error that is a 503
+// *problem.Problem ([problem.ServiceUnavailable]) with RetryAfter set,
 // wrapping the cause (errors.Is(err, context.DeadlineExceeded) reports a
-// missed deadline); [ratelimit.Middleware] then applies its failure policy.
-// Invalid items (negative cost, interval or tolerance, or an increment
-// beyond about 146 years) are always an error.
+// missed deadline); the limiter then lets its fallback decide
+// ([ratelimit.WithFallback]) or applies its failure policy. Invalid items
+// (negative cost, interval or tolerance, or an increment beyond about 146
+// years) are always an error.
 func (s *Store) Take(ctx context.Context, items []ratelimit.Item, results []ratelimit.Result) (int64, error) {
 	if len(results) < len(items) {
-		return 0, fmt.Errorf("redisstore: %d results for %d items", len(results), len(items))
+		return 0, fmt.Errorf("rateredis: %d results for %d items", len(results), len(items))
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
 	}
 	b := s.bufs.Get().(*buffers)
 	if err := s.encode(b, items); err != nil {
@@ -112,21 +130,27 @@ func (s *Store) Take(ctx context.Context, items []ratelimit.Item, results []rate
 	}
 	if until := s.downTill.Load(); until != 0 && s.now() < until {
 		s.bufs.Put(b)
-		return s.fail(ctx, items, results, errCoolingDown)
+		return s.fail(errCoolingDown)
 	}
-	ctx2, cancel := context.WithTimeout(ctx, s.cfg.timeout)
-	reply, err := s.run(ctx2, b)
-	if err != nil && ctx2.Err() != nil && !errors.Is(err, ctx2.Err()) {
-		// go-redis reports a missed deadline as a network timeout.
-		err = fmt.Errorf("%w: %w", ctx2.Err(), err)
+	var reply string
+	var err error
+	if s.guarded {
+		// The client may not honour the batch's deadline: wait no longer.
+		ctx2, cancel := context.WithTimeout(ctx, s.cfg.timeout)
+		reply, err = s.run(ctx2, b)
+		if err != nil && ctx.Err() == nil && ctx2.Err() != nil && !errors.Is(err, ctx2.Err()) {
+			err = fmt.Errorf("%w: %w", ctx2.Err(), err)
+		}
+		cancel()
+		if ctx.Err() == nil {
+			s.countFailure(err)
+		}
+	} else {
+		reply, err = s.run(ctx, b)
 	}
-	cancel()
 	if err == nil {
 		var now int64
 		if now, err = parseReply(reply, results[:len(items)]); err == nil {
-			if s.fails.Load() != 0 {
-				s.fails.Store(0)
-			}
 			return now, nil
 		}
 	}
@@ -134,10 +158,7 @@ func (s *Store) Take(ctx context.Context, items []ratelimit.Item, results []rate
 		// The caller gave up; that says nothing about Redis.
 		return 0, ctx.Err()
 	}
-	if s.fails.Add(1) >= tripAfter && s.cfg.cooldown > 0 {
-		s.downTill.Store(s.now() + int64(s.cfg.cooldown))
-	}
-	return s.fail(ctx, items, results, err)
+	return s.fail(err)
 }
 
 // errCoolingDown is the cause of decisions made without asking Redis
@@ -155,10 +176,10 @@ func (s *Store) encode(b *buffers, items []ratelimit.Item) error {
 	for i := range items {
 		it := &items[i]
 		if it.Cost < 0 || it.Interval < 0 || it.Tolerance < 0 {
-			return fmt.Errorf("redisstore: item %q has a negative cost, interval or tolerance", it.Key)
+			return fmt.Errorf("rateredis: item %q has a negative cost, interval or tolerance", it.Key)
 		}
 		if it.Cost > 0 && it.Interval > maxIncrement/it.Cost {
-			return fmt.Errorf("redisstore: item %q: cost*interval exceeds %d ns", it.Key, int64(maxIncrement))
+			return fmt.Errorf("rateredis: item %q: cost*interval exceeds %d ns", it.Key, int64(maxIncrement))
 		}
 		b.key = s.appendKey(b.key[:0], it.Key)
 		b.keys = append(b.keys, string(b.key))
@@ -171,46 +192,11 @@ func (s *Store) encode(b *buffers, items []ratelimit.Item) error {
 	return nil
 }
 
-// run evaluates the script. b belongs to run from here on and goes back to
-// the pool once go-redis no longer uses it.
-func (s *Store) run(ctx context.Context, b *buffers) (string, error) {
-	if !s.guarded {
-		v, err := s.script.Run(ctx, s.client, b.keys, b.args...).Text()
-		s.release(b)
-		return v, err
-	}
-	type reply struct {
-		v   string
-		err error
-	}
-	ch := make(chan reply, 1)
-	go func() {
-		v, err := s.script.Run(ctx, s.client, b.keys, b.args...).Text()
-		s.release(b)
-		ch <- reply{v, err}
-	}()
-	select {
-	case r := <-ch:
-		return r.v, r.err
-	case <-ctx.Done():
-		return "", ctx.Err()
-	}
-}
-
-func (s *Store) release(b *buffers) {
-	clear(b.keys)
-	clear(b.args)
-	s.bufs.Put(b)
-}
-
 // fail answers a decision Redis could not make.
-func (s *Store) fail(ctx context.Context, items []ratelimit.Item, results []ratelimit.Result, cause error) (int64, error) {
-	if s.cfg.hasFallback {
-		return s.cfg.fallback.Take(ctx, items, results)
-	}
+func (s *Store) fail(cause error) (int64, error) {
 	retry := max(s.cfg.cooldown, time.Second)
 	return 0, problem.ServiceUnavailable.
-		Wrap(fmt.Errorf("redisstore: %w", cause), "The rate limit store is unavailable").
+		Wrap(fmt.Errorf("rateredis: %w", cause), "The rate limit store is unavailable").
 		WithRetryAfter(retry)
 }
 
@@ -219,7 +205,7 @@ func (s *Store) fail(ctx context.Context, items []ratelimit.Item, results []rate
 // 1 if allowed and 0 if not, and the TAT as an instant.
 func parseReply(reply string, results []ratelimit.Result) (int64, error) {
 	if len(reply) != instantLen+(1+instantLen)*len(results) {
-		return 0, fmt.Errorf("redisstore: script reply has %d bytes for %d items", len(reply), len(results))
+		return 0, fmt.Errorf("rateredis: script reply has %d bytes for %d items", len(reply), len(results))
 	}
 	now, ok := instant(reply)
 	for i := range results {
@@ -229,7 +215,7 @@ func parseReply(reply string, results []ratelimit.Result) (int64, error) {
 		results[i] = ratelimit.Result{Allowed: r[0] == 1, TAT: tat}
 	}
 	if !ok {
-		return 0, fmt.Errorf("redisstore: malformed script reply %q", reply)
+		return 0, fmt.Errorf("rateredis: malformed script reply %q", reply)
 	}
 	return now, nil
 }
@@ -257,4 +243,23 @@ func instant(b string) (int64, bool) {
 		return 0, false
 	}
 	return sec*1e9 + nsec, true
+}
+
+// Reset deletes the state of keys (one round trip), for
+// [ratelimit.Limiter.Reset]. The keys of one call share a hash tag when
+// they come from a Limiter, as Redis Cluster requires of a multi-key DEL.
+func (s *Store) Reset(ctx context.Context, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	full := make([]string, len(keys))
+	for i, k := range keys {
+		full[i] = string(s.appendKey(nil, k))
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.timeout)
+	defer cancel()
+	if err := s.client.Del(ctx, full...).Err(); err != nil {
+		return fmt.Errorf("rateredis: reset: %w", err)
+	}
+	return nil
 }

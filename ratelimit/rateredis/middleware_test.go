@@ -1,11 +1,10 @@
-package redisstore
+package rateredis
 
 import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/apikit-go/apikit/ratelimit"
 )
@@ -16,10 +15,13 @@ func replica(t *testing.T, prefix string, policies []ratelimit.Policy, opts ...O
 	t.Helper()
 	c := testClient(t)
 	s := mustNew(t, c, append([]Option{WithPrefix(prefix)}, opts...)...)
-	lim := ratelimit.MustNew(s, policies)
-	return ratelimit.Middleware(lim, ratelimit.Key(func(r *http.Request) string {
+	lim, err := ratelimit.New(s, policies, ratelimit.WithKey(func(r *http.Request) string {
 		return r.Header.Get("X-Partner")
-	}))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lim.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	}))
 }
@@ -72,18 +74,19 @@ func TestMiddlewareWhenRedisFails(t *testing.T) {
 	policies := []ratelimit.Policy{ratelimit.PerHour(2)}
 	tests := []struct {
 		name     string
-		mw       []ratelimit.MiddlewareOption
-		store    func(t *testing.T) []Option
+		mw       func(t *testing.T) []ratelimit.Option
 		statuses []int
 		retry    string
 	}{
-		{"fail closed by default", nil, nil, []int{503, 503, 503}, "1"},
-		{"fail closed with retry", []ratelimit.MiddlewareOption{ratelimit.FailClosed(3 * time.Second)}, nil, []int{503, 503}, "3"},
-		{"fail open", []ratelimit.MiddlewareOption{ratelimit.FailOpen()}, nil, []int{204, 204, 204}, ""},
-		{"local fallback", nil, func(t *testing.T) []Option {
-			local := ratelimit.NewMemoryStore()
+		{"fail closed by default", nil, []int{503, 503, 503}, "1"},
+		{"fail open", func(*testing.T) []ratelimit.Option { return []ratelimit.Option{ratelimit.WithFailOpen()} }, []int{204, 204, 204}, ""},
+		{"local fallback", func(t *testing.T) []ratelimit.Option {
+			local, err := ratelimit.NewMemoryStore()
+			if err != nil {
+				t.Fatal(err)
+			}
 			t.Cleanup(func() { _ = local.Close() })
-			return []Option{WithFallback(local)}
+			return []ratelimit.Option{ratelimit.WithFallback(local, 1)}
 		}, []int{204, 204, 429}, ""},
 	}
 	for _, sc := range scenarios() {
@@ -94,13 +97,16 @@ func TestMiddlewareWhenRedisFails(t *testing.T) {
 			t.Run(sc.name+"/"+tt.name, func(t *testing.T) {
 				c := sc.client(t, true)
 				defer c.Close()
-				opts := []Option{WithTimeout(testTimeout)}
-				if tt.store != nil {
-					opts = append(opts, tt.store(t)...)
+				s := mustNew(t, c, WithTimeout(testTimeout))
+				var mw []ratelimit.Option
+				if tt.mw != nil {
+					mw = tt.mw(t)
 				}
-				s := mustNew(t, c, opts...)
-				h := ratelimit.Middleware(ratelimit.MustNew(s, policies), tt.mw...)(
-					http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+				lim, err := ratelimit.New(s, policies, mw...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				h := lim.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
 				for i, want := range tt.statuses {
 					rec := partnerRequest(h, "acme")
 					if rec.Code != want {
@@ -112,5 +118,29 @@ func TestMiddlewareWhenRedisFails(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+func TestLimiterResetOnRedis(t *testing.T) {
+	c := testClient(t)
+	prefix := testPrefix(t, c)
+	s := mustNew(t, c, WithPrefix(prefix))
+	lim, err := ratelimit.New(s, []ratelimit.Policy{ratelimit.PerHour(1), ratelimit.PerMinute(5).WithName("m")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	_, _ = lim.Allow(ctx, "acme")
+	if d, _ := lim.Allow(ctx, "acme"); d.Allowed {
+		t.Fatal("second request admitted at 1 per hour")
+	}
+	if err := lim.Reset(ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	if keys := scanKeys(t, c, prefix); len(keys) != 0 {
+		t.Errorf("keys left after Reset: %v", keys)
+	}
+	if d, _ := lim.Allow(ctx, "acme"); !d.Allowed {
+		t.Error("denied after Reset")
 	}
 }

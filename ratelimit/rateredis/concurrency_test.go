@@ -1,0 +1,100 @@
+package rateredis
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/apikit-go/apikit/ratelimit"
+)
+
+// TestConcurrencyOnRedis: 1,000 goroutines over two replicas sharing one
+// limit of 10 in flight: never more, every slot back afterwards, also
+// from handlers that panic.
+func TestConcurrencyOnRedis(t *testing.T) {
+	const limit, goroutines = 10, 1000
+	c := testClient(t)
+	prefix := testPrefix(t, c)
+	var inFlight, most atomic.Int64
+	var handlers []http.Handler
+	for range 2 {
+		s := mustNew(t, testClient(t), WithPrefix(prefix))
+		lim, err := ratelimit.New(s, []ratelimit.Policy{{Name: "default", Limit: 1e6, Period: time.Second}},
+			ratelimit.WithKey(func(*http.Request) string { return "acme" }),
+			ratelimit.WithConcurrency(limit, time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := lim.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			n := inFlight.Add(1)
+			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+			}
+			time.Sleep(2 * time.Millisecond)
+			inFlight.Add(-1)
+			if r.URL.Path == "/panic" {
+				panic("handler failed")
+			}
+		}))
+		handlers = append(handlers, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			defer func() { _ = recover() }()
+			h.ServeHTTP(w, r)
+		}))
+	}
+	for _, path := range []string{"/", "/panic"} {
+		var ok, limited atomic.Int64
+		var wg sync.WaitGroup
+		for i := range goroutines {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				rec := httptest.NewRecorder()
+				handlers[i%2].ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+				switch rec.Code {
+				case 200:
+					ok.Add(1)
+				case 429:
+					limited.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		if most.Load() > limit || ok.Load() == 0 || ok.Load()+limited.Load() != goroutines {
+			t.Fatalf("%s: most in flight %d (limit %d), %d admitted, %d limited", path, most.Load(), limit, ok.Load(), limited.Load())
+		}
+		if keys := scanKeys(t, c, prefix); len(keys) != 0 {
+			if n, _ := c.ZCard(context.Background(), keys[0]).Result(); n != 0 {
+				t.Fatalf("%s: %d slots still held after every request returned", path, n)
+			}
+		}
+	}
+}
+
+// TestConcurrencyLeaseExpires: the slots of a replica that crashed (taken,
+// never released) come back when their lease ends.
+func TestConcurrencyLeaseExpires(t *testing.T) {
+	c := testClient(t)
+	s := mustNew(t, c, WithPrefix(testPrefix(t, c)))
+	ctx := context.Background()
+	const key, lease = "concurrency:{acme}", 300 * time.Millisecond
+	for i := range 2 {
+		if _, n, ok, err := s.Acquire(ctx, key, 2, lease); err != nil || !ok || n != int64(i+1) {
+			t.Fatalf("acquire %d: ok %v, in flight %d, err %v", i, ok, n, err)
+		}
+	}
+	// The replica holding both slots crashes: no Release.
+	if _, n, ok, err := s.Acquire(ctx, key, 2, lease); err != nil || ok || n != 2 {
+		t.Fatalf("third acquire: ok %v, in flight %d, err %v; want refused", ok, n, err)
+	}
+	time.Sleep(lease + 100*time.Millisecond)
+	token, n, ok, err := s.Acquire(ctx, key, 2, lease)
+	if err != nil || !ok || n != 1 {
+		t.Fatalf("after the lease: ok %v, in flight %d, err %v; want the slots back", ok, n, err)
+	}
+	if err := s.Release(ctx, key, token); err != nil {
+		t.Fatal(err)
+	}
+}

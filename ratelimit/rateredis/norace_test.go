@@ -1,0 +1,5 @@
+//go:build !race
+
+package rateredis
+
+const raceEnabled = false
