@@ -45,28 +45,35 @@ func (l *Limiter) concurrencyPolicy() string {
 	return `concurrency;q=` + strconv.FormatInt(l.concLimit, 10) + `;qu="concurrent-requests"`
 }
 
-// acquire takes a slot for key, or answers the request.
-func (l *Limiter) acquire(w http.ResponseWriter, r *http.Request, key string) (release func(), ok bool) {
+// acquire takes a slot for key (its store key ckey), or answers the
+// request.
+func (l *Limiter) acquire(w http.ResponseWriter, r *http.Request, key, ckey string) (token string, ok bool) {
 	cs := l.store.(concurrencyStore)
-	token, inFlight, ok, err := cs.Acquire(r.Context(), concurrencyKey(l.prefix, key), l.concLimit, l.concLease)
+	token, inFlight, ok, err := cs.Acquire(r.Context(), ckey, l.concLimit, l.concLease)
 	if err != nil {
 		err = fmt.Errorf("ratelimit: concurrency: %w", err)
 		l.emit(Event{Kind: EventStoreError, Request: r, Key: key, Err: err})
 		if l.failOpen {
-			return func() {}, true
+			return "", true
 		}
 		l.fail(w, r, nil, err)
-		return nil, false
+		return "", false
 	}
 	h := w.Header()
 	if l.ietf {
-		pol := l.concurrencyPolicy()
-		rl := "concurrency;r=" + strconv.FormatInt(max(l.concLimit-inFlight, 0), 10)
-		if v := h.Get(headerPolicy); v != "" {
-			pol, rl = v+", "+pol, h.Get(headerRateLimit)+", "+rl
+		var arr [128]byte
+		b := arr[:0]
+		if v := h[canonRateLimit]; len(v) == 1 {
+			b = append(append(b, v[0]...), ", "...)
 		}
-		h[canonPolicy] = []string{pol}
-		h[canonRateLimit] = []string{rl}
+		b = append(b, "concurrency;r="...)
+		b = strconv.AppendInt(b, max(l.concLimit-inFlight, 0), 10)
+		if v := h[canonPolicy]; len(v) == 1 {
+			h[canonPolicy] = []string{v[0] + ", " + l.concPolicy}
+		} else {
+			h[canonPolicy] = []string{l.concPolicy}
+		}
+		h[canonRateLimit] = []string{string(b)}
 	}
 	if !ok {
 		l.emit(Event{Kind: EventDenied, Request: r, Key: key})
@@ -76,19 +83,24 @@ func (l *Limiter) acquire(w http.ResponseWriter, r *http.Request, key string) (r
 			WithExtension(violatedPolicies, []string{"concurrency"}).
 			WithInstance(r.URL.Path)
 		problem.WriteTo(l.errw, w, r, p)
-		return nil, false
+		return "", false
 	}
-	ctx := context.WithoutCancel(r.Context())
-	return func() {
-		if err := cs.Release(ctx, concurrencyKey(l.prefix, key), token); err != nil {
-			l.emit(Event{Kind: EventStoreError, Request: r, Key: key, Err: fmt.Errorf("ratelimit: concurrency release: %w", err)})
-		}
-	}, true
+	return token, true
+}
+
+// release gives back the slot of token, also when the request's context
+// has ended.
+func (l *Limiter) release(r *http.Request, key, ckey, token string) {
+	cs := l.store.(concurrencyStore)
+	if err := cs.Release(context.WithoutCancel(r.Context()), ckey, token); err != nil {
+		l.emit(Event{Kind: EventStoreError, Request: r, Key: key, Err: fmt.Errorf("ratelimit: concurrency release: %w", err)})
+	}
 }
 
 // concurrencyKey is the store key of a caller's slots.
-func concurrencyKey(prefix, key string) string {
-	return string(appendStoreKey([]byte(prefix+"concurrency:"), key))
+func (l *Limiter) concurrencyKey(key string) string {
+	var arr [128]byte
+	return string(appendStoreKey(append(arr[:0], l.prefix+"concurrency:"...), key))
 }
 
 // Acquire takes one of limit slots for key, for [WithConcurrency]. It

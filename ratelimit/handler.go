@@ -80,11 +80,12 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d.SetHeaders(w.Header())
 	if d.Allowed {
 		if l.concLimit > 0 {
-			release, ok := l.acquire(w, r, key)
+			ckey := l.concurrencyKey(key)
+			token, ok := l.acquire(w, r, key, ckey)
 			if !ok {
 				return
 			}
-			defer release() // also when the handler panics
+			defer l.release(r, key, ckey, token) // also when the handler panics
 		}
 		h.next.ServeHTTP(w, r)
 		return

@@ -102,6 +102,9 @@ func New(store Store, policies []Policy, opts ...Option) (*Limiter, error) {
 	if _, ok := store.(concurrencyStore); l.concLimit > 0 && !ok {
 		return nil, errors.New("ratelimit: WithConcurrency: the store has no Acquire and Release methods")
 	}
+	if l.concLimit > 0 {
+		l.concPolicy = l.concurrencyPolicy()
+	}
 	t, err := l.compile(policies)
 	if err != nil {
 		return nil, err

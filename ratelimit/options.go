@@ -63,6 +63,7 @@ type settings struct {
 	partial      bool
 	concLimit    int64
 	concLease    time.Duration
+	concPolicy   string // the IETF RateLimit-Policy member of the limit
 	tierPolicies map[string][]Policy
 	tierFunc     func(*http.Request, string) string
 
