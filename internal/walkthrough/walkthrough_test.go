@@ -120,7 +120,9 @@ func TestWalkthrough(t *testing.T) {
 	}
 
 	var script, want strings.Builder
-	script.WriteString("set -euo pipefail\ncd " + shellQuote(absRoot(t)) + "\n")
+	// A block that fails stops the shell: the trap stops what the blocks
+	// started in the background, whose output would keep the test waiting.
+	script.WriteString("set -euo pipefail\ntrap 'kill $(jobs -p) 2>/dev/null || true' EXIT\ncd " + shellQuote(absRoot(t)) + "\n")
 	for i, b := range blocks {
 		fmt.Fprintf(&script, "printf '\\n%s%d (README.md line %d)\\n'\n%s", marker, i, b.line, b.script)
 	}
@@ -143,6 +145,15 @@ func TestWalkthrough(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 			env.Setenv("HOME", env.WorkDir)
+			// The walkthrough builds the callback receiver with the go
+			// command: keep the caller's build and module caches.
+			for _, k := range []string{"GOCACHE", "GOMODCACHE", "GOPATH", "GOPROXY", "GOFLAGS"} {
+				out, err := exec.Command("go", "env", k).Output()
+				if err != nil {
+					return err
+				}
+				env.Setenv(k, strings.TrimSpace(string(out)))
+			}
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
