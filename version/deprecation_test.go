@@ -33,7 +33,7 @@ var ok = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = 
 
 // The field values of the RFCs' own examples.
 func TestFieldSyntaxRFCExamples(t *testing.T) {
-	d, err := version.NewDeprecation(time.Unix(1688169599, 0), // RFC 9745 §2.2
+	_, err := version.NewDeprecation(time.Unix(1688169599, 0), // RFC 9745 §2.2
 		version.WithSunset(time.Date(2018, 12, 31, 23, 59, 59, 0, time.UTC)), // RFC 8594 §3
 		version.WithDeprecationLink("https://developer.example.com/deprecation"),
 		version.WithSunsetLink("http://example.net/sunset"),
@@ -42,7 +42,7 @@ func TestFieldSyntaxRFCExamples(t *testing.T) {
 	if err == nil {
 		t.Fatal("a sunset before the deprecation was accepted")
 	}
-	d, err = version.NewDeprecation(time.Unix(1688169599, 0),
+	d, err := version.NewDeprecation(time.Unix(1688169599, 0),
 		version.WithSunset(time.Date(2024, 12, 31, 23, 59, 59, 0, time.FixedZone("CET", 3600))),
 		version.WithDeprecationLink("https://developer.example.com/deprecation"),
 		version.WithSunsetLink("http://example.net/sunset"),

@@ -127,7 +127,9 @@ func newClient(c *config, guarded bool) *http.Client {
 		if guarded {
 			t.DialContext = dialer.DialContext
 			t.DialTLSContext = nil
-			t.Dial = nil //nolint:staticcheck // cleared so DialContext is used
+			//lint:ignore SA1019 cleared so that the guarded DialContext is used
+			t.Dial = nil
+			//lint:ignore SA1019 cleared so that the guarded DialContext is used
 			t.DialTLS = nil
 			t.Proxy = nil
 		}

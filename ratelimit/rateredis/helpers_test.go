@@ -16,7 +16,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/apikit-go/apikit/ratelimit"
 )
 
 // redisOptions returns the options of the Redis named by APIKIT_REDIS_URL,
@@ -137,37 +136,6 @@ func (c *counter) reset() {
 	c.mu.Lock()
 	c.names = nil
 	c.mu.Unlock()
-}
-
-// gcraStore is a minimal in-process store for the fallback tests.
-type gcraStore struct {
-	mu   sync.Mutex
-	now  int64
-	tats map[string]int64
-}
-
-func (g *gcraStore) Take(_ context.Context, items []ratelimit.Item, results []ratelimit.Result) (int64, error) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.tats == nil {
-		g.tats = map[string]int64{}
-	}
-	all := true
-	for i, it := range items {
-		ok, tat := ratelimit.GCRA(g.now, g.tats[it.Key], it)
-		results[i] = ratelimit.Result{Allowed: ok, TAT: tat}
-		all = all && ok
-	}
-	for i, it := range items {
-		if all {
-			g.tats[it.Key] = results[i].TAT
-		} else if t := g.tats[it.Key]; t > g.now {
-			results[i].TAT = t
-		} else {
-			results[i].TAT = g.now
-		}
-	}
-	return g.now, nil
 }
 
 // encodeTAT returns a TAT as the script stores it.
