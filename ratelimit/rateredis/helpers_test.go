@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-
 )
 
 // redisOptions returns the options of the Redis named by APIKIT_REDIS_URL,
