@@ -1,6 +1,7 @@
 package readme_test
 
 import (
+	"go/ast"
 	"go/doc/comment"
 	"go/parser"
 	gotoken "go/token"
@@ -23,9 +24,42 @@ var documented = []string{
 	"version",
 }
 
+// core are the packages that must have a package-level Example (shown
+// first on pkg.go.dev).
+var core = []string{"problem", "envelope", "pagination", "idempotency", "ratelimit", "signature", "client", "webhook", "version"}
+
+// hasPackageExample reports whether a test file of dir declares func
+// Example() with an // Output: comment in its body.
+func hasPackageExample(t *testing.T, dir string) bool {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*_test.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range files {
+		f, err := parser.ParseFile(gotoken.NewFileSet(), name, nil, parser.ParseComments)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			fn, ok := d.(*ast.FuncDecl)
+			if !ok || fn.Recv != nil || fn.Name.Name != "Example" || fn.Body == nil {
+				continue
+			}
+			for _, cg := range f.Comments {
+				if cg.Pos() > fn.Body.Lbrace && cg.End() < fn.Body.Rbrace && strings.HasPrefix(cg.Text(), "Output:") {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 // TestGoDocOpens checks that the first code block of every documented
 // package's comment is a complete program ("package main" with its
-// imports) that go vet accepts.
+// imports) that go vet accepts, and that every core package has a
+// package-level Example with output.
 func TestGoDocOpens(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a program per package")
@@ -59,6 +93,11 @@ func TestGoDocOpens(t *testing.T) {
 		}
 		if err := os.WriteFile(filepath.Join(prog, "main.go"), []byte(code), 0o644); err != nil {
 			t.Fatal(err)
+		}
+	}
+	for _, pkg := range core {
+		if !hasPackageExample(t, filepath.Join("..", "..", pkg)) {
+			t.Errorf("%s: no package-level func Example() with an // Output: comment", pkg)
 		}
 	}
 	out, err := exec.Command("go", "vet", "./"+dir+"/...").CombinedOutput()
