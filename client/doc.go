@@ -3,13 +3,50 @@
 // [Client] that decodes any apikit dialect and turns every error answer
 // into a *problem.Problem.
 //
-//	c, err := client.New(
-//		client.WithBaseURL("https://api.example.com"),
-//		client.WithHeader("Authorization", "Bearer "+token),
+//	package main
+//
+//	import (
+//		"context"
+//		"errors"
+//		"fmt"
+//		"log"
+//		"os"
+//
+//		"github.com/apikit-go/apikit/client"
+//		"github.com/apikit-go/apikit/problem"
 //	)
-//	created, err := client.Call[Patient](ctx, c, "POST", "/api/v1/patients", in)
-//	if errors.Is(err, problem.ValidationFailed) { … }
-//	for p, err := range client.All[Patient](ctx, c, "/api/v1/patients", "lastKey") { … }
+//
+//	type Order struct {
+//		ID   string `json:"id"`
+//		Item string `json:"item"`
+//	}
+//
+//	func main() {
+//		ctx := context.Background()
+//		c, err := client.New(
+//			client.WithBaseURL("https://api.example.com"),
+//			client.WithHeader("Authorization", "Bearer "+os.Getenv("API_TOKEN")),
+//		)
+//		if err != nil {
+//			log.Fatal(err)
+//		}
+//		// Retried safely with one Idempotency-Key; paced by the rate-limit headers.
+//		created, err := client.Call[Order](ctx, c, "POST", "/orders", Order{Item: "pen"})
+//		var p *problem.Problem
+//		if errors.As(err, &p) {
+//			log.Fatalf("%s (%d): %s", p.Code, p.Status, p.Detail) // any dialect's error body
+//		} else if err != nil {
+//			log.Fatal(err)
+//		}
+//		fmt.Println(created.Data.ID, created.RequestID, created.Attempts)
+//
+//		for o, err := range client.All[Order](ctx, c, "/orders", "lastKey") { // every page
+//			if err != nil {
+//				log.Fatal(err)
+//			}
+//			fmt.Println(o.ID, o.Item)
+//		}
+//	}
 //
 // Or wrap any http.Client: &http.Client{Transport: t} with t from
 // [NewTransport].

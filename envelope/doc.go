@@ -6,24 +6,45 @@
 // clock, a request-ID generator, a logger, a [problem.Catalog]); its
 // [Writer.Handler] wraps the whole API:
 //
-//	catalog, err := problem.NewCatalog("https://api.example.com/errors/")
-//	…
-//	wr := envelope.New(envelope.Standard(), envelope.WithCatalog(catalog))
+//	package main
 //
-//	mux.HandleFunc("POST /orders", func(w http.ResponseWriter, r *http.Request) {
-//		in, err := envelope.Decode[CreateOrder](r)
-//		if err != nil {
-//			wr.WriteError(w, r, err) // 400, 413, 415 or 422 with field errors
-//			return
-//		}
-//		o, err := store.Create(r.Context(), in)
-//		if err != nil {
-//			wr.WriteError(w, r, err) // any Go error; 5xx never show its text
-//			return
-//		}
-//		wr.Created(w, r, "/orders/"+o.ID, o, envelope.WithMessage("Order created"))
-//	})
-//	http.ListenAndServe(":8080", wr.Handler(mux))
+//	import (
+//		"log"
+//		"net/http"
+//
+//		"github.com/apikit-go/apikit/envelope"
+//		"github.com/apikit-go/apikit/problem"
+//	)
+//
+//	type Order struct {
+//		ID   string `json:"id"`
+//		Item string `json:"item"`
+//	}
+//
+//	var OrderNotFound = problem.MustDefine("orders/not-found", 404, "Order not found")
+//
+//	func main() {
+//		wr := envelope.New(envelope.Standard()) // or Meta("2025-01-01"), Ack(), Records(), Plain()
+//
+//		mux := http.NewServeMux()
+//		mux.HandleFunc("POST /orders", func(w http.ResponseWriter, r *http.Request) {
+//			in, err := envelope.Decode[Order](r) // 400, 413, 415 or 422 naming the field
+//			if err != nil {
+//				wr.WriteError(w, r, err)
+//				return
+//			}
+//			wr.Created(w, r, "/orders/"+in.ID, in, envelope.WithMessage("Order created"))
+//		})
+//		mux.Handle("GET /orders/{id}", envelope.Handle(wr, func(r *http.Request) (Order, error) {
+//			if id := r.PathValue("id"); id != "ord_1" {
+//				return Order{}, OrderNotFound.Newf("No order has the id %q", id) // any error: the dialect's error body
+//			}
+//			return Order{ID: "ord_1", Item: "pen"}, nil // {"success":true,"statusCode":200,…,"data":{…}}
+//		}))
+//		// Request IDs, the writer in every request's context, panics as 500s,
+//		// unknown routes (404) and wrong methods (405) in the dialect.
+//		log.Fatal(http.ListenAndServe("127.0.0.1:8080", wr.Handler(mux)))
+//	}
 //
 // Handler is the one middleware that cannot be forgotten: it gives every
 // request its ID (a safe inbound X-Request-Id, else req_<unix-ms>_<random>

@@ -3,15 +3,38 @@
 // arrives, the handler runs once and every retry gets the first response
 // back, as draft-ietf-httpapi-idempotency-key-header and Stripe define it.
 //
-//	store, err := idempotency.NewMemoryStore() // or idemredis / idempg for several replicas
-//	if err != nil { … }
-//	defer store.Close()
-//	m, err := idempotency.New(store,
-//		idempotency.WithValidator(idempotency.ValidateUUIDv4),
-//		idempotency.WithRequireKey(),
+//	package main
+//
+//	import (
+//		"fmt"
+//		"log"
+//		"net/http"
+//		"sync/atomic"
+//
+//		"github.com/apikit-go/apikit/idempotency"
 //	)
-//	if err != nil { … }
-//	mux.Handle("POST /referrals", m.Handler(createReferral))
+//
+//	func main() {
+//		store, err := idempotency.NewMemoryStore() // or idemredis / idempg for several replicas
+//		if err != nil {
+//			log.Fatal(err)
+//		}
+//		defer store.Close()
+//		m, err := idempotency.New(store, idempotency.WithRequireKey())
+//		if err != nil {
+//			log.Fatal(err)
+//		}
+//
+//		var orders atomic.Int64
+//		createOrder := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+//			w.WriteHeader(http.StatusCreated)
+//			fmt.Fprintf(w, "order %d\n", orders.Add(1)) // runs once per Idempotency-Key
+//		})
+//		// curl -i -X POST localhost:8080/orders -H 'Authorization: Bearer me' -H 'Idempotency-Key: k1'
+//		// twice: "order 1" both times, the second with Idempotent-Replayed: true.
+//		http.Handle("POST /orders", m.Handler(createOrder))
+//		log.Fatal(http.ListenAndServe("127.0.0.1:8080", nil))
+//	}
 //
 // The middleware ([New]) keys records by caller ([WithScope]; by default a
 // digest of the request's credentials, see [DefaultScope]), route and key,

@@ -9,23 +9,73 @@
 // A handler parses the request, asks its store for Limit+1 rows from the
 // boundary, and builds the page:
 //
-//	pager, err := pagination.New(keys, pagination.WithBind("status"), pagination.WithScope(tenantOf))
+//	package main
 //
-//	func list(w http.ResponseWriter, r *http.Request) {
-//		params, err := pager.Parse(r)
-//		if err != nil {
-//			problem.Write(w, r, err) // 400 naming the parameter
-//			return
+//	import (
+//		"crypto/rand"
+//		"log"
+//		"net/http"
+//
+//		"github.com/apikit-go/apikit/envelope"
+//		"github.com/apikit-go/apikit/pagination"
+//	)
+//
+//	type Item struct {
+//		ID string `json:"id"`
+//	}
+//
+//	var stock = []Item{{"it_1"}, {"it_2"}, {"it_3"}, {"it_4"}, {"it_5"}} // in id order
+//
+//	// fetch is the store's keyset query: n items after the boundary, or before
+//	// it, nearest first, when backward; after is nil on the first page.
+//	func fetch(after []any, backward bool, n int) []Item {
+//		var out []Item
+//		for i := range stock {
+//			it := stock[i]
+//			if backward {
+//				it = stock[len(stock)-1-i]
+//			}
+//			switch {
+//			case len(out) == n:
+//				return out
+//			case after == nil, !backward && it.ID > after[0].(string), backward && it.ID < after[0].(string):
+//				out = append(out, it)
+//			}
 //		}
-//		rows, err := store.Patients(r.Context(), params.After(), params.Backward, params.Fetch())
-//		…
-//		items, page, err := pagination.Build(params, rows, func(p Patient) pagination.Keyset {
-//			return pagination.Keyset{ID: p.ID, Values: []any{p.CreatedAt, p.ID}}
+//		return out
+//	}
+//
+//	func main() {
+//		secret := make([]byte, 32) // a service loads it from its configuration, so cursors survive restarts
+//		rand.Read(secret)
+//		keys, err := pagination.NewKeyring(pagination.Key{ID: "k1", Secret: secret})
+//		if err != nil {
+//			log.Fatal(err)
+//		}
+//		pager, err := pagination.New(keys, pagination.WithLimits(2, 100)) // default 2, at most 100
+//		if err != nil {
+//			log.Fatal(err)
+//		}
+//		wr := envelope.New(envelope.Standard())
+//
+//		http.HandleFunc("GET /items", func(w http.ResponseWriter, r *http.Request) {
+//			params, err := pager.Parse(r) // every mistake is a 400 naming the parameter
+//			if err != nil {
+//				wr.WriteError(w, r, err)
+//				return
+//			}
+//			rows := fetch(params.After(), params.Backward, params.Fetch()) // Limit+1 rows
+//			items, page, err := pagination.Build(params, rows, func(it Item) pagination.Keyset {
+//				return pagination.Keyset{ID: it.ID, Values: []any{it.ID}}
+//			})
+//			if err != nil {
+//				wr.WriteError(w, r, err)
+//				return
+//			}
+//			pager.SetLink(w, r, page)            // Link: <…?lastKey=…>; rel="next"
+//			envelope.List(wr, w, r, items, page) // "pagination":{"count":2,"hasNext":true,…,"lastKey":"…"}
 //		})
-//		…
-//		pager.SetLink(w, r, page)
-//		// standard style: data = items, pagination = page.Standard()
-//		// records style:  pagination.RecordsOf(items, page)
+//		log.Fatal(http.ListenAndServe("127.0.0.1:8080", wr.Handler(http.DefaultServeMux)))
 //	}
 //
 // # Parameters

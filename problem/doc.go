@@ -5,11 +5,24 @@
 // Define each kind of error once, as an immutable [Definition], and make
 // occurrences of it in handlers:
 //
+//	package main
+//
+//	import (
+//		"log"
+//		"net/http"
+//
+//		"github.com/apikit-go/apikit/problem"
+//	)
+//
+//	// Define each kind of error once; codes are class/reason.
 //	var UnknownAccount = problem.MustDefine("billing/unknown-account", 422, "Unknown account")
 //
-//	func handler(w http.ResponseWriter, r *http.Request) {
-//		err := UnknownAccount.Newf("Account %q does not exist", id).WithInstance(r.URL.Path)
-//		problem.Write(w, r, err) // in the API's dialect, else application/problem+json
+//	func main() {
+//		http.HandleFunc("POST /invoices", func(w http.ResponseWriter, r *http.Request) {
+//			err := UnknownAccount.Newf("Account %q does not exist", r.FormValue("account")).WithInstance(r.URL.Path)
+//			problem.Write(w, r, err) // in the API's dialect behind envelope's Handler, else application/problem+json
+//		})
+//		log.Fatal(http.ListenAndServe("127.0.0.1:8080", nil))
 //	}
 //
 // Any Go error becomes a problem with [From]: problems and definitions in

@@ -16,19 +16,33 @@
 // API's dialect (the error writer in the request's context, see
 // [problem.WriteTo]). Every setting is an [Option] given to [New]:
 //
-//	store, err := ratelimit.NewMemoryStore()
-//	if err != nil {
-//		return err
+//	package main
+//
+//	import (
+//		"io"
+//		"log"
+//		"net/http"
+//
+//		"github.com/apikit-go/apikit/ratelimit"
+//	)
+//
+//	func main() {
+//		store, err := ratelimit.NewMemoryStore() // or rateredis.New(client) for several replicas
+//		if err != nil {
+//			log.Fatal(err)
+//		}
+//		defer store.Close()
+//		limiter, err := ratelimit.New(store, []ratelimit.Policy{
+//			ratelimit.PerSecond(10),
+//			ratelimit.PerHour(1000).WithName("hourly"),
+//		}, ratelimit.WithKey(func(r *http.Request) string { return r.Header.Get("X-Api-Key") })) // authenticate it first
+//		if err != nil {
+//			log.Fatal(err)
+//		}
+//		api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
+//		// X-RateLimit-* and RateLimit fields on every answer; 429 with Retry-After past the limit.
+//		log.Fatal(http.ListenAndServe("127.0.0.1:8080", limiter.Handler(api)))
 //	}
-//	defer store.Close()
-//	lim, err := ratelimit.New(store, []ratelimit.Policy{
-//		ratelimit.PerSecond(10),
-//		ratelimit.PerHour(1000).WithName("hourly"),
-//	}, ratelimit.WithKey(partnerID))
-//	if err != nil {
-//		return err
-//	}
-//	mux.Handle("/", lim.Handler(api))
 //
 // # The IETF fields
 //

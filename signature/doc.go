@@ -10,6 +10,36 @@
 //   - [Stripe]: one header, such as X-ICP-Signature, holding
 //     "t=<unix>,v1=<hex>" over "timestamp.body".
 //
+// Receiving:
+//
+//	package main
+//
+//	import (
+//		"io"
+//		"log"
+//		"net/http"
+//		"os"
+//
+//		"github.com/apikit-go/apikit/signature"
+//	)
+//
+//	func main() {
+//		// Standard Webhooks headers; signature.Stripe("X-ICP-Signature") for t=…,v1=….
+//		v, err := signature.NewVerifier(signature.StandardWebhooks(),
+//			[]string{os.Getenv("WEBHOOK_SECRET")}, // whsec_…; list the previous secret too while rotating
+//			signature.WithReplayProtection())
+//		if err != nil {
+//			log.Fatal(err)
+//		}
+//		defer v.Close()
+//		webhooks := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+//			body, _ := io.ReadAll(r.Body) // verified; read once, put back by the middleware
+//			log.Printf("event %s: %s", r.Header.Get("webhook-id"), body)
+//		})
+//		http.Handle("POST /webhooks", v.Handler(webhooks)) // 401 auth/* problems otherwise
+//		log.Fatal(http.ListenAndServe("127.0.0.1:8080", nil))
+//	}
+//
 // A [Verifier] accepts any one valid signature among several, made with
 // any of its secrets (key rotation), compares in constant time, rejects
 // timestamps outside a tolerance window (five minutes by default, both
@@ -32,15 +62,6 @@
 // A [Signer] signs outbound requests ([Signer.SignRequest], or an
 // http.RoundTripper from [Signer.Transport]) so a service can deliver
 // webhooks.
-//
-// Receiving:
-//
-//	v, err := signature.NewVerifier(signature.StandardWebhooks(),
-//		[]string{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"},
-//		signature.WithReplayProtection())
-//	if err != nil { ... }
-//	defer v.Close()
-//	mux.Handle("POST /webhooks", v.Handler(handler))
 //
 // Sending:
 //

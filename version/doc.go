@@ -9,18 +9,46 @@
 // request context, where handlers test it ([FromContext]) and the
 // envelope's meta dialect reads it ([Of]):
 //
-//	neg, err := version.NewNegotiator([]string{"2025-01-01", "2025-06-01"},
-//		version.WithPinned(func(r *http.Request) string { return partners.Pinned(r) }))
-//	wr := envelope.New(envelope.Meta("2025-01-01"), envelope.WithVersion(version.Of))
+//	package main
 //
-//	mux.HandleFunc("GET /referrals/{id}", func(w http.ResponseWriter, r *http.Request) {
-//		ref := load(r.PathValue("id"))
-//		if version.FromContext(r.Context()).Before("2025-06-01") {
-//			ref.Status = legacyStatus(ref.Status) // the 2025-01-01 contract
+//	import (
+//		"log"
+//		"net/http"
+//		"time"
+//
+//		"github.com/apikit-go/apikit/envelope"
+//		"github.com/apikit-go/apikit/version"
+//	)
+//
+//	type Referral struct {
+//		ID     string `json:"id"`
+//		Status string `json:"status"`
+//	}
+//
+//	func main() {
+//		neg, err := version.NewNegotiator([]string{"2025-01-01", "2025-06-01"}) // default: the oldest
+//		if err != nil {
+//			log.Fatal(err)
 //		}
-//		wr.OK(w, r, ref)
-//	})
-//	http.ListenAndServe(":8080", wr.Handler(neg.Handler(mux)))
+//		dep, err := version.NewDeprecation(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC),
+//			version.WithSunset(time.Date(2027, 6, 30, 0, 0, 0, 0, time.UTC)), // 410 from then on
+//			version.WithSuccessor("/v2/referrals"))
+//		if err != nil {
+//			log.Fatal(err)
+//		}
+//		wr := envelope.New(envelope.Meta("2025-01-01"), envelope.WithVersion(version.Of))
+//
+//		mux := http.NewServeMux()
+//		mux.HandleFunc("GET /v2/referrals/{id}", func(w http.ResponseWriter, r *http.Request) {
+//			ref := Referral{ID: r.PathValue("id"), Status: "accepted"}
+//			if version.FromContext(r.Context()).Before("2025-06-01") { // API-Version: 2025-01-01
+//				ref.Status = "ACCEPTED" // the older contract
+//			}
+//			wr.OK(w, r, ref) // meta.version is the negotiated version
+//		})
+//		mux.Handle("GET /v1/referrals/{id}", dep.Handler(http.RedirectHandler("/v2/referrals", http.StatusMovedPermanently)))
+//		log.Fatal(http.ListenAndServe("127.0.0.1:8080", wr.Handler(neg.Handler(wr.Routes(mux)))))
+//	}
 //
 // A [Deprecation] marks a route or a group of routes as going away. Its
 // responses carry Deprecation (RFC 9745), Sunset (RFC 8594) and Link

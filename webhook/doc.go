@@ -3,18 +3,45 @@
 // every replica of the service deliver it, signed, retried on a schedule,
 // and set aside as a dead letter when every attempt has failed.
 //
-//	store, err := webhook.NewMemoryStore() // or hookpg.New(pool), hookredis.New(client)
-//	if err != nil { ... }
-//	d, err := webhook.New(store, []string{"whsec_..."})
-//	if err != nil { ... }
-//	if err := d.Start(); err != nil { ... }
-//	defer d.Shutdown(context.Background())
+//	package main
 //
-//	id, err := d.Enqueue(ctx, webhook.Message{
-//		Endpoint: "https://partner.example.com/hooks",
-//		Type:     "referral.updated",
-//		Payload:  body,
-//	})
+//	import (
+//		"context"
+//		"log"
+//		"os"
+//		"os/signal"
+//
+//		"github.com/apikit-go/apikit/webhook"
+//	)
+//
+//	func main() {
+//		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+//		defer stop()
+//		store, err := webhook.NewMemoryStore() // or hookpg.New(pool), hookredis.New(client)
+//		if err != nil {
+//			log.Fatal(err)
+//		}
+//		d, err := webhook.New(store, []string{os.Getenv("WEBHOOK_SECRET")}) // whsec_…
+//		if err != nil {
+//			log.Fatal(err)
+//		}
+//		if err := d.Start(); err != nil { // workers: lease, sign, POST, retry
+//			log.Fatal(err)
+//		}
+//		id, err := d.Enqueue(ctx, webhook.Message{
+//			Endpoint: "https://partner.example.com/hooks",
+//			Type:     "order.shipped",
+//			Payload:  []byte(`{"order":"ord_1"}`),
+//		})
+//		if err != nil {
+//			log.Fatal(err)
+//		}
+//		log.Printf("message %s queued", id)
+//		<-ctx.Done()
+//		if err := d.Shutdown(context.Background()); err != nil { // attempts in flight finish
+//			log.Fatal(err)
+//		}
+//	}
 //
 // Delivery:
 //

@@ -1,17 +1,47 @@
 // Package idempg keeps idempotency records in a PostgreSQL table, for keys
 // that must survive restarts and be shared by every replica of a service.
 //
-//	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
-//	if err != nil { ... }
-//	defer pool.Close()
-//	store, err := idempg.New(pool, idempg.WithTable("idempotency_keys"),
-//		idempg.WithCleanup(time.Minute, 1000))
-//	if err != nil { ... }
-//	defer store.Close()
-//	if err := store.Migrate(ctx); err != nil { ... }
-//	m, err := idempotency.New(store)
-//	if err != nil { ... }
-//	mux.Handle("POST /orders", m.Handler(createOrder))
+//	package main
+//
+//	import (
+//		"context"
+//		"io"
+//		"log"
+//		"net/http"
+//		"os"
+//		"time"
+//
+//		"github.com/jackc/pgx/v5/pgxpool"
+//
+//		"github.com/apikit-go/apikit/idempotency"
+//		"github.com/apikit-go/apikit/idempotency/idempg"
+//	)
+//
+//	func main() {
+//		ctx := context.Background()
+//		pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL")) // postgres://…
+//		if err != nil {
+//			log.Fatal(err)
+//		}
+//		defer pool.Close()
+//		store, err := idempg.New(pool, idempg.WithCleanup(time.Minute, 1000))
+//		if err != nil {
+//			log.Fatal(err)
+//		}
+//		defer store.Close()
+//		if err := store.Migrate(ctx); err != nil { // CREATE TABLE IF NOT EXISTS apikit_idempotency …
+//			log.Fatal(err)
+//		}
+//		m, err := idempotency.New(store)
+//		if err != nil {
+//			log.Fatal(err)
+//		}
+//		http.Handle("POST /orders", m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+//			w.WriteHeader(http.StatusCreated)
+//			io.WriteString(w, "created\n")
+//		})))
+//		log.Fatal(http.ListenAndServe("127.0.0.1:8080", nil))
+//	}
 //
 // Pass a *pgxpool.Pool, as above: the store runs each statement on whatever
 // connection the pool hands out, and the cleanup goroutine of [WithCleanup]

@@ -1,12 +1,35 @@
 // Package idemredis keeps idempotency records in Redis, so that every
 // replica of a service sees the same Idempotency-Key state.
 //
-//	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", ContextTimeoutEnabled: true})
-//	store, err := idemredis.New(rdb, idemredis.WithPrefix("billing:idem:"))
-//	if err != nil { … }
-//	m, err := idempotency.New(store)
-//	if err != nil { … }
-//	mux.Handle("POST /orders", m.Handler(createOrder))
+//	package main
+//
+//	import (
+//		"io"
+//		"log"
+//		"net/http"
+//
+//		"github.com/redis/go-redis/v9"
+//
+//		"github.com/apikit-go/apikit/idempotency"
+//		"github.com/apikit-go/apikit/idempotency/idemredis"
+//	)
+//
+//	func main() {
+//		rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", ContextTimeoutEnabled: true})
+//		store, err := idemredis.New(rdb, idemredis.WithPrefix("billing:idem:"))
+//		if err != nil {
+//			log.Fatal(err)
+//		}
+//		m, err := idempotency.New(store) // every replica sees the same keys
+//		if err != nil {
+//			log.Fatal(err)
+//		}
+//		http.Handle("POST /orders", m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+//			w.WriteHeader(http.StatusCreated)
+//			io.WriteString(w, "created\n")
+//		})))
+//		log.Fatal(http.ListenAndServe("127.0.0.1:8080", nil))
+//	}
 //
 // # Records
 //

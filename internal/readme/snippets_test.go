@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/apikit-go/apikit/client"
 	"github.com/apikit-go/apikit/envelope"
 	"github.com/apikit-go/apikit/idempotency"
 	"github.com/apikit-go/apikit/idempotency/idempg"
@@ -23,6 +24,9 @@ import (
 	"github.com/apikit-go/apikit/ratelimit"
 	"github.com/apikit-go/apikit/ratelimit/rateredis"
 	"github.com/apikit-go/apikit/signature"
+	"github.com/apikit-go/apikit/version"
+	"github.com/apikit-go/apikit/webhook"
+	"github.com/apikit-go/apikit/webhook/hookpg"
 )
 
 // What the snippets assume a service has.
@@ -289,4 +293,139 @@ func Example_signature() {
 	resp, err := client.Post("https://partner.example.com/webhooks", "application/json", bytes.NewReader(event))
 	// end snippet
 	_, _ = resp, err
+}
+
+func Example_client() {
+	ctx := context.Background()
+	// snippet: client
+	c, err := client.New(
+		client.WithBaseURL("https://api.example.com"),
+		client.WithHeader("Authorization", "Bearer "+os.Getenv("API_TOKEN")),
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	// A POST gets an Idempotency-Key once, sent again on every retry.
+	created, err := client.Call[Patient](ctx, c, "POST", "/api/v1/patients", CreatePatient{FamilyName: "Smith"})
+	var p *problem.Problem
+	switch {
+	case err == nil:
+		fmt.Println(created.Data.ID, created.RequestID, created.Attempts)
+	case errors.Is(err, problem.ValidationFailed) && errors.As(err, &p):
+		fmt.Println(p.Fields) // field-level errors, whatever the dialect
+	case errors.As(err, &p):
+		log.Fatalf("%s (%d): %s, request %v", p.Code, p.Status, p.Detail, p.Extensions["requestId"])
+	default:
+		log.Fatal(err) // the network, after the retries
+	}
+
+	// Every patient, page after page.
+	for pt, err := range client.All[Patient](ctx, c, "/api/v1/patients", "lastKey") {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(pt.ID)
+	}
+
+	// Or keep your http.Client (or another SDK) and wrap its transport.
+	t, err := client.NewTransport(http.DefaultTransport)
+	if err != nil {
+		log.Fatal(err)
+	}
+	hc := &http.Client{Transport: t}
+	// end snippet
+	_ = hc
+}
+
+func Example_webhook() {
+	ctx := context.Background()
+	partner := struct{ WebhookURL string }{"https://partner.example.com/webhooks"}
+	body := []byte(`{"referral":"ref_1","status":"accepted"}`)
+	// snippet: webhook
+	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	store, err := hookpg.New(pool) // or hookredis.New(rdb), webhook.NewMemoryStore()
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := store.Migrate(ctx); err != nil {
+		log.Fatal(err)
+	}
+	d, err := webhook.New(store, []string{os.Getenv("WEBHOOK_SECRET")}) // whsec_…
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := d.Start(); err != nil { // workers: lease, sign, deliver, retry
+		log.Fatal(err)
+	}
+	defer d.Shutdown(ctx)
+
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	// … the business write, in tx …
+	id, err := d.Enqueue(hookpg.WithTx(ctx, tx), webhook.Message{
+		Endpoint: partner.WebhookURL, Type: "referral.updated", Payload: body,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil { // the webhook commits with the write, or not at all
+		log.Fatal(err)
+	}
+	log.Printf("webhook %s queued", id)
+	// end snippet
+}
+
+func Example_version() {
+	load := func(id string) Referral { return Referral{ID: id, Status: "accepted"} }
+	legacyStatus := func(s string) string { return s }
+	// snippet: version
+	neg, err := version.NewNegotiator([]string{"2025-01-01", "2025-06-01"}) // default: the oldest
+	if err != nil {
+		log.Fatal(err)
+	}
+	wr := envelope.New(envelope.Meta("2025-01-01"), envelope.WithVersion(version.Of))
+
+	mux.HandleFunc("GET /referrals/{id}", func(w http.ResponseWriter, r *http.Request) {
+		ref := load(r.PathValue("id"))
+		if version.FromContext(r.Context()).Before("2025-06-01") {
+			ref.Status = legacyStatus(ref.Status) // the 2025-01-01 contract
+		}
+		wr.OK(w, r, ref) // meta.version is the negotiated version
+	})
+	// Routes answers the mux's 404 and 405 in the dialect although neg sits between.
+	handler := wr.Handler(neg.Handler(wr.Routes(mux)))
+	// end snippet
+	_ = handler
+}
+
+func Example_versionDeprecation() {
+	listPatients := http.NotFoundHandler()
+	t1 := time.Date(2027, 3, 1, 14, 0, 0, 0, time.UTC)
+	t2 := t1.Add(time.Hour)
+	partnerID := func(r *http.Request) string { return r.Header.Get("X-Partner-Id") }
+	// snippet: version-deprecation
+	dep, err := version.NewDeprecation(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC),
+		version.WithSunset(time.Date(2027, 6, 30, 0, 0, 0, 0, time.UTC)),
+		version.WithSuccessor("/v2/patients"),
+		version.WithBrownouts(version.Window{Start: t1, End: t2}),
+		version.WithCaller(partnerID),
+		version.WithObserver(func(e version.Event) { log.Printf("%s still calls %s", e.Caller, e.Request.URL.Path) }))
+	if err != nil {
+		log.Fatal(err)
+	}
+	mux.Handle("GET /api/v1/patients", dep.Handler(listPatients))
+	// end snippet
+}
+
+// Referral is what the version snippet serves.
+type Referral struct {
+	ID     string `json:"id"`
+	Status string `json:"status"`
 }

@@ -1,6 +1,33 @@
 // Package rateredis keeps ratelimit's GCRA state in Redis, so that every
 // replica of a service enforces one shared limit.
 //
+//	package main
+//
+//	import (
+//		"io"
+//		"log"
+//		"net/http"
+//
+//		"github.com/redis/go-redis/v9"
+//
+//		"github.com/apikit-go/apikit/ratelimit"
+//		"github.com/apikit-go/apikit/ratelimit/rateredis"
+//	)
+//
+//	func main() {
+//		client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", ContextTimeoutEnabled: true})
+//		shared, err := rateredis.New(client, rateredis.WithPrefix("myapi:rl:"))
+//		if err != nil {
+//			log.Fatal(err)
+//		}
+//		limiter, err := ratelimit.New(shared, []ratelimit.Policy{ratelimit.PerMinute(100)}) // one limit for every replica
+//		if err != nil {
+//			log.Fatal(err)
+//		}
+//		api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
+//		log.Fatal(http.ListenAndServe("127.0.0.1:8080", limiter.Handler(api)))
+//	}
+//
 // A [Store] is a [ratelimit.Store]: give it to [ratelimit.New]. Each
 // decision is one round trip: a Lua script, loaded lazily with EVALSHA
 // (and sent again with EVAL when the server lost it, after SCRIPT FLUSH or

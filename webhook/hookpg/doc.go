@@ -1,12 +1,60 @@
 // Package hookpg is a [webhook.Store] kept in PostgreSQL (pgx v5), for
 // services whose replicas share a database.
 //
-//	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
-//	if err != nil { ... }
-//	store, err := hookpg.New(pool)
-//	if err != nil { ... }
-//	if err := store.Migrate(ctx); err != nil { ... }
-//	d, err := webhook.New(store, secrets)
+//	package main
+//
+//	import (
+//		"context"
+//		"log"
+//		"os"
+//
+//		"github.com/jackc/pgx/v5/pgxpool"
+//
+//		"github.com/apikit-go/apikit/webhook"
+//		"github.com/apikit-go/apikit/webhook/hookpg"
+//	)
+//
+//	func main() {
+//		ctx := context.Background()
+//		pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL")) // postgres://…
+//		if err != nil {
+//			log.Fatal(err)
+//		}
+//		defer pool.Close()
+//		store, err := hookpg.New(pool)
+//		if err != nil {
+//			log.Fatal(err)
+//		}
+//		if err := store.Migrate(ctx); err != nil {
+//			log.Fatal(err)
+//		}
+//		d, err := webhook.New(store, []string{os.Getenv("WEBHOOK_SECRET")})
+//		if err != nil {
+//			log.Fatal(err)
+//		}
+//		if err := d.Start(); err != nil {
+//			log.Fatal(err)
+//		}
+//		defer d.Shutdown(ctx)
+//
+//		// The message commits with the business write, or not at all.
+//		tx, err := pool.Begin(ctx)
+//		if err != nil {
+//			log.Fatal(err)
+//		}
+//		defer tx.Rollback(ctx)
+//		if _, err := tx.Exec(ctx, "SELECT 1"); err != nil { // the business write
+//			log.Fatal(err)
+//		}
+//		if _, err := d.Enqueue(hookpg.WithTx(ctx, tx), webhook.Message{
+//			Endpoint: "https://partner.example.com/hooks", Type: "order.shipped", Payload: []byte(`{"order":"ord_1"}`),
+//		}); err != nil {
+//			log.Fatal(err)
+//		}
+//		if err := tx.Commit(ctx); err != nil {
+//			log.Fatal(err)
+//		}
+//	}
 //
 // The outbox pattern: pass a context from [WithTx] to
 // [webhook.Dispatcher.Enqueue] and the message is inserted in the caller's

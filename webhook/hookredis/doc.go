@@ -1,10 +1,40 @@
 // Package hookredis is a [webhook.Store] kept in Redis (go-redis v9), for
 // services whose replicas share a Redis.
 //
-//	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
-//	store, err := hookredis.New(client)
-//	if err != nil { ... }
-//	d, err := webhook.New(store, secrets)
+//	package main
+//
+//	import (
+//		"context"
+//		"log"
+//		"os"
+//
+//		"github.com/redis/go-redis/v9"
+//
+//		"github.com/apikit-go/apikit/webhook"
+//		"github.com/apikit-go/apikit/webhook/hookredis"
+//	)
+//
+//	func main() {
+//		ctx := context.Background()
+//		client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", ContextTimeoutEnabled: true})
+//		store, err := hookredis.New(client, hookredis.WithPrefix("myapi:hooks:"))
+//		if err != nil {
+//			log.Fatal(err)
+//		}
+//		d, err := webhook.New(store, []string{os.Getenv("WEBHOOK_SECRET")})
+//		if err != nil {
+//			log.Fatal(err)
+//		}
+//		if err := d.Start(); err != nil { // workers in every replica share the queue
+//			log.Fatal(err)
+//		}
+//		defer d.Shutdown(ctx)
+//		if _, err := d.Enqueue(ctx, webhook.Message{
+//			Endpoint: "https://partner.example.com/hooks", Type: "order.shipped", Payload: []byte(`{"order":"ord_1"}`),
+//		}); err != nil {
+//			log.Fatal(err)
+//		}
+//	}
 //
 // Keys, under the prefix (WithPrefix): a hash per message ("m:<id>"), a
 // list of its attempts ("a:<id>"), a sorted set of pending message ids by
