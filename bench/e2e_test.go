@@ -45,9 +45,14 @@ var (
 	e2eErr     error
 )
 
+// freeAddr returns a loopback address with a port that was free just now;
+// it panics when tb is nil and no port can be had.
 func freeAddr(tb testing.TB) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
+		if tb == nil {
+			panic(err)
+		}
 		tb.Fatal(err)
 	}
 	defer ln.Close()
@@ -121,6 +126,10 @@ func TestMain(m *testing.M) {
 	for _, s := range e2eServers {
 		_ = s.cmd.Process.Kill()
 		_, _ = s.cmd.Process.Wait()
+	}
+	if privateRedis != nil {
+		_ = privateRedis.Process.Kill()
+		_, _ = privateRedis.Process.Wait()
 	}
 	os.Exit(code)
 }
