@@ -523,3 +523,50 @@ func TestAppendMillis(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkEnvelopeRatio alternates apikit with the two hand-written
+// writers in blocks of 32 calls, so that all three see the same
+// interference on a busy machine, and reports apikit's time over each
+// (apikit/baseline, apikit/pooled) besides the three times per call.
+func BenchmarkEnvelopeRatio(b *testing.B) {
+	success, failure := handlers()
+	r := request()
+	for which, kind := range []string{"success", "problem"} {
+		hs := []map[string]http.HandlerFunc{success, failure}[which]
+		status, body := want(which)
+		b.Run(kind, func(b *testing.B) {
+			names := []string{"baseline", "pooled", "apikit"}
+			s := newSink()
+			var spent [3]time.Duration
+			const block = 32
+			for _, name := range names { // warm the pools
+				for range block {
+					s.reset()
+					hs[name](s, r)
+				}
+			}
+			n := 0
+			for b.Loop() {
+				if n%block == 0 {
+					for i, name := range names {
+						h := hs[name]
+						start := time.Now()
+						for range block {
+							s.reset()
+							h(s, r)
+						}
+						spent[i] += time.Since(start)
+						checkLast(b, name, s, status, body)
+					}
+				}
+				n++
+			}
+			calls := float64(((n + block - 1) / block) * block)
+			b.ReportMetric(float64(spent[0].Nanoseconds())/calls, "baseline-ns/op")
+			b.ReportMetric(float64(spent[1].Nanoseconds())/calls, "pooled-ns/op")
+			b.ReportMetric(float64(spent[2].Nanoseconds())/calls, "apikit-ns/op")
+			b.ReportMetric(float64(spent[2])/float64(spent[0]), "apikit/baseline")
+			b.ReportMetric(float64(spent[2])/float64(spent[1]), "apikit/pooled")
+		})
+	}
+}
