@@ -8,6 +8,8 @@ cd "$(dirname "$0")"
 rounds=${1:-8} n=${2:-3000}
 out=$(mktemp -d)
 go test -c -o "$out/bench.test" . >/dev/null
+# The demo and the baseline are built once, into $out, by the first run.
+export APIKIT_E2E_BIN=$out
 for i in $(seq 1 "$rounds"); do
   for s in get replay new; do
     if (( i % 2 )); then order="apikit baseline"; else order="baseline apikit"; fi
