@@ -2,7 +2,6 @@ package envelope
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -44,16 +43,18 @@ func (wr *Writer) Handler(next http.Handler) http.Handler {
 	mux, _ := next.(*http.ServeMux)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		if infoFrom(ctx) == nil { // an outer Handler already gave the request its ID
+		if info := infoFrom(ctx); info == nil {
 			id := r.Header.Get(headerRequestID)
 			if !validRequestID(id) {
 				id = wr.newID(wr.now())
 			}
 			w.Header().Set(headerRequestID, id)
-			ctx = context.WithValue(ctx, ctxKey{}, wr.newInfo(id))
-			r = r.WithContext(problem.ContextWithWriter(ctx, wr))
+			r = r.WithContext(wr.newContext(ctx, id))
 		} else if cur, ok := problem.WriterFromContext(ctx).(*Writer); !ok || cur != wr {
-			r = r.WithContext(problem.ContextWithWriter(ctx, wr))
+			// An outer Handler gave the request its ID: keep its
+			// information (shared, so Decode's echo reaches both), put
+			// this writer in front.
+			r = r.WithContext(&reqContext{Context: ctx, wr: wr, info: info})
 		} // else: nested in a Handler of this writer, the context has all it needs: no copy of r
 		rw := &responseWriter{ResponseWriter: w, wr: wr}
 		if mux != nil {

@@ -1,6 +1,7 @@
 package envelope
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -42,14 +43,16 @@ func WithResponseMeta() Option {
 	return func(o *options) { o.vers.responseMeta = true }
 }
 
-// newInfo returns the request information the request-ID middleware puts
-// in the context: the ID and, for responseTime, the arrival time.
-func (wr *Writer) newInfo(id string) *requestInfo {
-	info := &requestInfo{id: id}
+// newContext returns ctx with the request information the request-ID
+// middleware adds (the ID and, for responseTime, the arrival time) and wr
+// as the error writer.
+func (wr *Writer) newContext(ctx context.Context, id string) *reqContext {
+	c := &reqContext{Context: ctx, wr: wr, own: requestInfo{id: id}}
+	c.info = &c.own
 	if wr.vers.responseMeta {
-		info.start = wr.now()
+		c.own.start = wr.now()
 	}
-	return info
+	return c
 }
 
 // apiVersion returns the version of the request being answered, or def.

@@ -3,9 +3,9 @@ package problem
 import (
 	"context"
 	"net/http"
-)
 
-type writerKey struct{}
+	"github.com/apikit-go/apikit/internal/ctxkey"
+)
 
 // ContextWithWriter returns a copy of ctx that carries ew, the API's error
 // writer. The envelope middleware (envelope.Writer.Handler) calls it
@@ -15,13 +15,13 @@ func ContextWithWriter(ctx context.Context, ew ErrorWriter) context.Context {
 	if ew == nil {
 		return ctx
 	}
-	return context.WithValue(ctx, writerKey{}, ew)
+	return context.WithValue(ctx, ctxkey.ErrorWriter{}, ew)
 }
 
 // WriterFromContext returns the error writer that [ContextWithWriter] put in
 // ctx, or the zero [Writer] (plain RFC 9457) when there is none.
 func WriterFromContext(ctx context.Context) ErrorWriter {
-	if ew, ok := ctx.Value(writerKey{}).(ErrorWriter); ok {
+	if ew, ok := ctx.Value(ctxkey.ErrorWriter{}).(ErrorWriter); ok {
 		return ew
 	}
 	return Writer{}
