@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/apikit-go/apikit/internal/bodybuf"
 	"github.com/apikit-go/apikit/internal/jsonw"
 	"github.com/apikit-go/apikit/problem"
 )
@@ -66,14 +67,21 @@ func Decode[T any](r *http.Request, opts ...Option) (T, error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return v, problem.InvalidRequest.New("The request body is empty; a JSON value is required")
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, cfg.maxBody+1))
-	if err != nil {
-		return v, problem.InvalidRequest.Wrap(err, "The request body could not be read")
+	var body []byte
+	if t, ok := r.Body.(bodybuf.Taker); ok {
+		// Read whole by a middleware (idempotency): no second read or copy.
+		body = t.TakeUnread()
+	} else {
+		var err error
+		body, err = io.ReadAll(io.LimitReader(r.Body, cfg.maxBody+1))
+		if err != nil {
+			return v, problem.InvalidRequest.Wrap(err, "The request body could not be read")
+		}
 	}
 	if int64(len(body)) > cfg.maxBody {
 		return v, problem.RequestTooLarge.New("The request body exceeds the limit of " + strconv.FormatInt(cfg.maxBody, 10) + " bytes")
 	}
-	err = decodeBytes(body, &v)
+	err := decodeBytes(body, &v)
 	if info := infoFrom(r.Context()); info != nil {
 		if a, ok := any(&v).(interface{ ackRequestID() string }); ok && err == nil {
 			info.echo = a.ackRequestID()

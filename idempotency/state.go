@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+
+	"github.com/apikit-go/apikit/internal/bodybuf"
 )
 
 // requestState is the scratch memory of one request, reused through the
@@ -116,7 +118,18 @@ type bufferedBody struct {
 	b []byte
 }
 
+var _ bodybuf.Taker = (*bufferedBody)(nil)
+
 func (*bufferedBody) Close() error { return nil }
+
+// TakeUnread returns the bytes not read yet and moves to the end, as a read
+// to EOF would (bodybuf.Taker): envelope.Decode takes the body this way
+// instead of copying it again. The bytes are the handler's own copy.
+func (b *bufferedBody) TakeUnread() []byte {
+	rest := b.b[len(b.b)-b.Len():]
+	_, _ = b.Seek(0, io.SeekEnd)
+	return rest
+}
 
 // restoreBody puts the body read back on r for the handler.
 func (st *requestState) restoreBody(r *http.Request) {
