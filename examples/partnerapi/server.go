@@ -316,22 +316,28 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 		}
 		return wr.Handler(authenticate(wr, limiter.Handler(h)))
 	}
+	groups := prefixes{groups: []prefixGroup{
+		{"/api/v1/", group(s.std, s.std.Routes(std))},
+		{"/v2/", group(s.records, s.records.Routes(rec))},
+		{"/functions/v1/", group(s.meta, negotiator.Handler(s.meta.Routes(meta)))},
+		{"/partner/", group(s.ack, s.ack.Routes(ack))},
+	}}
+	if limitErr != nil {
+		return nil, fmt.Errorf("-rate: %w", limitErr)
+	}
 	root := http.NewServeMux()
 	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		s.std.OK(w, r, map[string]string{"status": "ok"})
 	})
-	root.Handle("/api/v1/", group(s.std, s.std.Routes(std)))
-	root.Handle("/v2/", group(s.records, s.records.Routes(rec)))
-	root.Handle("/functions/v1/", group(s.meta, negotiator.Handler(s.meta.Routes(meta))))
-	root.Handle("/partner/", group(s.ack, s.ack.Routes(ack)))
-	if limitErr != nil {
-		return nil, fmt.Errorf("-rate: %w", limitErr)
+	for _, g := range groups.groups {
+		root.Handle(g.prefix, g.h)
 	}
+	groups.fallback = s.std.Routes(root)
 
 	// Outermost: every response gets an X-Request-Id, every request a log
 	// line carrying it; anything outside the groups answers in the
 	// standard dialect.
-	s.Handler = s.std.Handler(logRequests(cfg.Logger, s.std.Routes(root)))
+	s.Handler = s.std.Handler(logRequests(cfg.Logger, groups))
 	ok = true
 	return s, nil
 }
@@ -357,4 +363,35 @@ func parseBaseURL(base string) (string, error) {
 		return "", fmt.Errorf("-base-url %q: want an http or https URL such as https://api.example.com, without query or fragment", base)
 	}
 	return u.Scheme + "://" + u.Host + strings.TrimSuffix(u.EscapedPath(), "/"), nil
+}
+
+// prefixes sends a request whose path starts with a group's prefix straight
+// to that group (whose own mux picks the route), and any other request to
+// fallback, a mux that holds the same groups and the routes outside them.
+// It does what fallback would do for the groups' paths, without a second
+// ServeMux lookup per request. A path ServeMux would clean first ("//",
+// "/./", "/../") or match in its escaped form (%2F) goes to fallback, which
+// redirects or routes it as before.
+type prefixes struct {
+	groups   []prefixGroup
+	fallback http.Handler
+}
+
+type prefixGroup struct {
+	prefix string
+	h      http.Handler
+}
+
+func (p prefixes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	path := r.URL.Path
+	if r.URL.RawPath == "" && r.Method != http.MethodConnect &&
+		!strings.Contains(path, "//") && !strings.Contains(path, "/.") {
+		for _, g := range p.groups {
+			if strings.HasPrefix(path, g.prefix) {
+				g.h.ServeHTTP(w, r)
+				return
+			}
+		}
+	}
+	p.fallback.ServeHTTP(w, r)
 }
