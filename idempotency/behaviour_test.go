@@ -346,7 +346,7 @@ func waitFor(t *testing.T, cond func() bool) {
 func TestInProgress(t *testing.T) {
 	release := make(chan struct{})
 	var claims atomic.Int64
-	obs := func(_ *http.Request, e idempotency.Event) {
+	obs := func(e idempotency.Event) {
 		if e.Name == "claim" {
 			claims.Add(1)
 		}

@@ -94,7 +94,7 @@ func ExampleValidateUUIDv4() {
 func ExampleWithObserver() {
 	store := newMemoryStore()
 	defer store.Close()
-	obs := func(r *http.Request, e idempotency.Event) {
+	obs := func(e idempotency.Event) {
 		if e.Duration > 0 { // a store call
 			fmt.Println("store:", e.Name, e.Err == nil)
 			return

@@ -26,8 +26,8 @@ type events struct {
 	ops []string
 }
 
-func (e *events) observer() func(*http.Request, idempotency.Event) {
-	return func(_ *http.Request, ev idempotency.Event) {
+func (e *events) observer() func(idempotency.Event) {
+	return func(ev idempotency.Event) {
 		e.mu.Lock()
 		defer e.mu.Unlock()
 		switch ev.Name {

@@ -33,6 +33,9 @@ import (
 // "complete" or "release", with their Duration and Err (nil on success;
 // [ErrNotOwner] is reported as it is).
 type Event struct {
+	// Request is the request the event is about. The observer must not
+	// keep it after it returns.
+	Request  *http.Request
 	Name     string
 	Duration time.Duration
 	Err      error
@@ -40,12 +43,12 @@ type Event struct {
 
 func (m *Middleware) event(r *http.Request, name string) {
 	if m.observer != nil {
-		m.observer(r, Event{Name: name})
+		m.observer(Event{Request: r, Name: name})
 	}
 }
 
 func (m *Middleware) storeCall(r *http.Request, name string, start time.Time, err error) {
 	if m.observer != nil {
-		m.observer(r, Event{Name: name, Duration: time.Since(start), Err: err})
+		m.observer(Event{Request: r, Name: name, Duration: time.Since(start), Err: err})
 	}
 }

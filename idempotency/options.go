@@ -68,7 +68,7 @@ type config struct {
 	storeRetryAfter time.Duration
 	replayHeaders   []string
 	errorWriter     problem.ErrorWriter // nil: problem.WriteTo's choice
-	observer        func(*http.Request, Event)
+	observer        func(Event)
 }
 
 func defaultConfig() config {
@@ -301,7 +301,7 @@ func WithErrorWriter(ew problem.ErrorWriter) Option {
 // synchronously on the request's goroutine (store calls also on the
 // lease-renewal goroutine), so it must be fast and safe for concurrent use.
 // Middleware option. Default: none.
-func WithObserver(observe func(r *http.Request, e Event)) Option {
+func WithObserver(observe func(Event)) Option {
 	return mwOption("WithObserver", func(c *config) error { c.observer = observe; return nil })
 }
 
