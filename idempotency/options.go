@@ -2,6 +2,7 @@ package idempotency
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"time"
 
@@ -212,12 +213,12 @@ func WithMaxBodyBytes(n int64) Option {
 // A larger response is still sent in full, but only a marker is stored: a
 // retry gets 409 [ResponseNotStored], never a second execution. Middleware
 // option. Default: 1 MiB.
-func WithMaxResponseBytes(n int) Option {
+func WithMaxResponseBytes(n int64) Option {
 	return mwOption("WithMaxResponseBytes", func(c *config) error {
 		if n <= 0 {
 			return fmt.Errorf("idempotency: WithMaxResponseBytes(%d): want a positive size", n)
 		}
-		c.maxResponse = n
+		c.maxResponse = int(min(n, math.MaxInt))
 		return nil
 	})
 }

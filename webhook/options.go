@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"time"
 )
@@ -303,13 +304,13 @@ func WithClock(now func() time.Time) Option {
 }
 
 // WithMaxPayloadBytes bounds the payload Enqueue accepts. Default: 1 MiB.
-func WithMaxPayloadBytes(n int) Option {
+func WithMaxPayloadBytes(n int64) Option {
 	return dispatcherOption("WithMaxPayloadBytes", func(c *config) {
 		if n < 1 {
 			c.errorf("WithMaxPayloadBytes(%d): want a positive size", n)
 			return
 		}
-		c.maxPayload = n
+		c.maxPayload = int(min(n, math.MaxInt))
 	})
 }
 
