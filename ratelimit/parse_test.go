@@ -223,7 +223,7 @@ func TestParseHeaderAllocatesNothing(t *testing.T) {
 	for name, h := range map[string]http.Header{
 		"X-RateLimit": {"X-Ratelimit-Limit": {"100"}, "X-Ratelimit-Remaining": {"7"}, "X-Ratelimit-Reset": {"1767225660"},
 			"Date": {"Thu, 01 Jan 2026 00:00:00 GMT"}, "Retry-After": {"30"}},
-		"IETF": {"Ratelimit": {`"burst";r=7;t=3, "daily";r=70;t=60`}, "Ratelimit-Policy": {`"burst";q=100;w=60, "daily";q=1000;w=86400`}},
+		"IETF":   {"Ratelimit": {`"burst";r=7;t=3, "daily";r=70;t=60`}, "Ratelimit-Policy": {`"burst";q=100;w=60, "daily";q=1000;w=86400`}},
 		"drafts": {"Ratelimit-Limit": {"100, 100;w=60"}, "Ratelimit-Remaining": {"7"}, "Ratelimit-Reset": {"3"}},
 	} {
 		if _, ok := ratelimit.ParseHeader(h, now); !ok {
