@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -95,6 +96,9 @@ func New(store Store, policies []Policy, opts ...Option) (*Limiter, error) {
 		return nil, err
 	}
 	l.errs = nil
+	if l.logger == nil {
+		l.logger = slog.Default()
+	}
 	if strings.ContainsAny(l.prefix, "{}") {
 		return nil, fmt.Errorf("ratelimit: key prefix %q contains '{' or '}'", l.prefix)
 	}
@@ -344,7 +348,7 @@ func (l *Limiter) enforce(ctx context.Context, r *http.Request, t *tier, key str
 	if l.pkSecret != nil {
 		d.key = key
 	}
-	l.warn.log(now, err)
+	l.warn.log(l.logger, now, err)
 	l.emit(Event{Kind: EventFallback, Request: r, Key: key, Decision: *d, Err: err})
 	return nil
 }
