@@ -347,7 +347,7 @@ func TestInProgress(t *testing.T) {
 	release := make(chan struct{})
 	var claims atomic.Int64
 	obs := func(e idempotency.Event) {
-		if e.Name == "claim" {
+		if e.Kind == "claim" {
 			claims.Add(1)
 		}
 	}

@@ -96,10 +96,10 @@ func ExampleWithObserver() {
 	defer store.Close()
 	obs := func(e idempotency.Event) {
 		if e.Duration > 0 { // a store call
-			fmt.Println("store:", e.Name, e.Err == nil)
+			fmt.Println("store:", e.Kind, e.Err == nil)
 			return
 		}
-		fmt.Println("event:", e.Name)
+		fmt.Println("event:", e.Kind)
 	}
 	h := mustNew(store, idempotency.WithObserver(obs))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, "ok")
