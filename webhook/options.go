@@ -314,11 +314,13 @@ func WithMaxPayloadBytes(n int64) Option {
 	})
 }
 
-// WithTransport lets f adjust the http.Transport a Dispatcher sends with
-// (TLS settings, proxies, connection pool sizes). The transport's dialer
-// keeps its address check and redirects are never followed. Default: none.
-func WithTransport(f func(*http.Transport)) Option {
-	return dispatcherOption("WithTransport", func(c *config) { c.transport = f })
+// WithTransportConfig lets f adjust the http.Transport a Dispatcher sends
+// with (TLS settings, proxies, connection pool sizes). The transport's
+// dialer keeps its address check and redirects are never followed, which
+// is why a Dispatcher takes no http.RoundTripper of its own (unlike
+// client.WithTransport). Default: none.
+func WithTransportConfig(f func(*http.Transport)) Option {
+	return dispatcherOption("WithTransportConfig", func(c *config) { c.transport = f })
 }
 
 // WithMaxEntries bounds the messages a MemoryStore keeps. Default: 100000.
