@@ -18,9 +18,9 @@ func ContextWithWriter(ctx context.Context, ew ErrorWriter) context.Context {
 	return context.WithValue(ctx, writerKey{}, ew)
 }
 
-// WriterFromContext returns the error writer that [ContextWithWriter] put in
+// writerFromContext returns the error writer that [ContextWithWriter] put in
 // ctx, or the zero [Writer] (plain RFC 9457) when there is none.
-func WriterFromContext(ctx context.Context) ErrorWriter {
+func writerFromContext(ctx context.Context) ErrorWriter {
 	if ew, ok := ctx.Value(writerKey{}).(ErrorWriter); ok {
 		return ew
 	}
@@ -33,7 +33,7 @@ func WriterFromContext(ctx context.Context) ErrorWriter {
 // API's writer, which wins over the default.
 func WriteTo(explicit ErrorWriter, w http.ResponseWriter, r *http.Request, err error) {
 	if explicit == nil {
-		explicit = WriterFromContext(r.Context())
+		explicit = writerFromContext(r.Context())
 	}
 	explicit.WriteError(w, r, err)
 }

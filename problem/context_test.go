@@ -43,7 +43,7 @@ func TestWriteTo(t *testing.T) {
 			}
 		})
 	}
-	if _, ok := WriterFromContext(context.Background()).(Writer); !ok {
-		t.Fatal("WriterFromContext without a writer is not the plain Writer")
+	if _, ok := writerFromContext(context.Background()).(Writer); !ok {
+		t.Fatal("writerFromContext without a writer is not the plain Writer")
 	}
 }
