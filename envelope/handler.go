@@ -52,8 +52,8 @@ func (wr *Writer) Handler(next http.Handler) http.Handler {
 			w.Header().Set(headerRequestID, id)
 			ctx = context.WithValue(ctx, ctxKey{}, wr.newInfo(id))
 			r = r.WithContext(problem.ContextWithWriter(ctx, wr))
-		} else if cur, ok := problem.WriterFromContext(ctx).(*Writer); !ok || cur != wr {
-			r = r.WithContext(problem.ContextWithWriter(ctx, wr))
+		} else if wctx := problem.ContextWithWriter(ctx, wr); wctx != ctx {
+			r = r.WithContext(wctx)
 		} // else: nested in a Handler of this writer, the context has all it needs: no copy of r
 		rw := &responseWriter{ResponseWriter: w, wr: wr}
 		if mux != nil {
