@@ -121,11 +121,11 @@ func (p *pacer) update(key string, resp *http.Response, now time.Time) {
 		return
 	}
 	if resp.StatusCode == http.StatusTooManyRequests {
-		q.remaining = 0
-		if ra := now.Add(q.retryAfter); q.retryAfter > 0 && ra.After(q.reset) {
-			q.reset = ra
+		q.Remaining = 0
+		if ra := now.Add(q.RetryAfter); q.RetryAfter > 0 && ra.After(q.Reset) {
+			q.Reset = ra
 		}
-	} else if q.limit == 0 && q.remaining == 0 && q.reset.IsZero() {
+	} else if q.Limit == 0 && q.Remaining == 0 && q.Reset.IsZero() {
 		return // a Retry-After alone on another status says nothing of the quota
 	}
 	v, ok := p.states.Load(key)
@@ -137,22 +137,22 @@ func (p *pacer) update(key string, resp *http.Response, now time.Time) {
 	defer s.mu.Unlock()
 	s.refresh(now)
 	switch {
-	case q.limit > 0:
-		s.limit = q.limit
-	case q.remaining+1 > s.limit:
-		s.limit = q.remaining + 1 // not told: at least this many
+	case q.Limit > 0:
+		s.limit = q.Limit
+	case q.Remaining+1 > s.limit:
+		s.limit = q.Remaining + 1 // not told: at least this many
 	}
 	if !s.known {
-		s.known, s.remaining = true, q.remaining
+		s.known, s.remaining = true, q.Remaining
 	} else {
 		// Answers to requests still in flight count fewer requests than
 		// the client has sent: keep the lower count.
-		s.remaining = min(s.remaining, q.remaining)
+		s.remaining = min(s.remaining, q.Remaining)
 	}
-	if q.reset.After(now) && q.reset.After(s.reset) {
-		s.reset = q.reset
+	if q.Reset.After(now) && q.Reset.After(s.reset) {
+		s.reset = q.Reset
 	}
-	if s.reset.IsZero() && s.remaining <= 0 && q.reset.IsZero() {
+	if s.reset.IsZero() && s.remaining <= 0 && q.Reset.IsZero() {
 		s.known = false // nothing left but no reset to wait for
 	}
 	if s.changed != nil {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"runtime/debug"
 
+	"github.com/apikit-go/apikit/internal/ctxkey"
 	"github.com/apikit-go/apikit/problem"
 )
 
@@ -50,7 +51,7 @@ func (wr *Writer) Handler(next http.Handler) http.Handler {
 			}
 			w.Header().Set(headerRequestID, id)
 			r = r.WithContext(wr.newContext(ctx, id))
-		} else if cur, ok := problem.WriterFromContext(ctx).(*Writer); !ok || cur != wr {
+		} else if cur, _ := ctx.Value(ctxkey.ErrorWriter{}).(*Writer); cur != wr {
 			// An outer Handler gave the request its ID: keep its
 			// information (shared, so Decode's echo reaches both), put
 			// this writer in front.

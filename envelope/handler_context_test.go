@@ -32,15 +32,22 @@ func TestHandlerContext(t *testing.T) {
 		if got, _ := ctx.Value(outerKey{}).(string); got != "outer" {
 			t.Errorf("parent's value = %q, want outer", got)
 		}
-		if got := problem.WriterFromContext(ctx); got != problem.ErrorWriter(wr) {
-			t.Errorf("writer in context = %T, want the Handler's writer", got)
+		if problem.ContextWithWriter(ctx, wr) != ctx {
+			t.Error("the context does not carry the Handler's writer")
+		}
+		rec := httptest.NewRecorder()
+		problem.WriteTo(nil, rec, r, problem.ResourceNotFound.New("x"))
+		if rec.Code != http.StatusNotFound || !strings.Contains(rec.Body.String(), `"success":false`) {
+			t.Errorf("WriteTo with the context's writer: %d %s, want the standard dialect's 404", rec.Code, rec.Body)
 		}
 		if id, ok := envelope.RequestIDFrom(ctx); !ok || id != "req-1" {
 			t.Errorf("RequestIDFrom = %q, %v", id, ok)
 		}
 		over := problem.ContextWithWriter(ctx, markWriter{})
-		if _, ok := problem.WriterFromContext(over).(markWriter); !ok {
-			t.Errorf("a writer added inside the Handler does not win: %T", problem.WriterFromContext(over))
+		rec = httptest.NewRecorder()
+		problem.WriteTo(nil, rec, r.WithContext(over), errors.New("x"))
+		if rec.Code != 599 {
+			t.Errorf("a writer added inside the Handler does not win: status %d", rec.Code)
 		}
 		if id, ok := envelope.RequestIDFrom(over); !ok || id != "req-1" {
 			t.Errorf("RequestIDFrom under another value = %q, %v", id, ok)

@@ -346,8 +346,8 @@ func waitFor(t *testing.T, cond func() bool) {
 func TestInProgress(t *testing.T) {
 	release := make(chan struct{})
 	var claims atomic.Int64
-	obs := func(_ *http.Request, e idempotency.Event) {
-		if e.Name == "claim" {
+	obs := func(e idempotency.Event) {
+		if e.Kind == "claim" {
 			claims.Add(1)
 		}
 	}

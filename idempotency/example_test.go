@@ -94,12 +94,12 @@ func ExampleValidateUUIDv4() {
 func ExampleWithObserver() {
 	store := newMemoryStore()
 	defer store.Close()
-	obs := func(r *http.Request, e idempotency.Event) {
+	obs := func(e idempotency.Event) {
 		if e.Duration > 0 { // a store call
-			fmt.Println("store:", e.Name, e.Err == nil)
+			fmt.Println("store:", e.Kind, e.Err == nil)
 			return
 		}
-		fmt.Println("event:", e.Name)
+		fmt.Println("event:", e.Kind)
 	}
 	h := mustNew(store, idempotency.WithObserver(obs))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, "ok")

@@ -26,13 +26,13 @@ type events struct {
 	ops []string
 }
 
-func (e *events) observer() func(*http.Request, idempotency.Event) {
-	return func(_ *http.Request, ev idempotency.Event) {
+func (e *events) observer() func(idempotency.Event) {
+	return func(ev idempotency.Event) {
 		e.mu.Lock()
 		defer e.mu.Unlock()
-		switch ev.Name {
+		switch ev.Kind {
 		case "claim", "extend", "complete", "release":
-			s := ev.Name
+			s := ev.Kind
 			if ev.Err != nil {
 				s += ":error"
 			}
@@ -41,7 +41,7 @@ func (e *events) observer() func(*http.Request, idempotency.Event) {
 			}
 			e.ops = append(e.ops, s)
 		default:
-			e.evs = append(e.evs, ev.Name)
+			e.evs = append(e.evs, ev.Kind)
 		}
 	}
 }

@@ -9,7 +9,7 @@ import (
 // [WithObserver]: a decision about a request, or a store call.
 //
 // Decisions, reported for every request that carries a key (or lacks a
-// required one), are named:
+// required one), are of the kinds:
 //
 //	acquired          the key was claimed; the handler runs
 //	stored            the handler's response was stored for replay
@@ -29,23 +29,27 @@ import (
 //	lost-ownership    the lease ran out and another request took the key; the response was not stored
 //	corrupt-record    a stored response could not be decoded; 500
 //
-// Store calls are named after the [Store] method, "claim", "extend",
+// Store calls are of the kind of the [Store] method, "claim", "extend",
 // "complete" or "release", with their Duration and Err (nil on success;
 // [ErrNotOwner] is reported as it is).
 type Event struct {
-	Name     string
+	// Request is the request the event is about. The observer must not
+	// keep it after it returns.
+	Request *http.Request
+	// Kind names the decision or the store call (below).
+	Kind     string
 	Duration time.Duration
 	Err      error
 }
 
 func (m *Middleware) event(r *http.Request, name string) {
 	if m.observer != nil {
-		m.observer(r, Event{Name: name})
+		m.observer(Event{Request: r, Kind: name})
 	}
 }
 
 func (m *Middleware) storeCall(r *http.Request, name string, start time.Time, err error) {
 	if m.observer != nil {
-		m.observer(r, Event{Name: name, Duration: time.Since(start), Err: err})
+		m.observer(Event{Request: r, Kind: name, Duration: time.Since(start), Err: err})
 	}
 }

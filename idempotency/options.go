@@ -2,6 +2,7 @@ package idempotency
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"time"
 
@@ -68,7 +69,7 @@ type config struct {
 	storeRetryAfter time.Duration
 	replayHeaders   []string
 	errorWriter     problem.ErrorWriter // nil: problem.WriteTo's choice
-	observer        func(*http.Request, Event)
+	observer        func(Event)
 }
 
 func defaultConfig() config {
@@ -212,12 +213,12 @@ func WithMaxBodyBytes(n int64) Option {
 // A larger response is still sent in full, but only a marker is stored: a
 // retry gets 409 [ResponseNotStored], never a second execution. Middleware
 // option. Default: 1 MiB.
-func WithMaxResponseBytes(n int) Option {
+func WithMaxResponseBytes(n int64) Option {
 	return mwOption("WithMaxResponseBytes", func(c *config) error {
 		if n <= 0 {
 			return fmt.Errorf("idempotency: WithMaxResponseBytes(%d): want a positive size", n)
 		}
-		c.maxResponse = n
+		c.maxResponse = int(min(n, math.MaxInt))
 		return nil
 	})
 }
@@ -301,7 +302,7 @@ func WithErrorWriter(ew problem.ErrorWriter) Option {
 // synchronously on the request's goroutine (store calls also on the
 // lease-renewal goroutine), so it must be fast and safe for concurrent use.
 // Middleware option. Default: none.
-func WithObserver(observe func(r *http.Request, e Event)) Option {
+func WithObserver(observe func(Event)) Option {
 	return mwOption("WithObserver", func(c *config) error { c.observer = observe; return nil })
 }
 

@@ -166,7 +166,7 @@ func nextURL(resp *http.Response, name, value string) (string, error) {
 	if ref, ok := linkNext(resp.Header.Values("Link")); ok {
 		u, err := resp.Request.URL.Parse(ref)
 		if err != nil {
-			return "", fmt.Errorf("link rel=next %q: %w", ref, err)
+			return "", fmt.Errorf("pagination: link rel=next %q: %w", ref, err)
 		}
 		return u.String(), nil
 	}

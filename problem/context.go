@@ -3,6 +3,7 @@ package problem
 import (
 	"context"
 	"net/http"
+	"reflect"
 
 	"github.com/apikit-go/apikit/internal/ctxkey"
 )
@@ -10,17 +11,29 @@ import (
 // ContextWithWriter returns a copy of ctx that carries ew, the API's error
 // writer. The envelope middleware (envelope.Writer.Handler) calls it
 // for every request, so that each apikit middleware answers in the API's
-// dialect without being told.
+// dialect without being told. It returns ctx itself when ew is nil or is
+// already the writer ctx carries, so a caller can tell by comparing
+// whether the request needs a new context.
 func ContextWithWriter(ctx context.Context, ew ErrorWriter) context.Context {
 	if ew == nil {
+		return ctx
+	}
+	if cur, ok := ctx.Value(ctxkey.ErrorWriter{}).(ErrorWriter); ok && sameWriter(cur, ew) {
 		return ctx
 	}
 	return context.WithValue(ctx, ctxkey.ErrorWriter{}, ew)
 }
 
-// WriterFromContext returns the error writer that [ContextWithWriter] put in
+// sameWriter reports whether a and b are the same writer, without
+// comparing values whose type cannot be compared (an ErrorWriterFunc).
+func sameWriter(a, b ErrorWriter) bool {
+	ta, tb := reflect.TypeOf(a), reflect.TypeOf(b)
+	return ta == tb && ta.Comparable() && a == b
+}
+
+// writerFromContext returns the error writer that [ContextWithWriter] put in
 // ctx, or the zero [Writer] (plain RFC 9457) when there is none.
-func WriterFromContext(ctx context.Context) ErrorWriter {
+func writerFromContext(ctx context.Context) ErrorWriter {
 	if ew, ok := ctx.Value(ctxkey.ErrorWriter{}).(ErrorWriter); ok {
 		return ew
 	}
@@ -33,7 +46,7 @@ func WriterFromContext(ctx context.Context) ErrorWriter {
 // API's writer, which wins over the default.
 func WriteTo(explicit ErrorWriter, w http.ResponseWriter, r *http.Request, err error) {
 	if explicit == nil {
-		explicit = WriterFromContext(r.Context())
+		explicit = writerFromContext(r.Context())
 	}
 	explicit.WriteError(w, r, err)
 }

@@ -56,7 +56,7 @@ type warnLimiter struct {
 
 const warnEvery = 10 * time.Second
 
-func (w *warnLimiter) log(now int64, err error) {
+func (w *warnLimiter) log(logger *slog.Logger, now int64, err error) {
 	w.mu.Lock()
 	if w.last != 0 && now-w.last < int64(warnEvery) && now >= w.last {
 		w.suppressed++
@@ -66,6 +66,6 @@ func (w *warnLimiter) log(now int64, err error) {
 	n := w.suppressed
 	w.last, w.suppressed = now, 0
 	w.mu.Unlock()
-	slog.Warn("ratelimit: store failed; deciding with the local fallback (each replica enforces its share of the limit)",
+	logger.Warn("ratelimit: store failed; deciding with the local fallback (each replica enforces its share of the limit)",
 		"error", err, "suppressed", n)
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"os"
 	"time"
 
 	"github.com/apikit-go/apikit/problem"
@@ -356,6 +358,27 @@ func ExampleWithFallback() {
 	// fallback true 2 <nil>
 	// fallback true 2 <nil>
 	// fallback false 2 <nil>
+}
+
+func ExampleWithLogger() {
+	// Fallback decisions are logged at most once per 10 seconds.
+	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey {
+				return slog.Attr{} // stable output
+			}
+			return a
+		},
+	}))
+	local := must(ratelimit.NewMemoryStore(ratelimit.WithClock(exampleClock())))
+	defer local.Close()
+	lim := must(ratelimit.New(unreachableStore{}, []ratelimit.Policy{ratelimit.PerMinute(6)},
+		ratelimit.WithFallback(local, 3), ratelimit.WithLogger(logger)))
+	for range 3 {
+		_, _ = lim.Allow(context.Background(), "partner-42")
+	}
+	// Output:
+	// level=WARN msg="ratelimit: store failed; deciding with the local fallback (each replica enforces its share of the limit)" error="ratelimit: store: dial tcp 127.0.0.1:6379: connect: connection refused" suppressed=0
 }
 
 func ExampleWithPartitionKey() {

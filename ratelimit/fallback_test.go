@@ -32,16 +32,13 @@ func (s *switchable) Take(ctx context.Context, items []ratelimit.Item, results [
 // the share.
 func TestFallbackIsVisibleAndShared(t *testing.T) {
 	var logs bytes.Buffer
-	prev := slog.Default()
-	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
-	t.Cleanup(func() { slog.SetDefault(prev) })
 
 	clk := newFakeClock()
 	shared := &switchable{mem: newMem(t, clk)}
 	local := newMem(t, clk)
 	var events []ratelimit.EventKind
 	lim := must(ratelimit.New(shared, []ratelimit.Policy{ratelimit.PerHour(12)},
-		ratelimit.WithFallback(local, 3),
+		ratelimit.WithFallback(local, 3), ratelimit.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))),
 		ratelimit.WithObserver(func(ev ratelimit.Event) { events = append(events, ev.Kind) })))
 	ctx := context.Background()
 

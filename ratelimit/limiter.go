@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -95,6 +96,9 @@ func New(store Store, policies []Policy, opts ...Option) (*Limiter, error) {
 		return nil, err
 	}
 	l.errs = nil
+	if l.logger == nil {
+		l.logger = slog.Default()
+	}
 	if strings.ContainsAny(l.prefix, "{}") {
 		return nil, fmt.Errorf("ratelimit: key prefix %q contains '{' or '}'", l.prefix)
 	}
@@ -116,7 +120,7 @@ func New(store Store, policies []Policy, opts ...Option) (*Limiter, error) {
 		}
 		t, err := l.compile(ps)
 		if err != nil {
-			return nil, fmt.Errorf("ratelimit: tier %q: %w", name, err)
+			return nil, fmt.Errorf("%w (tier %q)", err, name)
 		}
 		if l.tiers == nil {
 			l.tiers = map[string]*tier{}
@@ -135,7 +139,7 @@ func (l *Limiter) compile(policies []Policy) (*tier, error) {
 	for i, p := range policies {
 		interval, tolerance, err := p.params()
 		if err != nil {
-			return nil, fmt.Errorf("policy %d: %w", i, err)
+			return nil, fmt.Errorf("%w (policy %d)", err, i)
 		}
 		name := p.name()
 		if err := checkName(name); err != nil {
@@ -149,10 +153,10 @@ func (l *Limiter) compile(policies []Policy) (*tier, error) {
 			interval: interval, tolerance: tolerance, burst: p.burst(), unit: p.Unit}
 		if l.ietf {
 			if c.ietfQ, c.ietfW, err = p.ietfWindow(); err != nil {
-				return nil, fmt.Errorf("policy %d: %w", i, err)
+				return nil, fmt.Errorf("%w (policy %d)", err, i)
 			}
 			if err := checkUnit(p.Unit); err != nil {
-				return nil, fmt.Errorf("policy %d: %w", i, err)
+				return nil, fmt.Errorf("%w (policy %d)", err, i)
 			}
 		}
 		if l.mem != nil {
@@ -170,14 +174,14 @@ func (l *Limiter) compile(policies []Policy) (*tier, error) {
 			share := Policy{Limit: max(1, p.Limit/l.replicas), Period: p.Period, Burst: max(1, p.burst()/l.replicas)}
 			fi, ft, err := share.params()
 			if err != nil {
-				return nil, fmt.Errorf("policy %d: fallback share: %w", i, err)
+				return nil, fmt.Errorf("%w (policy %d, fallback share)", err, i)
 			}
 			f := c
 			f.limit, f.interval, f.tolerance, f.burst = share.Limit, fi, ft, share.Burst
 			if l.ietf {
 				share.Unit = p.Unit
 				if f.ietfQ, f.ietfW, err = share.ietfWindow(); err != nil {
-					return nil, fmt.Errorf("policy %d: fallback share: %w", i, err)
+					return nil, fmt.Errorf("%w (policy %d, fallback share)", err, i)
 				}
 			}
 			t.fp = append(t.fp, f)
@@ -344,7 +348,7 @@ func (l *Limiter) enforce(ctx context.Context, r *http.Request, t *tier, key str
 	if l.pkSecret != nil {
 		d.key = key
 	}
-	l.warn.log(now, err)
+	l.warn.log(l.logger, now, err)
 	l.emit(Event{Kind: EventFallback, Request: r, Key: key, Decision: *d, Err: err})
 	return nil
 }

@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/netip"
 	"time"
@@ -56,6 +57,7 @@ type settings struct {
 	ietf     bool
 	failOpen bool
 	observer func(Event)
+	logger   *slog.Logger
 	fallback Store
 	replicas int64
 	pkSecret []byte
@@ -229,6 +231,14 @@ func WithTiers(tiers map[string][]Policy, tierOf func(r *http.Request, key strin
 // applies to [New]. Default: none.
 func WithObserver(f func(Event)) Option {
 	return option{"WithObserver", forLimiter, func(s *settings) { s.observer = f }}
+}
+
+// WithLogger sets the logger that receives the warning, at most one per
+// 10 seconds, that the store failed and the local fallback decided
+// ([WithFallback]). It applies to [New]. Default: slog.Default() as it is
+// when New runs.
+func WithLogger(l *slog.Logger) Option {
+	return option{"WithLogger", forLimiter, func(s *settings) { s.logger = l }}
 }
 
 // WithClock makes the memory store read time from now; tests pass a fake

@@ -59,10 +59,11 @@ func ParseResponse(resp *http.Response) (Quota, bool) {
 // RateLimit-Limit, RateLimit-Remaining and RateLimit-Reset (seconds) fields
 // of the earlier IETF drafts, which envoy's rate-limit service sends. Retry-After is read
 // in either form (seconds or HTTP date). Malformed values are ignored; ok
-// reports whether any rate-limit field was understood.
+// reports whether any rate-limit field was understood. It allocates
+// nothing unless a policy name is a quoted string with escapes.
 func ParseHeader(h http.Header, now time.Time) (q Quota, ok bool) {
-	if v := strings.Join(h.Values(headerRateLimit), ","); v != "" {
-		ok = q.fromIETF(v, strings.Join(h.Values(headerPolicy), ","), now)
+	if rl := h[canonRateLimit]; len(rl) > 0 {
+		ok = q.fromIETF(rl, h[canonPolicy], now)
 	}
 	if !ok {
 		ok = q.fromLegacy(h, now)
@@ -70,7 +71,7 @@ func ParseHeader(h http.Header, now time.Time) (q Quota, ok bool) {
 	if !ok {
 		ok = q.fromSplit(h, now)
 	}
-	if v := h.Get(headerRetryAfter); v != "" {
+	if v := first(h[canonRetryAfter]); v != "" {
 		if d := problem.ParseRetryAfter(v, now); d > 0 {
 			q.RetryAfter = d
 			ok = true
@@ -79,40 +80,65 @@ func ParseHeader(h http.Header, now time.Time) (q Quota, ok bool) {
 	return q, ok
 }
 
-func (q *Quota) fromIETF(rl, pol string, now time.Time) bool {
-	best := -1
-	var members []sfMember
-	for _, m := range parseSFList(rl) {
-		if _, has := m.params["r"]; has {
-			members = append(members, m)
+var (
+	canonSplitLimit     = http.CanonicalHeaderKey("RateLimit-Limit")
+	canonSplitRemaining = http.CanonicalHeaderKey("RateLimit-Remaining")
+	canonSplitReset     = http.CanonicalHeaderKey("RateLimit-Reset")
+	canonDate           = http.CanonicalHeaderKey("Date")
+)
+
+// first returns the first value of a field, or "".
+func first(v []string) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return v[0]
+}
+
+// fromIETF reads the member of the RateLimit field lines rl with the
+// fewest remaining requests, and its policy from the RateLimit-Policy
+// lines pol. Field lines are read as one list joined by commas.
+func (q *Quota) fromIETF(rl, pol []string, now time.Time) bool {
+	var best sfMember
+	found := false
+	for _, line := range rl {
+		for rest := line; rest != ""; {
+			var raw string
+			raw, rest = cutQuoted(rest, ',')
+			m, ok := parseSFMember(raw)
+			if !ok || !m.has('r') {
+				continue
+			}
+			if !found || m.r < best.r {
+				best, found = m, true
+			}
 		}
 	}
-	for i, m := range members {
-		if best < 0 || m.params["r"] < members[best].params["r"] {
-			best = i
-		}
-	}
-	if best < 0 {
+	if !found {
 		return false
 	}
-	m := members[best]
-	q.Policy = m.name
-	q.Remaining = m.params["r"]
-	if t, has := m.params["t"]; has {
-		q.Reset = now.Add(seconds(t))
+	q.Policy = best.name()
+	q.Remaining = best.r
+	if best.has('t') {
+		q.Reset = now.Add(seconds(best.t))
 	}
-	for _, p := range parseSFList(pol) {
-		if p.name != m.name {
-			continue
+	for _, line := range pol {
+		for rest := line; rest != ""; {
+			var raw string
+			raw, rest = cutQuoted(rest, ',')
+			p, ok := parseSFMember(raw)
+			if !ok || !p.sameName(best) {
+				continue
+			}
+			q.Limit = p.q
+			if p.has('l') && q.Limit == 0 {
+				q.Limit = p.l // drafts 07 and 08 named the quota l
+			}
+			if p.has('w') {
+				q.Window = seconds(p.w)
+			}
+			return true
 		}
-		q.Limit = p.params["q"]
-		if l, has := p.params["l"]; has && q.Limit == 0 {
-			q.Limit = l // drafts 07 and 08 named the quota l
-		}
-		if w, has := p.params["w"]; has {
-			q.Window = seconds(w)
-		}
-		break
 	}
 	return true
 }
@@ -124,23 +150,24 @@ func (q *Quota) fromIETF(rl, pol string, now time.Time) bool {
 // "100, 100;w=60"), the remaining requests, and the seconds until reset.
 func (q *Quota) fromSplit(h http.Header, now time.Time) bool {
 	ok := false
-	first := func(v string) string {
+	firstMember := func(v string) string {
 		v, _, _ = strings.Cut(v, ",")
 		v, _, _ = strings.Cut(v, ";")
 		return v
 	}
-	if n, good := parseCount(first(h.Get("RateLimit-Limit"))); good {
+	limit := first(h[canonSplitLimit])
+	if n, good := parseCount(firstMember(limit)); good {
 		q.Limit, ok = n, true
-		if _, w, has := strings.Cut(h.Get("RateLimit-Limit"), ";w="); has {
-			if n, good := parseCount(first(w)); good {
+		if _, w, has := strings.Cut(limit, ";w="); has {
+			if n, good := parseCount(firstMember(w)); good {
 				q.Window = seconds(n)
 			}
 		}
 	}
-	if n, good := parseCount(first(h.Get("RateLimit-Remaining"))); good {
+	if n, good := parseCount(firstMember(first(h[canonSplitRemaining]))); good {
 		q.Remaining, ok = n, true
 	}
-	if n, good := parseCount(first(h.Get("RateLimit-Reset"))); good {
+	if n, good := parseCount(firstMember(first(h[canonSplitReset]))); good {
 		q.Reset, ok = now.Add(seconds(n)), true
 	}
 	return ok
@@ -148,15 +175,15 @@ func (q *Quota) fromSplit(h http.Header, now time.Time) bool {
 
 func (q *Quota) fromLegacy(h http.Header, now time.Time) bool {
 	ok := false
-	if n, good := parseCount(h.Get(headerLimit)); good {
+	if n, good := parseCount(first(h[canonLimit])); good {
 		q.Limit, ok = n, true
 	}
-	if n, good := parseCount(h.Get(headerRemaining)); good {
+	if n, good := parseCount(first(h[canonRemaining])); good {
 		q.Remaining, ok = n, true
 	}
-	if n, good := parseCount(h.Get(headerReset)); good && n < math.MaxInt64/int64(time.Second) {
+	if n, good := parseCount(first(h[canonReset])); good && n < math.MaxInt64/int64(time.Second) {
 		reset := time.Unix(n, 0)
-		if date, err := http.ParseTime(h.Get("Date")); err == nil {
+		if date, err := http.ParseTime(first(h[canonDate])); err == nil {
 			reset = now.Add(reset.Sub(date)) // the server's clock may differ from ours
 		}
 		q.Reset, ok = reset, true
@@ -184,65 +211,129 @@ func parseCount(s string) (int64, bool) {
 	return n, true
 }
 
-// sfMember is one member of a structured-field list: a string or token
-// and its non-negative integer parameters.
+// sfMember is one member of a structured-field list (RFC 8941): a string
+// or token and the non-negative integer parameters ParseHeader uses.
 type sfMember struct {
-	name   string
-	params map[string]int64
+	raw           string // the name as written: a token or a quoted string
+	r, t, q, l, w int64
+	set           uint8 // bit per parameter present, see has
 }
 
-// parseSFList reads the members of a structured-field list (RFC 8941)
-// leniently: members that are not a string or token are skipped, as are
-// parameters whose value is not a non-negative integer.
-func parseSFList(s string) []sfMember {
-	var out []sfMember
-	for _, raw := range splitQuoted(s, ',') {
-		parts := splitQuoted(strings.TrimSpace(raw), ';')
-		name, ok := sfBareString(strings.TrimSpace(parts[0]))
-		if !ok {
+const sfParams = "rtqlw"
+
+func (m *sfMember) has(p byte) bool { return m.set&(1<<strings.IndexByte(sfParams, p)) != 0 }
+
+// name returns the member's name, unquoted.
+func (m *sfMember) name() string {
+	if m.raw[0] != '"' {
+		return m.raw
+	}
+	s := m.raw[1 : len(m.raw)-1]
+	if strings.IndexByte(s, '\\') < 0 {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) {
+			i++
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// sameName reports whether m and o have the same name, however quoted.
+func (m *sfMember) sameName(o sfMember) bool {
+	if m.raw == o.raw {
+		return true
+	}
+	if !strings.Contains(m.raw, "\\") && !strings.Contains(o.raw, "\\") {
+		return strings.Trim(m.raw, `"`) == strings.Trim(o.raw, `"`)
+	}
+	return m.name() == o.name()
+}
+
+// parseSFMember reads one list member leniently: a member that is not a
+// string or token is refused, parameters whose value is not a
+// non-negative integer are skipped.
+func parseSFMember(raw string) (sfMember, bool) {
+	var m sfMember
+	name, rest := cutQuoted(strings.TrimSpace(raw), ';')
+	name = strings.TrimSpace(name)
+	if !sfValidName(name) {
+		return m, false
+	}
+	m.raw = name
+	for rest != "" {
+		var p string
+		p, rest = cutQuoted(rest, ';')
+		k, v, has := strings.Cut(strings.TrimSpace(p), "=")
+		if !has {
 			continue
 		}
-		m := sfMember{name: name, params: map[string]int64{}}
-		for _, p := range parts[1:] {
-			k, v, has := strings.Cut(strings.TrimSpace(p), "=")
-			if !has {
-				continue
-			}
-			if n, good := parseCount(v); good {
-				m.params[strings.TrimSpace(k)] = n
-			}
+		n, good := parseCount(v)
+		k = strings.TrimSpace(k)
+		if !good || len(k) != 1 {
+			continue
 		}
-		out = append(out, m)
+		switch k[0] {
+		case 'r':
+			m.r = n
+		case 't':
+			m.t = n
+		case 'q':
+			m.q = n
+		case 'l':
+			m.l = n
+		case 'w':
+			m.w = n
+		default:
+			continue
+		}
+		m.set |= 1 << strings.IndexByte(sfParams, k[0])
 	}
-	return out
+	return m, true
 }
 
-// sfBareString reads an sf-string ("a \"b\"") or a token.
-func sfBareString(s string) (string, bool) {
+// sfValidName reports whether s is an sf-string ("a \"b\"") or a token
+// as ParseHeader accepts them.
+func sfValidName(s string) bool {
 	if s == "" {
-		return "", false
+		return false
 	}
 	if s[0] != '"' {
 		for i := 0; i < len(s); i++ {
 			if c := s[i]; c <= ' ' || c >= 0x7f || c == '"' || c == '=' {
-				return "", false
+				return false
 			}
 		}
-		return s, true
+		return true
 	}
-	var b strings.Builder
 	for i := 1; i < len(s); i++ {
 		switch c := s[i]; {
 		case c == '\\' && i+1 < len(s):
 			i++
-			b.WriteByte(s[i])
 		case c == '"':
-			return b.String(), i == len(s)-1
+			return i == len(s)-1
 		case c < ' ' || c >= 0x7f:
-			return "", false
-		default:
-			b.WriteByte(c)
+			return false
 		}
 	}
-	return "", false
+	return false
+}
+
+// cutQuoted cuts s at the first sep outside double quotes.
+func cutQuoted(s string, sep byte) (before, after string) {
+	quoted := false
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '\\' && quoted:
+			i++
+		case s[i] == '"':
+			quoted = !quoted
+		case s[i] == sep && !quoted:
+			return s[:i], s[i+1:]
+		}
+	}
+	return s, ""
 }

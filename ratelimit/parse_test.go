@@ -214,3 +214,23 @@ func TestParsePolicy(t *testing.T) {
 		})
 	}
 }
+
+// ParseHeader runs on every answer a client reads: it must not allocate
+// for the fields apikit writes (a quoted policy name with escapes is the
+// one exception).
+func TestParseHeaderAllocatesNothing(t *testing.T) {
+	now := time.Unix(1_767_225_600, 0)
+	for name, h := range map[string]http.Header{
+		"X-RateLimit": {"X-Ratelimit-Limit": {"100"}, "X-Ratelimit-Remaining": {"7"}, "X-Ratelimit-Reset": {"1767225660"},
+			"Date": {"Thu, 01 Jan 2026 00:00:00 GMT"}, "Retry-After": {"30"}},
+		"IETF":   {"Ratelimit": {`"burst";r=7;t=3, "daily";r=70;t=60`}, "Ratelimit-Policy": {`"burst";q=100;w=60, "daily";q=1000;w=86400`}},
+		"drafts": {"Ratelimit-Limit": {"100, 100;w=60"}, "Ratelimit-Remaining": {"7"}, "Ratelimit-Reset": {"3"}},
+	} {
+		if _, ok := ratelimit.ParseHeader(h, now); !ok {
+			t.Fatalf("%s: not understood", name)
+		}
+		if n := testing.AllocsPerRun(100, func() { ratelimit.ParseHeader(h, now) }); n != 0 {
+			t.Errorf("%s: %v allocations per call, want 0", name, n)
+		}
+	}
+}

@@ -79,7 +79,7 @@ func NewDeprecation(deprecated time.Time, opts ...Option) (*Deprecation, error) 
 		return nil, err
 	}
 	if deprecated.IsZero() {
-		return nil, &ConfigError{Option: "deprecated", Reason: "the deprecation time is zero"}
+		return nil, &configError{Option: "deprecated", Reason: "the deprecation time is zero"}
 	}
 	d := &Deprecation{
 		now: c.now, deprecated: deprecated, sunset: c.sunset, successor: c.successor,
@@ -88,7 +88,7 @@ func NewDeprecation(deprecated time.Time, opts ...Option) (*Deprecation, error) 
 	}
 	if !d.sunset.IsZero() {
 		if d.sunset.Before(deprecated) {
-			return nil, &ConfigError{Option: "WithSunset", Reason: "the sunset is before the deprecation (RFC 9745 §4)"}
+			return nil, &configError{Option: "WithSunset", Reason: "the sunset is before the deprecation (RFC 9745 §4)"}
 		}
 		d.sunVal = d.sunset.UTC().Format(http.TimeFormat)
 	}
@@ -104,11 +104,11 @@ func NewDeprecation(deprecated time.Time, opts ...Option) (*Deprecation, error) 
 	for _, w := range c.brownouts {
 		switch {
 		case !w.Start.Before(w.End):
-			return nil, &ConfigError{Option: "WithBrownouts", Reason: "a window must start before it ends"}
+			return nil, &configError{Option: "WithBrownouts", Reason: "a window must start before it ends"}
 		case w.Start.Before(deprecated):
-			return nil, &ConfigError{Option: "WithBrownouts", Reason: "a window starts before the deprecation"}
+			return nil, &configError{Option: "WithBrownouts", Reason: "a window starts before the deprecation"}
 		case !d.sunset.IsZero() && w.End.After(d.sunset):
-			return nil, &ConfigError{Option: "WithBrownouts", Reason: "a window ends after the sunset"}
+			return nil, &configError{Option: "WithBrownouts", Reason: "a window ends after the sunset"}
 		}
 		d.brownouts = append(d.brownouts, w)
 	}
@@ -152,7 +152,7 @@ func WithSunsetLink(uri string) Option {
 func linkOption(name, uri string, set func(*config)) Option {
 	return option{name, forDeprecation, func(c *config) error {
 		if !validLink(uri) {
-			return &ConfigError{Option: name, Reason: "invalid URI reference " + quote(uri)}
+			return &configError{Option: name, Reason: "invalid URI reference " + quote(uri)}
 		}
 		set(c)
 		return nil
@@ -212,7 +212,7 @@ func WithCaller(caller func(r *http.Request) string) Option {
 func WithClock(now func() time.Time) Option {
 	return option{"WithClock", forDeprecation, func(c *config) error {
 		if now == nil {
-			return &ConfigError{Option: "WithClock", Reason: "nil clock"}
+			return &configError{Option: "WithClock", Reason: "nil clock"}
 		}
 		c.now = now
 		return nil

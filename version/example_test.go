@@ -311,11 +311,11 @@ func ExampleWithClock() {
 	// Output: 200
 }
 
-func ExampleConfigError() {
+func ExampleNewDeprecation_configuration() {
+	// Bad configuration is an error from the constructor, naming the option.
 	_, err := version.NewDeprecation(day("2026-06-01"), version.WithDefault("2025-01-01"))
-	var ce *version.ConfigError
-	fmt.Println(errors.As(err, &ce), ce.Option, "|", err)
-	// Output: true WithDefault | version: WithDefault: applies to a Negotiator only
+	fmt.Println(err)
+	// Output: version: WithDefault: applies to a Negotiator only
 }
 
 func catalog(base string) *problem.Catalog {

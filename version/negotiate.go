@@ -40,20 +40,20 @@ func NewNegotiator(supported []string, opts ...Option) (*Negotiator, error) {
 		return nil, err
 	}
 	if len(supported) == 0 {
-		return nil, &ConfigError{Option: "supported", Reason: "no version given"}
+		return nil, &configError{Option: "supported", Reason: "no version given"}
 	}
 	n := &Negotiator{header: http.CanonicalHeaderKey(c.header), name: c.header, pinned: c.pinned, ew: c.errorWriter}
 	for _, s := range supported {
 		v, err := Parse(s)
 		if err != nil {
-			return nil, &ConfigError{Option: "supported", Reason: err.Error()}
+			return nil, &configError{Option: "supported", Reason: err.Error()}
 		}
 		n.supported = append(n.supported, v)
 	}
 	slices.SortFunc(n.supported, func(a, b Version) int { return int(a.n - b.n) })
 	for i, v := range n.supported {
 		if i > 0 && n.supported[i-1].n == v.n {
-			return nil, &ConfigError{Option: "supported", Reason: "duplicate version " + v.s}
+			return nil, &configError{Option: "supported", Reason: "duplicate version " + v.s}
 		}
 		n.names = append(n.names, v.s)
 		n.boxed = append(n.boxed, v)
@@ -61,7 +61,7 @@ func NewNegotiator(supported []string, opts ...Option) (*Negotiator, error) {
 	if c.hasDef {
 		i := slices.Index(n.names, c.def)
 		if i < 0 {
-			return nil, &ConfigError{Option: "WithDefault", Reason: "version " + quote(c.def) + " is not among the supported ones"}
+			return nil, &configError{Option: "WithDefault", Reason: "version " + quote(c.def) + " is not among the supported ones"}
 		}
 		n.def = i
 	}
@@ -77,7 +77,7 @@ func quote(s string) string { return strconv.Quote(clip(s)) }
 func WithHeader(name string) Option {
 	return option{"WithHeader", forNegotiator, func(c *config) error {
 		if !validToken(name) {
-			return &ConfigError{Option: "WithHeader", Reason: "invalid header name " + quote(name)}
+			return &configError{Option: "WithHeader", Reason: "invalid header name " + quote(name)}
 		}
 		c.header = name
 		return nil

@@ -71,20 +71,21 @@ func applyOptions(c *config, t target, opts []Option) error {
 			return err
 		}
 		if to&t == 0 {
-			return &ConfigError{Option: o.(option).name, Reason: "applies to " + to.String() + " only"}
+			return &configError{Option: o.(option).name, Reason: "applies to " + to.String() + " only"}
 		}
 	}
 	return nil
 }
 
-// ConfigError reports a bad configuration found by [NewNegotiator] or
-// [NewDeprecation].
-type ConfigError struct {
+// configError reports a bad configuration found by [NewNegotiator] or
+// [NewDeprecation]: "version: <option or argument>: <reason>". Like every
+// apikit constructor's, it is a descriptive error, not a type to match.
+type configError struct {
 	Option string // the option, "WithSunset", or the argument at fault
 	Reason string
 }
 
-func (e *ConfigError) Error() string { return "version: " + e.Option + ": " + e.Reason }
+func (e *configError) Error() string { return "version: " + e.Option + ": " + e.Reason }
 
 // WithErrorWriter sets the writer of the middleware's error responses (the
 // 400 version/unknown, the 410 version/sunset). Applies to both.

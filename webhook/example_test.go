@@ -233,3 +233,18 @@ func ExampleDispatcher_CheckEndpoint() {
 	// 422 webhooks/endpoint-refused The endpoint URL is refused: private address 10.0.0.7
 	// <nil>
 }
+
+func ExampleWithTransportConfig() {
+	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	store, _ := webhook.NewMemoryStore()
+	var handshake time.Duration
+	// f runs for each transport New builds (with and without the address
+	// check for WithAllowedURLs), before the dialer is put back.
+	_, err := webhook.New(store, []string{secret}, webhook.WithTimeout(5*time.Second),
+		webhook.WithTransportConfig(func(t *http.Transport) {
+			t.MaxIdleConnsPerHost = 4
+			handshake = t.TLSHandshakeTimeout
+		}))
+	fmt.Println(err, handshake)
+	// Output: <nil> 5s
+}

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"time"
 )
@@ -303,21 +304,23 @@ func WithClock(now func() time.Time) Option {
 }
 
 // WithMaxPayloadBytes bounds the payload Enqueue accepts. Default: 1 MiB.
-func WithMaxPayloadBytes(n int) Option {
+func WithMaxPayloadBytes(n int64) Option {
 	return dispatcherOption("WithMaxPayloadBytes", func(c *config) {
 		if n < 1 {
 			c.errorf("WithMaxPayloadBytes(%d): want a positive size", n)
 			return
 		}
-		c.maxPayload = n
+		c.maxPayload = int(min(n, math.MaxInt))
 	})
 }
 
-// WithTransport lets f adjust the http.Transport a Dispatcher sends with
-// (TLS settings, proxies, connection pool sizes). The transport's dialer
-// keeps its address check and redirects are never followed. Default: none.
-func WithTransport(f func(*http.Transport)) Option {
-	return dispatcherOption("WithTransport", func(c *config) { c.transport = f })
+// WithTransportConfig lets f adjust the http.Transport a Dispatcher sends
+// with (TLS settings, proxies, connection pool sizes). The transport's
+// dialer keeps its address check and redirects are never followed, which
+// is why a Dispatcher takes no http.RoundTripper of its own (unlike
+// client.WithTransport). Default: none.
+func WithTransportConfig(f func(*http.Transport)) Option {
+	return dispatcherOption("WithTransportConfig", func(c *config) { c.transport = f })
 }
 
 // WithMaxEntries bounds the messages a MemoryStore keeps. Default: 100000.

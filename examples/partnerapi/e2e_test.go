@@ -271,10 +271,9 @@ func (c *client) testHealthAndAuth(t *testing.T) {
 		res := c.do("GET", "/api/v1/patients", nil, map[string]string{"Authorization": auth})
 		c.status(res, 401)
 		c.expect("malformed token type "+auth, get(c.json(res), "error", "type"), "https://parchment.health/errors/invalid-token")
+		c.expect("malformed token challenge "+auth, res.Header.Get("WWW-Authenticate"), `Bearer error="invalid_token"`)
 	}
-	if got := res.Header.Get("WWW-Authenticate"); !strings.HasPrefix(got, "Bearer") {
-		t.Errorf("401 without a Bearer WWW-Authenticate: %q", got)
-	}
+	c.expect("missing token challenge", res.Header.Get("WWW-Authenticate"), "Bearer")
 	res = c.do("GET", "/functions/v1/referrals/x", nil, nil)
 	c.status(res, 401)
 	c.expect("meta 401 code", get(c.json(res), "error", "code"), "auth/authentication-required")
@@ -540,6 +539,9 @@ func (c *client) testReferrals(t *testing.T) {
 			c.t = t
 			res := c.do("POST", "/functions/v1/referrals", body, tt.header)
 			c.status(res, tt.status)
+			if tt.status == 401 && res.Header.Get("WWW-Authenticate") == "" {
+				t.Fatal("401 without WWW-Authenticate")
+			}
 			code, _ := get(c.json(res), "error", "code").(string)
 			if tt.code != "" && code != tt.code {
 				t.Fatalf("code %q, want %q", code, tt.code)

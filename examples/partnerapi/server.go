@@ -240,9 +240,11 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 	}
 
 	// Signed referral requests (Standard Webhooks headers), each message
-	// accepted once.
+	// accepted once. Like every middleware below, the verifier answers
+	// through the writer its group's envelope middleware puts in the
+	// request's context (group, below), so it needs no writer of its own.
 	verifier, err := signature.NewVerifier(signature.StandardWebhooks(), []string{cfg.SigningSecret},
-		replay, signature.WithErrorWriter(s.meta))
+		replay)
 	if err != nil {
 		return nil, fmt.Errorf("-signing-secret: %w", err)
 	}
@@ -265,7 +267,7 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 	// Versions: referrals negotiate API-Version; the v1 patient list is
 	// deprecated in favour of /v2/patients and gone after its sunset.
 	negotiator, err := version.NewNegotiator([]string{"2025-01-01", "2025-06-01"},
-		version.WithDefault("2025-01-01"), version.WithErrorWriter(s.meta))
+		version.WithDefault("2025-01-01"))
 	if err != nil {
 		return nil, err
 	}
@@ -273,7 +275,6 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 		version.WithSunset(cfg.V1Sunset),
 		version.WithSuccessor("/v2/patients"),
 		version.WithClock(s.now),
-		version.WithErrorWriter(s.std),
 		version.WithCaller(func(r *http.Request) string { return partnerOf(r.Context()) }),
 		version.WithObserver(func(e version.Event) {
 			cfg.Logger.LogAttrs(e.Request.Context(), slog.LevelWarn, "deprecated route called",
