@@ -4,18 +4,18 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
-
-	"github.com/apikit-go/apikit/envelope"
 )
 
 // logRequests logs one line per request with its request ID, status and
-// duration. It must run inside the writer's RequestID middleware.
+// duration. It runs outside the envelope middleware (envelope.Writer.Handler),
+// so the line has the status of the 500 that middleware makes of a panic;
+// the ID is the one that middleware set on the response.
 func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
-		id, _ := envelope.RequestIDFrom(r.Context())
+		id := w.Header().Get("X-Request-Id")
 		logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("request_id", id),
 			slog.String("method", r.Method),

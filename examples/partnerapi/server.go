@@ -333,12 +333,12 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 	for _, g := range groups.groups {
 		root.Handle(g.prefix, g.h)
 	}
-	groups.fallback = s.std.Routes(root)
+	// Anything outside the groups answers in the standard dialect.
+	groups.fallback = s.std.Handler(s.std.Routes(root))
 
-	// Outermost: every response gets an X-Request-Id, every request a log
-	// line carrying it; anything outside the groups answers in the
-	// standard dialect.
-	s.Handler = s.std.Handler(logRequests(cfg.Logger, groups))
+	// Outermost: every request a log line, with the X-Request-Id the
+	// group's (or the fallback's) envelope middleware gave it.
+	s.Handler = logRequests(cfg.Logger, groups)
 	ok = true
 	return s, nil
 }
