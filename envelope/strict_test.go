@@ -31,3 +31,20 @@ func BenchmarkStrictCheck(b *testing.B) {
 		})
 	}
 }
+
+// The Content-Type check accepts what it always did, and the usual
+// "application/json" costs no allocation.
+func TestCheckContentType(t *testing.T) {
+	for ct, ok := range map[string]bool{
+		"": true, "application/json": true, "application/json; charset=utf-8": true,
+		"Application/JSON": true, "application/problem+json": true, "application/jsonx": false,
+		"text/json": false, "application/json;": true, "text/plain": false,
+	} {
+		if err := checkContentType(ct); (err == nil) != ok {
+			t.Errorf("checkContentType(%q) = %v, want ok %v", ct, err, ok)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = checkContentType("application/json") }); n != 0 {
+		t.Errorf("checkContentType(application/json) allocates %v times", n)
+	}
+}
