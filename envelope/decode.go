@@ -57,9 +57,13 @@ func WithMaxBodyBytes(n int64) Option {
 // echoed. Only [WithMaxBodyBytes] applies; other options are ignored.
 func Decode[T any](r *http.Request, opts ...Option) (T, error) {
 	var v T
-	cfg := options{maxBody: defaultMaxBodyBytes}
-	for _, o := range opts {
-		o(&cfg)
+	maxBody := int64(defaultMaxBodyBytes)
+	if len(opts) > 0 { // options escape: only a call with options pays for them
+		cfg := options{maxBody: maxBody}
+		for _, o := range opts {
+			o(&cfg)
+		}
+		maxBody = cfg.maxBody
 	}
 	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
 		return v, err
@@ -73,13 +77,13 @@ func Decode[T any](r *http.Request, opts ...Option) (T, error) {
 		body = t.TakeUnread()
 	} else {
 		var err error
-		body, err = io.ReadAll(io.LimitReader(r.Body, cfg.maxBody+1))
+		body, err = io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 		if err != nil {
 			return v, problem.InvalidRequest.Wrap(err, "The request body could not be read")
 		}
 	}
-	if int64(len(body)) > cfg.maxBody {
-		return v, problem.RequestTooLarge.New("The request body exceeds the limit of " + strconv.FormatInt(cfg.maxBody, 10) + " bytes")
+	if int64(len(body)) > maxBody {
+		return v, problem.RequestTooLarge.New("The request body exceeds the limit of " + strconv.FormatInt(maxBody, 10) + " bytes")
 	}
 	err := decodeBytes(body, &v)
 	if info := infoFrom(r.Context()); info != nil {

@@ -81,7 +81,8 @@ func TestDecodeBufferedBodyLimit(t *testing.T) {
 }
 
 // Decoding a buffered body makes no copy of it: fewer allocations than
-// the same body from a plain reader.
+// the same body from a plain reader; a call without options allocates
+// nothing for them.
 func TestDecodeBufferedBodyAllocs(t *testing.T) {
 	body := `{"n":1}` + strings.Repeat(" ", 600)
 	var buffered, plain float64
@@ -105,5 +106,10 @@ func TestDecodeBufferedBodyAllocs(t *testing.T) {
 	})
 	if buffered >= plain {
 		t.Fatalf("Decode of a buffered body: %v allocations, of a plain one %v: want fewer", buffered, plain)
+	}
+	// The value, encoding/json's decoder and its buffer, and its own
+	// allocations; no options given, none for them.
+	if buffered > 8 {
+		t.Fatalf("Decode of a buffered body without options: %v allocations, want at most 8", buffered)
 	}
 }

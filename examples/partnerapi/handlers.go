@@ -34,6 +34,10 @@ type createdPatient struct {
 	URL              string `json:"url"`
 }
 
+// patientCreated is the message of a 201 from POST /api/v1/patients, made
+// once rather than per request.
+var patientCreated = envelope.WithMessage("Patient created successfully")
+
 // POST /api/v1/patients
 func (s *server) createPatient(w http.ResponseWriter, r *http.Request) {
 	in, err := envelope.Decode[createPatientRequest](r)
@@ -67,7 +71,7 @@ func (s *server) createPatient(w http.ResponseWriter, r *http.Request) {
 	location := "/api/v1/patients/" + p.PatientID
 	s.std.Created(w, r, location, createdPatient{
 		PatientID: p.PatientID, PartnerPatientID: p.PartnerPatientID, URL: s.baseURL + location,
-	}, envelope.WithMessage("Patient created successfully"))
+	}, patientCreated)
 }
 
 // GET /api/v1/patients/{id}
