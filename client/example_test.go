@@ -316,10 +316,10 @@ func ExampleWithRetryBudget() {
 	// client: 503 1 attempts true
 }
 
-func ExampleWithMaxBufferedBody() {
+func ExampleWithMaxBufferedBytes() {
 	srv := server([]int{503, 200})
 	defer srv.Close()
-	t, _ := client.NewTransport(nil, client.WithMaxBufferedBody(4), client.WithSleep(noWait))
+	t, _ := client.NewTransport(nil, client.WithMaxBufferedBytes(4), client.WithSleep(noWait))
 	req, _ := http.NewRequest("PUT", srv.URL+"/big", nil)
 	req.Body = io.NopCloser(strings.NewReader("12345")) // no GetBody, larger than 4 bytes
 	resp, err := t.RoundTrip(req)

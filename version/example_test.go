@@ -158,8 +158,8 @@ func ExampleNegotiator_Supported() {
 	// Output: [2024-11-01 2025-01-01 2025-06-01]
 }
 
-func ExampleWithHeader() {
-	neg, _ := version.NewNegotiator([]string{"2025-01-01", "2025-06-01"}, version.WithHeader("X-Api-Version"))
+func ExampleWithVersionHeader() {
+	neg, _ := version.NewNegotiator([]string{"2025-01-01", "2025-06-01"}, version.WithVersionHeader("X-Api-Version"))
 	get(neg.Handler(http.NotFoundHandler()), "/", []string{"X-Api-Version"}, "X-Api-Version", "2025-06-01")
 	// Output: 404 | X-Api-Version: 2025-06-01 | 404 page not found
 }
