@@ -38,7 +38,7 @@ func server(statuses []int, header ...string) *httptest.Server {
 		if code < 400 {
 			fmt.Fprintf(w, `{"success":true,"statusCode":%d,"message":"Success","data":{"patient_id":"pat_1"},"requestId":"req_%d"}`, code, n)
 		} else {
-			fmt.Fprintf(w, `{"success":false,"statusCode":%d,"error":{"type":"https://parchment.health/errors/internal-error","title":"Error"},"requestId":"req_%d"}`, code, n)
+			fmt.Fprintf(w, `{"success":false,"statusCode":%d,"error":{"type":"https://example.com/errors/internal-error","title":"Error"},"requestId":"req_%d"}`, code, n)
 		}
 	}))
 }
