@@ -82,7 +82,7 @@
 // floor plus share of the logical requests of the last 10 seconds
 // ([WithRetryBudget]), so an outage does not multiply the load on the
 // server. A request body is replayed with GetBody, or buffered up to
-// [WithMaxBufferedBody]; a larger body is sent once and not retried
+// [WithMaxBufferedBytes]; a larger body is sent once and not retried
 // ([ErrBodyNotReplayable]).
 //
 // # Pacing

@@ -38,7 +38,7 @@ func server(statuses []int, header ...string) *httptest.Server {
 		if code < 400 {
 			fmt.Fprintf(w, `{"success":true,"statusCode":%d,"message":"Success","data":{"patient_id":"pat_1"},"requestId":"req_%d"}`, code, n)
 		} else {
-			fmt.Fprintf(w, `{"success":false,"statusCode":%d,"error":{"type":"https://parchment.health/errors/internal-error","title":"Error"},"requestId":"req_%d"}`, code, n)
+			fmt.Fprintf(w, `{"success":false,"statusCode":%d,"error":{"type":"https://example.com/errors/internal-error","title":"Error"},"requestId":"req_%d"}`, code, n)
 		}
 	}))
 }
@@ -316,10 +316,10 @@ func ExampleWithRetryBudget() {
 	// client: 503 1 attempts true
 }
 
-func ExampleWithMaxBufferedBody() {
+func ExampleWithMaxBufferedBytes() {
 	srv := server([]int{503, 200})
 	defer srv.Close()
-	t, _ := client.NewTransport(nil, client.WithMaxBufferedBody(4), client.WithSleep(noWait))
+	t, _ := client.NewTransport(nil, client.WithMaxBufferedBytes(4), client.WithSleep(noWait))
 	req, _ := http.NewRequest("PUT", srv.URL+"/big", nil)
 	req.Body = io.NopCloser(strings.NewReader("12345")) // no GetBody, larger than 4 bytes
 	resp, err := t.RoundTrip(req)

@@ -78,7 +78,7 @@ func (c *config) check() error {
 		errs = append(errs, fmt.Errorf("client: WithRetryBudget(%v, %d): want non-negative values", c.budgetShare, c.budgetFloor))
 	}
 	if c.maxBuffer < 0 {
-		errs = append(errs, fmt.Errorf("client: WithMaxBufferedBody(%d): want a non-negative size", c.maxBuffer))
+		errs = append(errs, fmt.Errorf("client: WithMaxBufferedBytes(%d): want a non-negative size", c.maxBuffer))
 	}
 	if c.now == nil || c.sleep == nil {
 		errs = append(errs, errors.New("client: WithClock(nil) or WithSleep(nil)"))
@@ -180,11 +180,11 @@ func WithRetryBudget(share float64, floor int) Option {
 	return func(c *config) { c.budgetShare, c.budgetFloor = share, floor }
 }
 
-// WithMaxBufferedBody sets how much of a request body without GetBody is
+// WithMaxBufferedBytes sets how much of a request body without GetBody is
 // kept to be sent again. A larger body is sent once, streamed, and the
 // request is not retried (the error says so, see [ErrBodyNotReplayable]).
 // Default: 1 MiB.
-func WithMaxBufferedBody(n int64) Option {
+func WithMaxBufferedBytes(n int64) Option {
 	return func(c *config) { c.maxBuffer = n }
 }
 

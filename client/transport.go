@@ -49,7 +49,7 @@ type Attempt struct {
 
 // ErrBodyNotReplayable is wrapped by the error of a request that could
 // have been retried but was not, because its body has no GetBody and is
-// larger than the replay buffer ([WithMaxBufferedBody]).
+// larger than the replay buffer ([WithMaxBufferedBytes]).
 var ErrBodyNotReplayable = errors.New("client: not retried: the request body has no GetBody and exceeds the replay buffer")
 
 // NewTransport returns a Transport that sends requests through base (nil

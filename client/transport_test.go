@@ -324,7 +324,7 @@ func TestBodyBeyondBuffer(t *testing.T) {
 		srv := script(t, status(503, ""), status(200, ""))
 		req, _ := http.NewRequest("PUT", srv.URL, nil)
 		req.Body = nopBody("0123456789")
-		resp, err := newTransport(t, newFakeClock(), client.WithMaxBufferedBody(10)).RoundTrip(req)
+		resp, err := newTransport(t, newFakeClock(), client.WithMaxBufferedBytes(10)).RoundTrip(req)
 		reqs := srv.requests()
 		if err != nil || resp.StatusCode != 200 || len(reqs) != 2 || reqs[1].body != "0123456789" {
 			t.Fatalf("status %v err %v requests %+v", resp.StatusCode, err, reqs)
@@ -334,7 +334,7 @@ func TestBodyBeyondBuffer(t *testing.T) {
 		srv := script(t, status(503, ""), status(200, ""))
 		req, _ := http.NewRequest("PUT", srv.URL, nil)
 		req.Body = nopBody("0123456789A")
-		resp, err := newTransport(t, newFakeClock(), client.WithMaxBufferedBody(10)).RoundTrip(req)
+		resp, err := newTransport(t, newFakeClock(), client.WithMaxBufferedBytes(10)).RoundTrip(req)
 		reqs := srv.requests()
 		if err != nil || resp.StatusCode != 503 || len(reqs) != 1 || reqs[0].body != "0123456789A" {
 			t.Fatalf("status %v err %v requests %+v", resp.StatusCode, err, reqs)
@@ -343,7 +343,7 @@ func TestBodyBeyondBuffer(t *testing.T) {
 	t.Run("the error says why", func(t *testing.T) {
 		req, _ := http.NewRequest("PUT", "http://"+freeAddr(t)+"/", nil)
 		req.Body = nopBody("0123456789A")
-		_, err := newTransport(t, newFakeClock(), client.WithMaxBufferedBody(10)).RoundTrip(req)
+		_, err := newTransport(t, newFakeClock(), client.WithMaxBufferedBytes(10)).RoundTrip(req)
 		if !errors.Is(err, client.ErrBodyNotReplayable) {
 			t.Fatalf("err = %v; want ErrBodyNotReplayable", err)
 		}
@@ -358,7 +358,7 @@ func TestOptionsValidated(t *testing.T) {
 		{client.WithIdempotencyHeader("")},
 		{client.WithPaceKey(nil)},
 		{client.WithRetryBudget(-1, 0)},
-		{client.WithMaxBufferedBody(-1)},
+		{client.WithMaxBufferedBytes(-1)},
 		{client.WithClock(nil)},
 		{client.WithBaseURL("/relative")},
 	}

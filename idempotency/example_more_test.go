@@ -210,8 +210,8 @@ func ExampleWithErrorWriter() {
 	// Output: 400 {"error":{"code":"idempotency/missing-key","message":"The Idempotency-Key header is required for POST requests"}}
 }
 
-func ExampleWithHeader() {
-	h := mustNew(newMemoryStore(), idempotency.WithHeader("x-request-key"))(counting())
+func ExampleWithKeyHeader() {
+	h := mustNew(newMemoryStore(), idempotency.WithKeyHeader("x-request-key"))(counting())
 	send := func(header string) string {
 		r := httptest.NewRequest(http.MethodPost, "/orders", strings.NewReader("{}"))
 		r.Header.Set("Authorization", "Bearer partner-1")

@@ -542,7 +542,7 @@ func TestConstructorsRefuseBadConfiguration(t *testing.T) {
 		{"zero lease", store, []idempotency.Option{idempotency.WithLease(0)}, "WithLease"},
 		{"lease not shorter than retention", store, []idempotency.Option{idempotency.WithLease(time.Hour), idempotency.WithRetention(time.Hour)}, "shorter than retention"},
 		{"negative store timeout", store, []idempotency.Option{idempotency.WithStoreTimeout(-1)}, "WithStoreTimeout"},
-		{"empty header", store, []idempotency.Option{idempotency.WithHeader("")}, "WithHeader"},
+		{"empty header", store, []idempotency.Option{idempotency.WithKeyHeader("")}, "WithKeyHeader"},
 		{"no methods", store, []idempotency.Option{idempotency.WithMethods()}, "WithMethods"},
 		{"nil scope", store, []idempotency.Option{idempotency.WithScope(nil)}, "WithScope"},
 		{"memory store option", store, []idempotency.Option{idempotency.WithMaxBytes(1 << 20)}, "WithMaxBytes is an option of NewMemoryStore"},

@@ -91,12 +91,12 @@ func defaultConfig() config {
 	}
 }
 
-// WithHeader sets the request header that carries the key. Middleware
+// WithKeyHeader sets the request header that carries the key. Middleware
 // option. Default: "Idempotency-Key".
-func WithHeader(name string) Option {
-	return mwOption("WithHeader", func(c *config) error {
+func WithKeyHeader(name string) Option {
+	return mwOption("WithKeyHeader", func(c *config) error {
 		if name == "" {
-			return fmt.Errorf("idempotency: WithHeader: empty header name")
+			return fmt.Errorf("idempotency: WithKeyHeader: empty header name")
 		}
 		c.header = http.CanonicalHeaderKey(name)
 		return nil

@@ -95,12 +95,24 @@ func BenchmarkConcurrency(b *testing.B) {
 				clear(w.h)
 				h.ServeHTTP(w, r)
 			}
+			if w.status != 0 || w.h.Get("X-RateLimit-Remaining") == "" {
+				b.Fatalf("the request was refused (%d) or not reported: %v", w.status, w.h)
+			}
 		})
 	}
 }
 
-type discard struct{ h http.Header }
+// discard is a ResponseWriter that keeps the headers and any status
+// other than the implicit 200.
+type discard struct {
+	h      http.Header
+	status int
+}
 
 func (d *discard) Header() http.Header         { return d.h }
 func (d *discard) Write(p []byte) (int, error) { return len(p), nil }
-func (d *discard) WriteHeader(int)             {}
+func (d *discard) WriteHeader(code int) {
+	if code != http.StatusOK {
+		d.status = code
+	}
+}

@@ -276,7 +276,7 @@ func TestDeprecationConfig(t *testing.T) {
 		{"link with CRLF", dep, []version.Option{version.WithDeprecationLink("https://x.example/\r\nSet-Cookie: a=b")}, "WithDeprecationLink"},
 		{"empty link", dep, []version.Option{version.WithSunsetLink("")}, "WithSunsetLink"},
 		{"nil clock", dep, []version.Option{version.WithClock(nil)}, "WithClock"},
-		{"negotiator option", dep, []version.Option{version.WithHeader("X-Version")}, "WithHeader: applies to a Negotiator only"},
+		{"negotiator option", dep, []version.Option{version.WithVersionHeader("X-Version")}, "WithVersionHeader: applies to a Negotiator only"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

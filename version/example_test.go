@@ -158,8 +158,8 @@ func ExampleNegotiator_Supported() {
 	// Output: [2024-11-01 2025-01-01 2025-06-01]
 }
 
-func ExampleWithHeader() {
-	neg, _ := version.NewNegotiator([]string{"2025-01-01", "2025-06-01"}, version.WithHeader("X-Api-Version"))
+func ExampleWithVersionHeader() {
+	neg, _ := version.NewNegotiator([]string{"2025-01-01", "2025-06-01"}, version.WithVersionHeader("X-Api-Version"))
 	get(neg.Handler(http.NotFoundHandler()), "/", []string{"X-Api-Version"}, "X-Api-Version", "2025-06-01")
 	// Output: 404 | X-Api-Version: 2025-06-01 | 404 page not found
 }
@@ -227,12 +227,12 @@ func ExampleDeprecation_Handler() {
 // Past the sunset the route answers 410 in the API's dialect.
 func ExampleWithSunset() {
 	wr := envelope.New(envelope.Standard(), envelope.WithClock(fixed("2024-01-15T10:30:00Z")),
-		envelope.WithCatalog(catalog("https://parchment.health/errors/")))
+		envelope.WithCatalog(catalog("https://example.com/errors/")))
 	dep, _ := version.NewDeprecation(day("2026-06-01"), version.WithSunset(day("2027-06-30")),
 		version.WithSuccessor("/v2/patients"), version.WithClock(fixed("2027-06-30T00:00:00Z")))
 	get(withAPI(wr, dep.Handler(http.NotFoundHandler())), "/api/v1/patients", []string{"Sunset"}, "X-Request-Id", "req_1")
 	// Output:
-	// 410 | Sunset: Wed, 30 Jun 2027 00:00:00 GMT | {"success":false,"statusCode":410,"error":{"type":"https://parchment.health/errors/version/sunset","title":"Gone","detail":"This endpoint was retired on 2027-06-30T00:00:00Z; use /v2/patients.","successor":"/v2/patients","sunset":"2027-06-30T00:00:00Z"},"timestamp":"2024-01-15T10:30:00.000Z","requestId":"req_1"}
+	// 410 | Sunset: Wed, 30 Jun 2027 00:00:00 GMT | {"success":false,"statusCode":410,"error":{"type":"https://example.com/errors/version/sunset","title":"Gone","detail":"This endpoint was retired on 2027-06-30T00:00:00Z; use /v2/patients.","successor":"/v2/patients","sunset":"2027-06-30T00:00:00Z"},"timestamp":"2024-01-15T10:30:00.000Z","requestId":"req_1"}
 }
 
 func ExampleWithSuccessor() {

@@ -12,7 +12,7 @@ import (
 
 // A Negotiator is middleware that chooses the API version of each request
 // among the versions the API serves. The version comes from the request
-// header (API-Version unless [WithHeader] says otherwise), else from the
+// header (API-Version unless [WithVersionHeader] says otherwise), else from the
 // caller's pinned version ([WithPinned]), else from the server's default
 // ([WithDefault]). A malformed or unsupported version is answered with a
 // 400 [ErrUnknown] listing the supported ones; next is not called.
@@ -33,7 +33,7 @@ type Negotiator struct {
 
 // NewNegotiator returns a Negotiator serving the date versions supported
 // (YYYY-MM-DD, at least one, no duplicates; any order). Options:
-// [WithHeader], [WithDefault], [WithPinned], [WithErrorWriter].
+// [WithVersionHeader], [WithDefault], [WithPinned], [WithErrorWriter].
 func NewNegotiator(supported []string, opts ...Option) (*Negotiator, error) {
 	c := config{header: "API-Version"}
 	if err := applyOptions(&c, forNegotiator, opts); err != nil {
@@ -71,13 +71,13 @@ func NewNegotiator(supported []string, opts ...Option) (*Negotiator, error) {
 // quote quotes outside input, shortened, for messages.
 func quote(s string) string { return strconv.Quote(clip(s)) }
 
-// WithHeader sets the name of the request header that names the version,
+// WithVersionHeader sets the name of the request header that names the version,
 // which is also the response header that echoes the chosen one. Applies to
 // a [Negotiator]. Default: API-Version.
-func WithHeader(name string) Option {
-	return option{"WithHeader", forNegotiator, func(c *config) error {
+func WithVersionHeader(name string) Option {
+	return option{"WithVersionHeader", forNegotiator, func(c *config) error {
 		if !validToken(name) {
-			return &configError{Option: "WithHeader", Reason: "invalid header name " + quote(name)}
+			return &configError{Option: "WithVersionHeader", Reason: "invalid header name " + quote(name)}
 		}
 		c.header = name
 		return nil

@@ -98,7 +98,7 @@ func TestNegotiate(t *testing.T) {
 
 func TestNegotiateHeaderAndDefault(t *testing.T) {
 	n, err := version.NewNegotiator([]string{"2025-01-01", "2025-06-01"},
-		version.WithHeader("X-Api-Version"), version.WithDefault("2025-06-01"))
+		version.WithVersionHeader("X-Api-Version"), version.WithDefault("2025-06-01"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +156,7 @@ func TestNegotiatorConfig(t *testing.T) {
 		{"malformed", []string{"2025-01-01", "2025-1-1"}, nil, "malformed"},
 		{"duplicate", []string{"2025-01-01", "2025-01-01"}, nil, "duplicate"},
 		{"default not supported", []string{"2025-01-01"}, []version.Option{version.WithDefault("2025-06-01")}, "WithDefault"},
-		{"bad header", []string{"2025-01-01"}, []version.Option{version.WithHeader("API Version")}, "WithHeader"},
+		{"bad header", []string{"2025-01-01"}, []version.Option{version.WithVersionHeader("API Version")}, "WithVersionHeader"},
 		{"deprecation option", []string{"2025-01-01"}, []version.Option{version.WithSunset(time.Now())}, "WithSunset: applies to a Deprecation only"},
 	}
 	for _, tc := range tests {
