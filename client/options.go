@@ -166,7 +166,9 @@ func WithIdempotencyHeader(name string) Option {
 // same key share the rate-limit state the server reported, so when its
 // remaining quota is 0 new requests wait for the reset instead of being
 // refused. Return "" to leave a request unpaced; a function that always
-// returns "" switches pacing off. Default: the request's host (host:port).
+// returns "" switches pacing off. The client remembers at most 10,000 keys,
+// forgetting those whose window has passed first. Default: the request's
+// host (host:port).
 func WithPaceKey(key func(*http.Request) string) Option {
 	return func(c *config) { c.paceKey = key }
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -19,10 +20,17 @@ const probeAfter = time.Second
 // the request's context deadline.
 var ErrQuotaExhausted = errors.New("client: no rate-limit quota left before the context deadline")
 
+// maxPaceKeys bounds how many pace keys a client remembers, so that a
+// [WithPaceKey] function with unbounded results (a tenant, a URL) cannot
+// grow its memory without end. Forgetting a key costs at most a 429 that
+// the retry rules handle.
+const maxPaceKeys = 10_000
+
 // pacer remembers, per pace key, the rate-limit state the server reported,
 // and holds requests while none of the quota remains.
 type pacer struct {
-	states sync.Map // pace key → *paceState
+	states sync.Map     // pace key → *paceState
+	n      atomic.Int64 // keys in states
 }
 
 // paceState is one key's quota as the client counts it: the server's last
@@ -130,7 +138,10 @@ func (p *pacer) update(key string, resp *http.Response, now time.Time) {
 	}
 	v, ok := p.states.Load(key)
 	if !ok {
-		v, _ = p.states.LoadOrStore(key, &paceState{})
+		var loaded bool
+		if v, loaded = p.states.LoadOrStore(key, &paceState{}); !loaded && p.n.Add(1) > maxPaceKeys {
+			p.prune(key, now)
+		}
 	}
 	s := v.(*paceState)
 	s.mu.Lock()
@@ -158,5 +169,30 @@ func (p *pacer) update(key string, resp *http.Response, now time.Time) {
 	if s.changed != nil {
 		close(s.changed)
 		s.changed = nil
+	}
+}
+
+// prune forgets keys until at most nine tenths of maxPaceKeys remain (so
+// that its cost is spread over many new keys): first those whose window
+// has passed (they hold nothing back), then any but keep.
+func (p *pacer) prune(keep string, now time.Time) {
+	const target = maxPaceKeys * 9 / 10
+	for _, idleOnly := range []bool{true, false} {
+		p.states.Range(func(k, v any) bool {
+			if p.n.Load() <= target {
+				return false
+			}
+			if k == keep {
+				return true
+			}
+			s := v.(*paceState)
+			s.mu.Lock()
+			idle := s.changed == nil && (s.reset.IsZero() || !now.Before(s.reset))
+			s.mu.Unlock()
+			if (idle || !idleOnly) && p.states.CompareAndDelete(k, v) {
+				p.n.Add(-1)
+			}
+			return true
+		})
 	}
 }
