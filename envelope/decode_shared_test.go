@@ -26,7 +26,7 @@ func serveKeyed(t *testing.T, body string, h http.HandlerFunc) *httptest.Respons
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	m, err := idempotency.New(store, idempotency.WithScope(func(*http.Request) (string, error) { return "p", nil }))
+	m, err := idempotency.New(store, idempotency.WithScope(func(*http.Request) string { return "p" }))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -134,11 +134,11 @@ func TestScope(t *testing.T) {
 		{"api key vs bearer token", nil, req{header: http.Header{"Idempotency-Key": {"k"}, "X-Api-Key": {"s"}}}, req{header: keyHeader("k")}, false},
 		{"cookie vs other cookie", nil, req{header: http.Header{"Idempotency-Key": {"k"}, "Cookie": {"s=1"}}}, req{header: http.Header{"Idempotency-Key": {"k"}, "Cookie": {"s=2"}}}, false},
 		{"custom scope, anonymous callers by device",
-			[]idempotency.Option{idempotency.WithScope(func(r *http.Request) (string, error) { return r.Header.Get("X-Device-Id"), nil })},
+			[]idempotency.Option{idempotency.WithScope(func(r *http.Request) string { return r.Header.Get("X-Device-Id") })},
 			req{header: http.Header{"Idempotency-Key": {"k"}, "X-Device-Id": {"d1"}}},
 			req{header: http.Header{"Idempotency-Key": {"k"}, "X-Device-Id": {"d2"}}}, false},
 		{"custom scope by tenant header",
-			[]idempotency.Option{idempotency.WithScope(func(r *http.Request) (string, error) { return r.Header.Get("X-Tenant"), nil })},
+			[]idempotency.Option{idempotency.WithScope(func(r *http.Request) string { return r.Header.Get("X-Tenant") })},
 			req{header: http.Header{"Idempotency-Key": {"k"}, "X-Tenant": {"t1"}, "Authorization": {"a"}}},
 			req{header: http.Header{"Idempotency-Key": {"k"}, "X-Tenant": {"t1"}, "Authorization": {"b"}}}, true},
 		{"different paths are different routes", nil, req{target: "/a", header: keyHeader("k")}, req{target: "/b", header: keyHeader("k")}, false},
@@ -169,7 +169,7 @@ func TestAnonymousCaller(t *testing.T) {
 	anon := func(remote string) req {
 		return req{body: "x", header: http.Header{"Idempotency-Key": {"k"}, "X-Device-Id": {"d1"}}, remote: remote}
 	}
-	byDevice := idempotency.WithScope(func(r *http.Request) (string, error) { return r.Header.Get("X-Device-Id"), nil })
+	byDevice := idempotency.WithScope(func(r *http.Request) string { return r.Header.Get("X-Device-Id") })
 	tests := []struct {
 		name   string
 		opts   []idempotency.Option
@@ -239,24 +239,20 @@ func TestAnonymousCaller(t *testing.T) {
 func TestDefaultScopeAnonymous(t *testing.T) {
 	r := httptest.NewRequest(http.MethodPost, "/orders", nil)
 	r.RemoteAddr = "192.0.2.1:1234"
-	s, err := idempotency.DefaultScope(r)
-	if s != "" || !errors.Is(err, idempotency.AnonymousCaller) {
-		t.Fatalf("DefaultScope = %q, %v; want the anonymous-caller problem", s, err)
-	}
-	if p := problem.From(err); p.Status != 400 || p.Detail == "" {
-		t.Fatalf("problem %+v: want a 400 with a detail", p)
+	if s := idempotency.DefaultScope(r); s != "" {
+		t.Fatalf("DefaultScope = %q, want \"\" (unknown caller)", s)
 	}
 	if !slices.ContainsFunc(idempotency.Definitions(), func(d problem.Definition) bool { return d.Code() == "idempotency/anonymous-caller" }) {
 		t.Fatal("Definitions does not list AnonymousCaller")
 	}
 }
 
-func TestScopeError(t *testing.T) {
-	ts := newTestServer(t, nil, idempotency.WithScope(func(*http.Request) (string, error) {
-		return "", problem.AuthenticationRequired.New("No tenant")
-	}))
+// TestScopeUnknown: a scope function that cannot name the caller ("")
+// refuses the keyed request without running it.
+func TestScopeUnknown(t *testing.T) {
+	ts := newTestServer(t, nil, idempotency.WithScope(func(*http.Request) string { return "" }))
 	w := ts.do(req{header: keyHeader("k")})
-	if w.Code != 401 || code(w) != "auth/authentication-required" || ts.runs.Load() != 0 {
+	if w.Code != 400 || code(w) != idempotency.AnonymousCaller.Code() || ts.runs.Load() != 0 {
 		t.Fatalf("status %d code %q runs %d", w.Code, code(w), ts.runs.Load())
 	}
 }

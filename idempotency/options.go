@@ -55,8 +55,8 @@ type config struct {
 	methods         map[string]bool
 	required        bool
 	validator       func(string) error
-	scope           func(*http.Request) (string, error) // nil: DefaultScope
-	route           func(*http.Request) string          // nil: pattern or method and path
+	scope           func(*http.Request) string // nil: DefaultScope
+	route           func(*http.Request) string // nil: pattern or method and path
 	lease           time.Duration
 	retention       time.Duration
 	errRetention    time.Duration
@@ -138,13 +138,14 @@ func WithValidator(validate func(key string) error) Option {
 // WithScope sets how requests are attributed to callers: keys are only
 // ever matched within one scope, and stores bound the records each scope
 // may hold. scope returns a string identifying the caller (a tenant or
-// account ID, typically from the request's context); an error is written
-// through the error writer and the request is not run. A service with
+// account ID, typically from the request's context), as
+// pagination.WithScope's does; "" means the caller is unknown, and a keyed
+// request from it is answered 400 [AnonymousCaller] without running. A service with
 // anonymous endpoints passes a scope that identifies their callers some
 // other way (a device or session ID it issued), never a shared value such
 // as a proxy's address. Middleware option. Default: [DefaultScope], which
 // refuses keyed requests without credentials.
-func WithScope(scope func(r *http.Request) (string, error)) Option {
+func WithScope(scope func(r *http.Request) string) Option {
 	return mwOption("WithScope", func(c *config) error {
 		if scope == nil {
 			return fmt.Errorf("idempotency: WithScope: nil function")

@@ -19,9 +19,9 @@ import (
 // two requests share a scope only if they present the very same
 // credentials. A request with none of them cannot be attributed safely (its
 // address may be a proxy's or a NAT's, shared by every caller behind it),
-// so DefaultScope returns an [AnonymousCaller] problem for it, and the
-// middleware answers such a request, when it carries a key, with 400
-// instead of running it. A request without a key still runs where a key is
+// so DefaultScope returns "" for it, and the middleware answers such a
+// request, when it carries a key, with 400 [AnonymousCaller] instead of
+// running it. A request without a key still runs where a key is
 // optional.
 //
 // The price of the default is that a caller whose credentials change
@@ -30,17 +30,17 @@ import (
 // should use [WithScope] with the authenticated account or tenant ID
 // instead, which is both safe and stable; so should services with
 // anonymous endpoints, with whatever identifies a caller there.
-func DefaultScope(r *http.Request) (string, error) {
+func DefaultScope(r *http.Request) string {
 	d := newDigester()
 	s, ok := d.appendDefaultScope(nil, r)
 	if !ok {
-		return "", anonymousCaller()
+		return ""
 	}
-	return string(s), nil
+	return string(s)
 }
 
-// anonymousCaller is the error for a request the default scope cannot
-// attribute to a caller.
+// anonymousCaller is the error for a request the scope cannot attribute
+// to a caller.
 func anonymousCaller() error {
 	return AnonymousCaller.New("Requests with an idempotency key must be authenticated " +
 		"(Authorization, Cookie, X-Api-Key or a TLS client certificate); authenticate and retry")
@@ -160,7 +160,7 @@ func (d *digester) defaultScope(r *http.Request) bool {
 // without allocating; a request without credentials gets its
 // [AnonymousCaller] problem). route is nil for the default: the request's
 // ServeMux pattern or, without one, method and path.
-func (st *requestState) derive(r *http.Request, scope func(*http.Request) (string, error),
+func (st *requestState) derive(r *http.Request, scope func(*http.Request) string,
 	route func(*http.Request) string, key string, body []byte, strs bool, seq uint64) error {
 	d := &st.digest
 
@@ -171,9 +171,9 @@ func (st *requestState) derive(r *http.Request, scope func(*http.Request) (strin
 			return anonymousCaller()
 		}
 	} else {
-		s, err := scope(r)
-		if err != nil {
-			return err
+		s := scope(r)
+		if s == "" {
+			return anonymousCaller()
 		}
 		d.reset()
 		d.writeField(s)

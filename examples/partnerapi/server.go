@@ -253,7 +253,7 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 	// Idempotency keys, scoped per partner (and per route by default). Their
 	// errors are written by the API's writer, which the envelope middleware
 	// of each group puts in the request's context.
-	partnerScope := idempotency.WithScope(func(r *http.Request) (string, error) { return partnerOf(r.Context()), nil })
+	partnerScope := idempotency.WithScope(func(r *http.Request) string { return partnerOf(r.Context()) })
 	idemStd, err := idempotency.New(idemStore, partnerScope)
 	if err != nil {
 		return nil, err

@@ -172,7 +172,7 @@ func Example_idempotency() {
 	guard, err := idempotency.New(store,
 		idempotency.WithRequireKey(),
 		idempotency.WithValidator(idempotency.ValidateUUIDv4),
-		idempotency.WithScope(func(r *http.Request) (string, error) { return tenantOf(r), nil }),
+		idempotency.WithScope(tenantOf), // the same function as pagination.WithScope
 	)
 	if err != nil {
 		log.Fatal(err)

@@ -59,7 +59,7 @@ func newService(t *testing.T, d envelope.Dialect) *service {
 	}
 	t.Cleanup(func() { store.Close() })
 	idem, err := idempotency.New(store, idempotency.WithRequireKey(), idempotency.WithValidator(idempotency.ValidateUUIDv4),
-		idempotency.WithScope(func(*http.Request) (string, error) { return "caller", nil }))
+		idempotency.WithScope(func(*http.Request) string { return "caller" }))
 	if err != nil {
 		t.Fatal(err)
 	}
