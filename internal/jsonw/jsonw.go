@@ -137,9 +137,15 @@ func Cut(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
+	// A rune is at most utf8.UTFMax bytes: step back at most that far to
+	// its start. Bytes that start no rune (invalid UTF-8, which the
+	// writer replaces with U+FFFD) are cut at n.
 	i := n
-	for i > 0 && !utf8.RuneStart(s[i]) {
+	for i > 0 && i > n-utf8.UTFMax && !utf8.RuneStart(s[i]) {
 		i--
+	}
+	if !utf8.RuneStart(s[i]) {
+		i = n
 	}
 	return s[:i] + "…"
 }

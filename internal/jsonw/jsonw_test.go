@@ -75,6 +75,9 @@ func TestCut(t *testing.T) {
 		want string
 	}{
 		{"short", 10, "short"}, {"abcdef", 3, "abc…"}, {"ééé", 3, "é…"}, {"ééé", 4, "éé…"}, {"", 0, ""},
+		// Invalid UTF-8 starts no rune: cut at n, not emptied.
+		{"\xff\xa7\xa7\xa7\xa7\xa7\xa7\xa7", 5, "\xff\xa7\xa7\xa7\xa7…"},
+		{"a\xa7\xa7\xa7\xa7\xa7\xa7", 6, "a\xa7\xa7\xa7\xa7\xa7…"},
 	} {
 		if got := Cut(tc.s, tc.n); got != tc.want {
 			t.Errorf("Cut(%q, %d) = %q, want %q", tc.s, tc.n, got, tc.want)
