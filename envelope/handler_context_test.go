@@ -141,7 +141,7 @@ func TestHandlerAllocsNewID(t *testing.T) {
 			clear(w.Header())
 			tc.h.ServeHTTP(w, r)
 		})
-		if n > 2 {
+		if n > 2 && !raceEnabled {
 			t.Errorf("%s allocates %v times per request, want at most 2", tc.name, n)
 		}
 		if id := w.Header().Get("X-Request-Id"); !strings.HasPrefix(id, "req_") || len(id) != len("req_1705312200000_abc123abc123") {
