@@ -50,7 +50,10 @@ func (wr *Writer) Handler(next http.Handler) http.Handler {
 			// value share one allocation.
 			st := &handlerState{rw: responseWriter{ResponseWriter: w, wr: wr}}
 			rw = &st.rw
-			id := r.Header.Get(headerRequestID)
+			var id string
+			if v := r.Header[headerRequestID]; len(v) > 0 { // what Get does, without canonicalising a canonical name
+				id = v[0]
+			}
 			if !validRequestID(id) {
 				if wr.defaultID {
 					id = st.newReqID(wr.now())
