@@ -44,20 +44,36 @@ func (wr *Writer) Handler(next http.Handler) http.Handler {
 	mux, _ := next.(*http.ServeMux)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
+		var rw *responseWriter
 		if info := infoFrom(ctx); info == nil {
-			id := r.Header.Get(headerRequestID)
-			if !validRequestID(id) {
-				id = wr.newID(wr.now())
+			// The context, the response writer, the ID and the header's
+			// value share one allocation.
+			st := &handlerState{rw: responseWriter{ResponseWriter: w, wr: wr}}
+			rw = &st.rw
+			var id string
+			if v := r.Header[headerRequestID]; len(v) > 0 { // what Get does, without canonicalising a canonical name
+				id = v[0]
 			}
-			w.Header().Set(headerRequestID, id)
-			r = r.WithContext(wr.newContext(ctx, id))
-		} else if cur, _ := ctx.Value(ctxkey.ErrorWriter{}).(*Writer); cur != wr {
-			// An outer Handler gave the request its ID: keep its
-			// information (shared, so Decode's echo reaches both), put
-			// this writer in front.
-			r = r.WithContext(&reqContext{Context: ctx, wr: wr, info: info})
-		} // else: nested in a Handler of this writer, the context has all it needs: no copy of r
-		rw := &responseWriter{ResponseWriter: w, wr: wr}
+			if !validRequestID(id) {
+				if wr.defaultID {
+					id = st.newReqID(wr.now())
+				} else {
+					id = wr.newID(wr.now())
+				}
+			}
+			st.idv[0] = id
+			w.Header()[headerRequestID] = st.idv[:] // canonical already
+			wr.initContext(&st.ctx, ctx, id)
+			r = r.WithContext(&st.ctx)
+		} else {
+			if cur, _ := ctx.Value(ctxkey.ErrorWriter{}).(*Writer); cur != wr {
+				// An outer Handler gave the request its ID: keep its
+				// information (shared, so Decode's echo reaches both), put
+				// this writer in front.
+				r = r.WithContext(&reqContext{Context: ctx, wr: wr, info: info})
+			} // else: nested in a Handler of this writer, the context has all it needs: no copy of r
+			rw = &responseWriter{ResponseWriter: w, wr: wr}
+		}
 		if mux != nil {
 			rw.routed = r
 		}
@@ -93,8 +109,27 @@ func (wr *Writer) recover(rw *responseWriter, r *http.Request) {
 // Routes when other middleware sits between them.
 func (wr *Writer) Routes(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if t, ok := w.(*responseWriter); ok && t.wr == wr && t.routed == nil && !t.wrote {
+			// Straight inside this writer's Handler (the middleware between
+			// them passed its writer on): route through that writer rather
+			// than wrapping it again, and leave it as it was.
+			t.routed = r
+			defer func() { t.routed, t.discard = nil, false }()
+			mux.ServeHTTP(t, r)
+			return
+		}
 		mux.ServeHTTP(&responseWriter{ResponseWriter: w, wr: wr, routed: r}, r)
 	})
+}
+
+// handlerState is what [Writer.Handler] allocates for a request that
+// arrives without request information: the context, the response writer,
+// the X-Request-Id header's value and the bytes of a default request ID.
+type handlerState struct {
+	ctx   reqContext
+	rw    responseWriter
+	idv   [1]string
+	idBuf [reqIDLen]byte
 }
 
 // responseWriter records whether the response has started and, for a

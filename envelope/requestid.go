@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"strconv"
 	"time"
+	"unsafe"
 
 	"github.com/oklog/ulid/v2"
 
@@ -46,9 +47,26 @@ const idAlphabet = "0123456789abcdefghijklmnopqrstuvwxyz"
 // seeds/001 ("req_1705312200000_abc123"): the milliseconds of now and 12
 // characters of [0-9a-z] from crypto/rand (about 62 bits).
 func NewReqID(now time.Time) string {
+	return string(appendReqID(make([]byte, 0, reqIDLen), now))
+}
+
+// reqIDLen is the length of a request ID from NewReqID until the year
+// 2286, when the milliseconds get a 14th digit.
+const reqIDLen = 4 + 13 + 1 + 12
+
+// newReqID is NewReqID written into st's own bytes: no allocation of its
+// own. The bytes are never written again.
+func (st *handlerState) newReqID(now time.Time) string {
+	b := appendReqID(st.idBuf[:0], now)
+	if &b[0] != &st.idBuf[0] { // did not fit
+		return string(b)
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+func appendReqID(b []byte, now time.Time) []byte {
 	var rnd [12]byte
 	_, _ = rand.Read(rnd[:]) // crypto/rand.Read never fails
-	b := make([]byte, 0, 4+13+1+len(rnd))
 	b = append(b, "req_"...)
 	b = strconv.AppendInt(b, now.UnixMilli(), 10)
 	b = append(b, '_')
@@ -57,7 +75,7 @@ func NewReqID(now time.Time) string {
 		// 0.01 bit per character.
 		b = append(b, idAlphabet[int(c)%len(idAlphabet)])
 	}
-	return string(b)
+	return b
 }
 
 // NewULID returns a ULID for now with crypto/rand entropy

@@ -43,16 +43,15 @@ func WithResponseMeta() Option {
 	return func(o *options) { o.vers.responseMeta = true }
 }
 
-// newContext returns ctx with the request information the request-ID
+// initContext makes c ctx with the request information the request-ID
 // middleware adds (the ID and, for responseTime, the arrival time) and wr
 // as the error writer.
-func (wr *Writer) newContext(ctx context.Context, id string) *reqContext {
-	c := &reqContext{Context: ctx, wr: wr, own: requestInfo{id: id}}
+func (wr *Writer) initContext(c *reqContext, ctx context.Context, id string) {
+	*c = reqContext{Context: ctx, wr: wr, own: requestInfo{id: id}}
 	c.info = &c.own
 	if wr.vers.responseMeta {
 		c.own.start = wr.now()
 	}
-	return c
 }
 
 // apiVersion returns the version of the request being answered, or def.

@@ -28,11 +28,13 @@ type Writer struct {
 	anyList bool             // the dialect renders no cursor: any style pages
 	now     func() time.Time
 	newID   func(time.Time) string
-	log     *slog.Logger
-	catalog *problem.Catalog
-	pool    bufferPool
-	types   typeCache
-	vers    versionConfig // version.go
+	// defaultID: newID is NewReqID, which Handler inlines.
+	defaultID bool
+	log       *slog.Logger
+	catalog   *problem.Catalog
+	pool      bufferPool
+	types     typeCache
+	vers      versionConfig // version.go
 }
 
 // Option configures a [Writer] ([New]) or [Decode]; each option says which
@@ -94,14 +96,18 @@ func New(d Dialect, opts ...Option) *Writer {
 	if d == nil {
 		d = Plain()
 	}
-	o := options{now: time.Now, newID: NewReqID}
+	o := options{now: time.Now}
 	for _, opt := range opts {
 		opt(&o)
+	}
+	defaultID := o.newID == nil
+	if defaultID {
+		o.newID = NewReqID
 	}
 	if o.log == nil {
 		o.log = slog.Default()
 	}
-	w := &Writer{dialect: d, now: o.now, newID: o.newID, log: o.log, catalog: o.catalog, vers: o.vers}
+	w := &Writer{dialect: d, now: o.now, newID: o.newID, defaultID: defaultID, log: o.log, catalog: o.catalog, vers: o.vers}
 	w.style, w.anyList = d.ListStyle()
 	w.anyList = !w.anyList
 	return w

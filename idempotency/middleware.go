@@ -413,7 +413,16 @@ func (m *Middleware) replay(w http.ResponseWriter, r *http.Request, b []byte) {
 	withBody := bodyAllowed(v.status)
 
 	h := w.Header()
-	vals := make([]string, v.nvalues+2)
+	// The header values and the Content-Length digits in one allocation
+	// for the usual few headers.
+	var vals []string
+	var digits []byte
+	if n := v.nvalues + 2; n <= len(replayValues{}.vals) {
+		rv := new(replayValues)
+		vals, digits = rv.vals[:n:n], rv.digits[:0]
+	} else {
+		vals = make([]string, n)
+	}
 	i := 0
 	v.eachHeader(func(name, values []byte) {
 		nv, values, _ := uvarint(values)
@@ -429,13 +438,26 @@ func (m *Middleware) replay(w http.ResponseWriter, r *http.Request, b []byte) {
 	vals[i] = "true"
 	h[ReplayedHeader] = vals[i : i+1 : i+1]
 	if withBody {
-		vals[i+1] = strconv.Itoa(len(v.body))
+		if digits != nil {
+			digits = strconv.AppendInt(digits, int64(len(v.body)), 10)
+			vals[i+1] = unsafe.String(&digits[0], len(digits)) // never written again
+		} else {
+			vals[i+1] = strconv.Itoa(len(v.body))
+		}
 		h["Content-Length"] = vals[i+1 : i+2 : i+2]
 	}
 	w.WriteHeader(v.status)
 	if r.Method != http.MethodHead && withBody && len(v.body) > 0 {
 		_, _ = w.Write(v.body)
 	}
+}
+
+// replayValues holds the header values of a replayed response with up to
+// six stored values (and the two the replay adds), and the digits of its
+// Content-Length.
+type replayValues struct {
+	vals   [8]string
+	digits [20]byte
 }
 
 // bytesString returns b as a string without copying; b must never be

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 )
 
 // Field names written by [Decision.SetHeaders] and read by [ParseHeader].
@@ -91,8 +92,16 @@ func (d *Decision) SetHeaders(h http.Header) {
 	if !d.Allowed {
 		buf = strconv.AppendInt(buf, retryAfterSeconds(ra), 10)
 	}
-	str := string(buf)
-	vals := make([]string, 4)
+	var str string
+	var vals []string
+	if len(buf) <= len(headerValues{}.b) {
+		// The usual case: the values and their bytes in one allocation.
+		hv := new(headerValues)
+		n := copy(hv.b[:], buf)
+		str, vals = unsafe.String(&hv.b[0], n), hv.vals[:] // hv.b is never written again
+	} else {
+		str, vals = string(buf), make([]string, 4)
+	}
 	vals[0], vals[1], vals[2], vals[3] = str[:e1], str[e1:e2], str[e2:e3], str[e3:]
 	h[canonLimit] = hs.limit[d.policy]
 	h[canonRemaining] = vals[0:1:1]
@@ -107,6 +116,13 @@ func (d *Decision) SetHeaders(h http.Header) {
 	if !d.Allowed {
 		h[canonRetryAfter] = vals[3:4:4]
 	}
+}
+
+// headerValues is the one allocation of SetHeaders: the four varying
+// values and their bytes, 128 bytes in all.
+type headerValues struct {
+	vals [4]string
+	b    [64]byte
 }
 
 // Canonical forms of the field names, for direct map assignment.

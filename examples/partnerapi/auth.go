@@ -22,7 +22,7 @@ func partnerOf(ctx context.Context) string {
 // partner's name in the context.
 func authenticate(ew problem.ErrorWriter, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := r.Header.Values("Authorization")
+		h := r.Header["Authorization"] // Values without canonicalising the canonical name
 		if len(h) == 0 || h[0] == "" {
 			ew.WriteError(w, r, problem.AuthenticationRequired.New("Valid authentication token is required"))
 			return

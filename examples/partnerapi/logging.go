@@ -15,7 +15,10 @@ func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
-		id := w.Header().Get("X-Request-Id")
+		var id string
+		if v := w.Header()["X-Request-Id"]; len(v) > 0 { // Get without canonicalising
+			id = v[0]
+		}
 		logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("request_id", id),
 			slog.String("method", r.Method),

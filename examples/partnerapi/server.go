@@ -317,7 +317,7 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 		}
 		return wr.Handler(authenticate(wr, limiter.Handler(h)))
 	}
-	groups := prefixes{groups: []prefixGroup{
+	groups := &prefixes{groups: []prefixGroup{
 		{"/api/v1/", group(s.std, s.std.Routes(std))},
 		{"/v2/", group(s.records, s.records.Routes(rec))},
 		{"/functions/v1/", group(s.meta, negotiator.Handler(s.meta.Routes(meta)))},
@@ -383,7 +383,7 @@ type prefixGroup struct {
 	h      http.Handler
 }
 
-func (p prefixes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (p *prefixes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
 	if r.URL.RawPath == "" && r.Method != http.MethodConnect &&
 		!strings.Contains(path, "//") && !strings.Contains(path, "/.") {
