@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strings"
 
 	"github.com/apikit-go/apikit/internal/ctxkey"
 	"github.com/apikit-go/apikit/problem"
@@ -147,8 +148,12 @@ func (t *responseWriter) WriteHeader(status int) {
 		t.ResponseWriter.WriteHeader(status)
 		return
 	}
-	if r := t.routed; r != nil && r.Pattern == "" && (status == http.StatusNotFound || status == http.StatusMethodNotAllowed) {
-		// ServeMux found no pattern: this is its own answer, not a handler's.
+	if r := t.routed; r != nil && r.Pattern == "" && (status == http.StatusNotFound || status == http.StatusMethodNotAllowed) &&
+		strings.HasPrefix(t.ResponseWriter.Header().Get("Content-Type"), "text/plain") {
+		// ServeMux found no pattern and answers with http.Error's
+		// text/plain: its own answer, not a handler's. (A mux nested in
+		// another clears the same request's Pattern; its answer, already
+		// written in a dialect by an inner Routes, is left alone.)
 		t.wrote, t.discard = true, true
 		h := t.ResponseWriter.Header()
 		allow := h.Get("Allow")

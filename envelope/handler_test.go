@@ -319,3 +319,30 @@ func TestEchoIsCappedInEachDialect(t *testing.T) {
 		})
 	}
 }
+
+// TestNestedRoutesKeepTheInnerDialect: a mux routed in one dialect inside
+// a mux routed in another answers its unknown paths in its own dialect
+// once, not rewritten again by the outer one.
+func TestNestedRoutesKeepTheInnerDialect(t *testing.T) {
+	outer := envelope.New(envelope.Standard())
+	inner := envelope.New(envelope.Meta("2025-01-01"))
+	innerMux := http.NewServeMux()
+	innerMux.HandleFunc("GET /v1/things/{id}", func(w http.ResponseWriter, r *http.Request) { inner.OK(w, r, "thing") })
+	outerMux := http.NewServeMux()
+	outerMux.Handle("/v1/", inner.Routes(innerMux))
+	h := outer.Handler(outer.Routes(outerMux))
+
+	for _, tc := range []struct{ path, want string }{
+		{"/v1/nothing", `"code":"resource/not-found"`}, // inner mux: meta dialect
+		{"/elsewhere", `"success":false`},              // outer mux: standard dialect
+	} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tc.path, nil))
+		if rec.Code != http.StatusNotFound || !strings.Contains(rec.Body.String(), tc.want) {
+			t.Errorf("%s: %d %s, want 404 with %s", tc.path, rec.Code, rec.Body, tc.want)
+		}
+		if strings.Count(rec.Body.String(), "{") == 0 || strings.Contains(rec.Body.String(), "}{") {
+			t.Errorf("%s: body written twice: %s", tc.path, rec.Body)
+		}
+	}
+}
