@@ -96,7 +96,7 @@ func ExampleWithTable() {
 	}
 	// Output:
 	// "billing"."idempotency_keys"
-	// idempg: table name "idempotency-keys": "idempotency-keys" is not an identifier of letters, digits and underscores (at most 63 bytes, not starting with a digit)
+	// idempg: table name "idempotency-keys": "idempotency-keys" is not an identifier of ASCII letters, digits and underscores (at most 63 bytes, not starting with a digit); want table or schema.table
 }
 
 func ExampleStore_Schema() {

@@ -3,46 +3,23 @@ package idempg
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/apikit-go/apikit/internal/pgident"
 )
 
 // indexSuffix names the expiry index: <table>_expires_at_idx.
 const indexSuffix = "_expires_at_idx"
 
-// isIdent reports whether p is an unquoted PostgreSQL identifier as the
-// store accepts it: ASCII letters, digits and underscores, not starting
-// with a digit, at most 63 bytes.
-func isIdent(p string) bool {
-	if p == "" || len(p) > 63 || (p[0] >= '0' && p[0] <= '9') {
-		return false
-	}
-	for i := 0; i < len(p); i++ {
-		c := p[i]
-		if !(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
-			return false
-		}
-	}
-	return true
-}
-
 // parseTable validates name, "table" or "schema.table", and returns its
 // quoted form and the quoted name of its expiry index.
 func parseTable(name string) (table, index, scopeIndex string, err error) {
-	parts := strings.Split(name, ".")
-	if len(parts) > 2 {
-		return "", "", "", fmt.Errorf("idempg: table name %q: want table or schema.table", name)
-	}
-	for _, p := range parts {
-		if !isIdent(p) {
-			return "", "", "", fmt.Errorf("idempg: table name %q: %q is not an identifier of letters, digits and underscores (at most 63 bytes, not starting with a digit)", name, p)
-		}
+	parts, err := pgident.Split(name, true, len(indexSuffix))
+	if err != nil {
+		return "", "", "", fmt.Errorf("idempg: %w", err)
 	}
 	last := parts[len(parts)-1]
-	if len(last)+len(indexSuffix) > 63 {
-		return "", "", "", fmt.Errorf("idempg: table name %q: at most %d bytes, so that its index name fits", name, 63-len(indexSuffix))
-	}
 	return pgx.Identifier(parts).Sanitize(), pgx.Identifier{last + indexSuffix}.Sanitize(),
 		pgx.Identifier{last + "_scope_idx"}.Sanitize(), nil
 }

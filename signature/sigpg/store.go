@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/apikit-go/apikit/signature"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/apikit-go/apikit/internal/pgident"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -193,32 +194,10 @@ func (s *Store) loop() {
 // parseTable validates name, "table" or "schema.table", and returns its
 // quoted form and the quoted name of its expiry index.
 func parseTable(name string) (table, index string, err error) {
-	parts := strings.Split(name, ".")
-	if len(parts) > 2 {
-		return "", "", fmt.Errorf("sigpg: table name %q: want table or schema.table", name)
-	}
-	for _, p := range parts {
-		if !isIdent(p) {
-			return "", "", fmt.Errorf("sigpg: table name %q: %q is not an identifier of ASCII letters, digits and underscores (at most 63 bytes, not starting with a digit)", name, p)
-		}
-	}
-	last := parts[len(parts)-1]
 	const suffix = "_expires_at_idx"
-	if len(last)+len(suffix) > 63 {
-		return "", "", fmt.Errorf("sigpg: table name %q: at most %d bytes, so that its index name fits", name, 63-len(suffix))
+	parts, err := pgident.Split(name, true, len(suffix))
+	if err != nil {
+		return "", "", fmt.Errorf("sigpg: %w", err)
 	}
-	return pgx.Identifier(parts).Sanitize(), pgx.Identifier{last + suffix}.Sanitize(), nil
-}
-
-func isIdent(p string) bool {
-	if p == "" || len(p) > 63 || (p[0] >= '0' && p[0] <= '9') {
-		return false
-	}
-	for i := 0; i < len(p); i++ {
-		c := p[i]
-		if !(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
-			return false
-		}
-	}
-	return true
+	return pgx.Identifier(parts).Sanitize(), pgx.Identifier{parts[len(parts)-1] + suffix}.Sanitize(), nil
 }

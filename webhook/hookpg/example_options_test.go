@@ -82,7 +82,7 @@ func ExampleWithTable() {
 	// CREATE TABLE IF NOT EXISTS "billing_webhook" (
 	// CREATE TABLE IF NOT EXISTS "billing_webhook_attempts" (
 	// CREATE TABLE IF NOT EXISTS "billing_webhook_endpoints" (
-	// hookpg: table name "billing-webhook": want at most 40 ASCII letters, digits and underscores, not starting with a digit
+	// hookpg: table name "billing-webhook": not an identifier of ASCII letters, digits and underscores (not starting with a digit)
 }
 
 // WithTimeout bounds every statement, on top of the caller's deadline.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/apikit-go/apikit/internal/pgident"
 )
 
 // tables holds the quoted names of a store's tables and indexes.
@@ -17,8 +19,8 @@ type tables struct {
 const maxTable = 40
 
 func parseTable(name string) (tables, error) {
-	if !isIdent(name) || len(name) > maxTable {
-		return tables{}, fmt.Errorf("hookpg: table name %q: want at most %d ASCII letters, digits and underscores, not starting with a digit", name, maxTable)
+	if _, err := pgident.Split(name, false, 63-maxTable); err != nil {
+		return tables{}, fmt.Errorf("hookpg: %w", err)
 	}
 	q := func(s string) string { return pgx.Identifier{s}.Sanitize() }
 	return tables{
@@ -28,19 +30,6 @@ func parseTable(name string) (tables, error) {
 		dueIdx:    q(name + "_due_idx"),
 		orderIdx:  q(name + "_order_idx"),
 	}, nil
-}
-
-func isIdent(p string) bool {
-	if p == "" || (p[0] >= '0' && p[0] <= '9') {
-		return false
-	}
-	for i := 0; i < len(p); i++ {
-		c := p[i]
-		if !(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
-			return false
-		}
-	}
-	return true
 }
 
 // Schema returns the SQL that Store.Migrate runs, for services that apply
