@@ -1,10 +1,6 @@
 package idemtest
 
-import (
-	"flag"
-	"fmt"
-	"os"
-)
+import "github.com/apikit-go/apikit/internal/testenv"
 
 // SkipExamplesWithout is for the TestMain of a store whose examples talk to
 // a real server: examples cannot skip themselves, so when the environment
@@ -17,16 +13,4 @@ import (
 //		idemtest.SkipExamplesWithout("MYSTORE_URL", "mystore: examples skipped: set MYSTORE_URL to run them")
 //		os.Exit(m.Run())
 //	}
-func SkipExamplesWithout(env, why string) {
-	if os.Getenv(env) != "" {
-		return
-	}
-	skip := "^Example"
-	if f := flag.Lookup("test.skip"); f != nil {
-		if cur := f.Value.String(); cur != "" {
-			skip = cur + "|" + skip
-		}
-		_ = f.Value.Set(skip)
-	}
-	fmt.Fprintln(os.Stderr, why)
-}
+func SkipExamplesWithout(env, why string) { testenv.SkipExamplesWithout(env, why) }
