@@ -92,10 +92,11 @@ var (
 // link-local or otherwise internal address that the dispatcher was not
 // told to allow.
 type EndpointError struct {
-	Endpoint string
-	Reason   string
+	Endpoint string // the URL as it was given
+	Reason   string // why it is refused
 }
 
+// Error says which endpoint was refused and why.
 func (e *EndpointError) Error() string {
 	return fmt.Sprintf("webhook: endpoint %q refused: %s", e.Endpoint, e.Reason)
 }
