@@ -3,7 +3,6 @@ package problem
 import (
 	"context"
 	"net/http"
-	"reflect"
 
 	"github.com/apikit-go/apikit/internal/ctxkey"
 )
@@ -11,24 +10,12 @@ import (
 // ContextWithWriter returns a copy of ctx that carries ew, the API's error
 // writer. The envelope middleware (envelope.Writer.Handler) calls it
 // for every request, so that each apikit middleware answers in the API's
-// dialect without being told. It returns ctx itself when ew is nil or is
-// already the writer ctx carries, so a caller can tell by comparing
-// whether the request needs a new context.
+// dialect without being told. A nil ew leaves ctx as it is.
 func ContextWithWriter(ctx context.Context, ew ErrorWriter) context.Context {
 	if ew == nil {
 		return ctx
 	}
-	if cur, ok := ctx.Value(ctxkey.ErrorWriter{}).(ErrorWriter); ok && sameWriter(cur, ew) {
-		return ctx
-	}
 	return context.WithValue(ctx, ctxkey.ErrorWriter{}, ew)
-}
-
-// sameWriter reports whether a and b are the same writer, without
-// comparing values whose type cannot be compared (an ErrorWriterFunc).
-func sameWriter(a, b ErrorWriter) bool {
-	ta, tb := reflect.TypeOf(a), reflect.TypeOf(b)
-	return ta == tb && ta.Comparable() && a == b
 }
 
 // writerFromContext returns the error writer that [ContextWithWriter] put in

@@ -47,24 +47,3 @@ func TestWriteTo(t *testing.T) {
 		t.Fatal("writerFromContext without a writer is not the plain Writer")
 	}
 }
-
-func TestContextWithWriterKeepsTheSameWriter(t *testing.T) {
-	ctx := context.Background()
-	w1 := &Writer{}
-	ctx1 := ContextWithWriter(ctx, w1)
-	if ctx1 == ctx {
-		t.Fatal("a first writer did not make a new context")
-	}
-	if got := ContextWithWriter(ctx1, w1); got != ctx1 {
-		t.Fatal("the same writer made a new context")
-	}
-	if got := ContextWithWriter(ctx1, &Writer{}); got == ctx1 {
-		t.Fatal("another writer did not make a new context")
-	}
-	// Functions cannot be compared: always a new context, never a panic.
-	f := ErrorWriterFunc(func(http.ResponseWriter, *http.Request, error) {})
-	ctxF := ContextWithWriter(ctx, f)
-	if got := ContextWithWriter(ctxF, f); got == ctxF {
-		t.Fatal("an ErrorWriterFunc was compared")
-	}
-}
