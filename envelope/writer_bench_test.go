@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"testing"
@@ -253,17 +254,29 @@ func TestLongListMakesNoGarbageProportionalToTheBody(t *testing.T) {
 	s := &benchSink{h: make(http.Header, 8)}
 	list.apikit(s, r)
 	bodyLen := len(s.body)
-	const runs = 20
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	for range runs {
-		s.reset()
-		list.apikit(s, r)
+	// A garbage collection empties sync.Pool, and a goroutine that moves
+	// to another P misses the buffer the last response put in its old P's
+	// private slot: either makes one response allocate its buffer again.
+	// Neither is what this test is about, so the collector is off while it
+	// measures and the best of several batches counts. Without the size
+	// classes every response allocates at least the body, in every batch.
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	const batches, runs = 5, 20
+	best := -1
+	for range batches {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for range runs {
+			s.reset()
+			list.apikit(s, r)
+		}
+		runtime.ReadMemStats(&after)
+		if perOp := int(after.TotalAlloc-before.TotalAlloc) / runs; best < 0 || perOp < best {
+			best = perOp
+		}
 	}
-	runtime.ReadMemStats(&after)
-	perOp := int(after.TotalAlloc-before.TotalAlloc) / runs
-	if perOp > bodyLen/4 {
-		t.Fatalf("%d bytes allocated per response for a %d-byte body", perOp, bodyLen)
+	if best > bodyLen/4 {
+		t.Fatalf("%d bytes allocated per response for a %d-byte body", best, bodyLen)
 	}
 }
 
