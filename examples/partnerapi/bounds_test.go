@@ -94,6 +94,38 @@ func heapInUse() int64 {
 	return int64(m.HeapInuse)
 }
 
+// TestPartnerLimit: any valid token names a partner, so the number of
+// partners holding data is bounded too: a new partner beyond it gets a
+// 409 naming the limit, reads cost it nothing, the partners already in
+// keep working, and a partner whose last patient goes frees its place.
+func TestPartnerLimit(t *testing.T) {
+	c := start(t, config{Rate: "1000/1m", SigningSecret: DemoSigningSecret, MaxPartners: 2})
+	c.partner = "first"
+	first := c.createPatient(validPatient)
+	c.partner = "second"
+	c.createPatient(validPatient)
+
+	c.partner = "third"
+	res := c.do("POST", "/api/v1/patients", validPatient, nil)
+	c.status(res, 409)
+	m := c.json(res)
+	c.expect("code", get(m, "error", "type"), "https://parchment.health/errors/partners/limit-reached")
+	if d, _ := get(m, "error", "detail").(string); !strings.Contains(d, "2 partners") {
+		t.Fatalf("detail %q does not name the limit", d)
+	}
+	for range 3 { // reading takes no place
+		c.status(c.do("GET", "/api/v1/patients", nil, nil), 200)
+	}
+
+	c.partner = "second"
+	c.createPatient(validPatient)
+
+	c.partner = "first"
+	c.status(c.do("DELETE", "/api/v1/patients/"+first, nil, nil), 204)
+	c.partner = "third"
+	c.createPatient(validPatient)
+}
+
 // TestPerPartnerLimits: a partner that reached its number of patients
 // (referrals) gets a 409 naming the limit; other partners do not notice,
 // and deleting a patient makes room again.

@@ -23,6 +23,7 @@ var (
 	// of its collection that the caller can resolve, not a server failure.
 	PatientLimitReached  = problem.MustDefine("patients/limit-reached", http.StatusConflict, "Patient limit reached")
 	ReferralLimitReached = problem.MustDefine("referrals/limit-reached", http.StatusConflict, "Referral limit reached")
+	PartnerLimitReached  = problem.MustDefine("partners/limit-reached", http.StatusConflict, "Partner limit reached")
 )
 
 // createdPatient is the data of a 201 from POST /api/v1/patients. URL is
@@ -62,6 +63,12 @@ func (s *server) createPatient(w http.ResponseWriter, r *http.Request) {
 		s.std.WriteError(w, r, PatientLimitReached.Newf(
 			"This partner already has %d patients, the most this API keeps; delete some before creating more.", s.store.maxPatients).
 			WithExtension("limit", s.store.maxPatients))
+		return
+	}
+	if errors.Is(err, errPartnerLimit) {
+		s.std.WriteError(w, r, PartnerLimitReached.Newf(
+			"This API keeps data for %d partners, the most it serves at a time; this partner has none yet.", s.store.maxPartners).
+			WithExtension("limit", s.store.maxPartners))
 		return
 	}
 	if err != nil {

@@ -35,6 +35,10 @@
 //	                 is a 409 patients/limit-reached until some are deleted
 //	-max-referrals   referrals each partner may keep (default 10000); one more
 //	                 is a 409 referrals/limit-reached
+//	-max-partners    partners that may keep data at a time (default 1000):
+//	                 any valid token names a partner, so a create by a new
+//	                 partner beyond it is a 409 partners/limit-reached until
+//	                 a partner's last patient is deleted
 //	-callback-url URL
 //	                 answer POST /partner/prescriptions RECEIVED at once and
 //	                 deliver the final CONFIRMED or ERROR acknowledgement (same
@@ -117,6 +121,7 @@ func run(args []string) error {
 	v1Sunset := fs.String("v1-sunset", defaultV1Sunset, "date (YYYY-MM-DD) from which GET /api/v1/patients answers 410 Gone")
 	fs.IntVar(&cfg.MaxPatients, "max-patients", defaultMaxPatients, "patients each partner may keep in memory")
 	fs.IntVar(&cfg.MaxReferrals, "max-referrals", defaultMaxReferrals, "referrals each partner may keep in memory")
+	fs.IntVar(&cfg.MaxPartners, "max-partners", defaultMaxPartners, "partners that may keep data in memory at a time")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

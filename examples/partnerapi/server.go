@@ -35,6 +35,7 @@ const (
 	defaultV1Sunset     = "2027-06-30"
 	defaultMaxPatients  = 10_000
 	defaultMaxReferrals = 10_000
+	defaultMaxPartners  = 1_000
 )
 
 // config is what the flags set.
@@ -53,9 +54,14 @@ type config struct {
 	// beyond them is a 409 patients/limit-reached or referrals/limit-reached.
 	MaxPatients  int
 	MaxReferrals int
-	Logger       *slog.Logger
-	Now          func() time.Time // nil means time.Now
-	hookConfig                    // callbacks.go
+	// MaxPartners bounds the partners holding data at a time; 0 means
+	// defaultMaxPartners. Any valid token names a partner, so without it
+	// a caller inventing names could fill the memory; a create by a new
+	// partner beyond it is a 409 partners/limit-reached.
+	MaxPartners int
+	Logger      *slog.Logger
+	Now         func() time.Time // nil means time.Now
+	hookConfig                   // callbacks.go
 }
 
 // server is the demo API: one http.Handler over every route, and the
@@ -83,14 +89,17 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 	if cfg.MaxReferrals == 0 {
 		cfg.MaxReferrals = defaultMaxReferrals
 	}
-	if cfg.MaxPatients < 0 || cfg.MaxReferrals < 0 {
-		return nil, fmt.Errorf("-max-patients %d, -max-referrals %d: want a positive number", cfg.MaxPatients, cfg.MaxReferrals)
+	if cfg.MaxPartners == 0 {
+		cfg.MaxPartners = defaultMaxPartners
+	}
+	if cfg.MaxPatients < 0 || cfg.MaxReferrals < 0 || cfg.MaxPartners < 0 {
+		return nil, fmt.Errorf("-max-patients %d, -max-referrals %d, -max-partners %d: want a positive number", cfg.MaxPatients, cfg.MaxReferrals, cfg.MaxPartners)
 	}
 	baseURL, err := parseBaseURL(cfg.BaseURL)
 	if err != nil {
 		return nil, err
 	}
-	s := &server{now: cfg.Now, store: newStore(cfg.MaxPatients, cfg.MaxReferrals), baseURL: baseURL}
+	s := &server{now: cfg.Now, store: newStore(cfg.MaxPatients, cfg.MaxReferrals, cfg.MaxPartners), baseURL: baseURL}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -116,7 +125,7 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := catalog.Register(PatientNotFound, PartnerPatientIDConflict, UnknownPatient, ReferralNotFound, InvalidPrescription, PatientLimitReached, ReferralLimitReached); err != nil {
+	if err := catalog.Register(PatientNotFound, PartnerPatientIDConflict, UnknownPatient, ReferralNotFound, InvalidPrescription, PatientLimitReached, ReferralLimitReached, PartnerLimitReached); err != nil {
 		return nil, err
 	}
 	writer := func(d envelope.Dialect, opts ...envelope.Option) *envelope.Writer {

@@ -37,16 +37,18 @@ var (
 	errPartnerIDConflict = errors.New("partnerapi: partner patient id in use")
 	errPatientLimit      = errors.New("partnerapi: patient limit reached")
 	errReferralLimit     = errors.New("partnerapi: referral limit reached")
+	errPartnerLimit      = errors.New("partnerapi: partner limit reached")
 )
 
 // store keeps every partner's data in memory. Each partner sees only its
 // own patients and referrals, and keeps at most maxPatients patients and
 // maxReferrals referrals, so no partner can fill the memory the others
-// need.
+// need; at most maxPartners partners hold data at a time, so neither can
+// a caller that invents new partner names.
 type store struct {
-	mu                        sync.RWMutex
-	partners                  map[string]*partnerData
-	maxPatients, maxReferrals int
+	mu                                     sync.RWMutex
+	partners                               map[string]*partnerData
+	maxPatients, maxReferrals, maxPartners int
 }
 
 type partnerData struct {
@@ -56,17 +58,22 @@ type partnerData struct {
 	referrals map[string]*Referral
 }
 
-func newStore(maxPatients, maxReferrals int) *store {
-	return &store{partners: map[string]*partnerData{}, maxPatients: maxPatients, maxReferrals: maxReferrals}
+func newStore(maxPatients, maxReferrals, maxPartners int) *store {
+	return &store{partners: map[string]*partnerData{}, maxPatients: maxPatients, maxReferrals: maxReferrals, maxPartners: maxPartners}
 }
 
-func (s *store) partner(name string) *partnerData {
+// partner returns the data of the partner name, making room for a new
+// partner unless maxPartners already hold data.
+func (s *store) partner(name string) (*partnerData, error) {
 	d := s.partners[name]
 	if d == nil {
+		if len(s.partners) >= s.maxPartners {
+			return nil, errPartnerLimit
+		}
 		d = &partnerData{byID: map[string]*Patient{}, byPartner: map[string]*Patient{}, referrals: map[string]*Referral{}}
 		s.partners[name] = d
 	}
-	return d
+	return d, nil
 }
 
 // createPatient stores p with a new id, unless its partner_patient_id is
@@ -75,7 +82,10 @@ func (s *store) partner(name string) *partnerData {
 func (s *store) createPatient(partner string, p Patient, now time.Time) (Patient, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	d := s.partner(partner)
+	d, err := s.partner(partner)
+	if err != nil {
+		return Patient{}, err
+	}
 	if p.PartnerPatientID != "" {
 		if _, dup := d.byPartner[p.PartnerPatientID]; dup {
 			return Patient{}, errPartnerIDConflict
@@ -120,6 +130,9 @@ func (s *store) deletePatient(partner, id string) error {
 		delete(d.byPartner, p.PartnerPatientID)
 	}
 	d.patients = slices.DeleteFunc(d.patients, func(q *Patient) bool { return q.PatientID == id })
+	if len(d.patients) == 0 && len(d.referrals) == 0 {
+		delete(s.partners, partner) // its place goes to the next partner
+	}
 	return nil
 }
 
