@@ -98,3 +98,60 @@ func TestConcurrencyLeaseExpires(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestRenew: Renew extends a slot still held (past its first lease, and
+// the key's TTL with it), is safe to repeat, and reports false without
+// creating anything for a slot given back or whose lease ended.
+func TestRenew(t *testing.T) {
+	c := testClient(t)
+	prefix := testPrefix(t, c)
+	s := mustNew(t, c, WithPrefix(prefix))
+	ctx := context.Background()
+	const key, lease = "concurrency:{acme}", 300 * time.Millisecond
+	rkey := prefix + key
+	token, _, ok, err := s.Acquire(ctx, key, 1, lease)
+	if err != nil || !ok {
+		t.Fatalf("acquire: ok %v, err %v", ok, err)
+	}
+	for range 4 { // 4 × 100 ms: past the first lease
+		time.Sleep(lease / 3)
+		for range 2 { // a client's retry
+			if held, err := s.Renew(ctx, key, token, lease); err != nil || !held {
+				t.Fatalf("renew: held %v, err %v", held, err)
+			}
+		}
+	}
+	if n, err := c.ZCard(ctx, rkey).Result(); err != nil || n != 1 {
+		t.Fatalf("%d slots (err %v) after renewals, want 1", n, err)
+	}
+	if ttl := c.PTTL(ctx, rkey).Val(); ttl < lease/2 {
+		t.Errorf("key TTL %v after a renewal, want about %v", ttl, lease)
+	}
+	if _, _, ok, _ := s.Acquire(ctx, key, 1, lease); ok {
+		t.Fatal("a second slot was given while the renewed one is held")
+	}
+
+	// Given back: a renewal creates nothing.
+	if err := s.Release(ctx, key, token); err != nil {
+		t.Fatal(err)
+	}
+	if held, err := s.Renew(ctx, key, token, lease); err != nil || held {
+		t.Fatalf("renew after release: held %v, err %v; want false", held, err)
+	}
+	if n := c.ZCard(ctx, rkey).Val(); n != 0 {
+		t.Fatalf("renew after release: %d slots, want 0", n)
+	}
+
+	// Lease ended: the renewal is refused and the slot is gone.
+	token, _, ok, err = s.Acquire(ctx, key, 1, 50*time.Millisecond)
+	if err != nil || !ok {
+		t.Fatalf("acquire: ok %v, err %v", ok, err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if held, err := s.Renew(ctx, key, token, lease); err != nil || held {
+		t.Fatalf("renew after the lease ended: held %v, err %v; want false", held, err)
+	}
+	if n := c.ZCard(ctx, rkey).Val(); n != 0 {
+		t.Fatalf("renew after the lease ended: %d slots, want 0", n)
+	}
+}
