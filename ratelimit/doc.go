@@ -44,6 +44,13 @@
 //		log.Fatal(http.ListenAndServe("127.0.0.1:8080", limiter.Handler(api)))
 //	}
 //
+// # Requests in flight
+//
+// [WithConcurrency] also limits the requests of one caller in flight at
+// once. On a shared store each slot is a lease, renewed while the handler
+// runs: a slow handler keeps its slot, and the slots of a replica that
+// crashed come back when their leases end.
+//
 // # The IETF fields
 //
 // RateLimit-Policy and RateLimit follow draft-ietf-httpapi-ratelimit-headers-11

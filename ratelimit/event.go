@@ -29,8 +29,10 @@ type EventKind string
 const (
 	// EventDenied: a request was refused with a 429.
 	EventDenied EventKind = "denied"
-	// EventStoreError: the store failed and no fallback decided; the
-	// request is refused with a 503, or admitted with [WithFailOpen].
+	// EventStoreError: the store failed. When it was deciding and no
+	// fallback decided, the request is refused with a 503, or admitted
+	// with [WithFailOpen]; when it was giving back or renewing a slot of
+	// [WithConcurrency], the request runs on (a renewal is tried again).
 	EventStoreError EventKind = "store-error"
 	// EventFallback: the store failed and the fallback store decided
 	// (see [WithFallback]).
@@ -38,6 +40,10 @@ const (
 	// EventShadowDenied: a shadow policy ([Policy].Shadow) would have
 	// denied an admitted request; Decision describes the shadow policies.
 	EventShadowDenied EventKind = "shadow-denied"
+	// EventLeaseLost: a renewal of a [WithConcurrency] slot found that
+	// the slot's lease had ended while its handler still ran; the request
+	// runs on without a slot, and the slot is no longer renewed.
+	EventLeaseLost EventKind = "lease-lost"
 )
 
 func (l *Limiter) emit(ev Event) {

@@ -81,11 +81,14 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if d.Allowed {
 		if l.concLimit > 0 {
 			ckey := l.concurrencyKey(key)
-			token, ok := l.acquire(w, r, key, ckey)
+			token, held, ok := l.acquire(w, r, key, ckey)
 			if !ok {
 				return
 			}
-			defer l.release(r, key, ckey, token) // also when the handler panics
+			if held {
+				rn := l.renew(r, key, ckey, token)
+				defer l.release(r, key, ckey, token, rn) // also when the handler panics
+			}
 		}
 		h.next.ServeHTTP(w, r)
 		return

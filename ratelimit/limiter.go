@@ -30,6 +30,7 @@ type Limiter struct {
 	tiers   map[string]*tier // WithTiers
 	store   Store
 	mem     *MemoryStore // the store, when it is the memory store: a faster path
+	renewer leaseRenewer // the store, when WithConcurrency's slots are leases
 	scratch sync.Pool
 	warn    warnLimiter
 }
@@ -108,6 +109,7 @@ func New(store Store, policies []Policy, opts ...Option) (*Limiter, error) {
 	}
 	if l.concLimit > 0 {
 		l.concPolicy = l.concurrencyPolicy()
+		l.renewer, _ = store.(leaseRenewer)
 	}
 	t, err := l.compile(policies)
 	if err != nil {

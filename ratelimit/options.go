@@ -226,9 +226,12 @@ func WithTiers(tiers map[string][]Policy, tierOf func(r *http.Request, key strin
 }
 
 // WithObserver sets a function called with every event worth counting: a
-// denial, a store error, a fallback decision, a shadow denial (see
-// [Event]). f runs on the request's goroutine and must be fast. It
-// applies to [New]. Default: none.
+// denial, a store error, a fallback decision, a shadow denial, a lost
+// concurrency slot (see [Event]). f must be fast. It runs on the
+// request's goroutine, except for the events of a renewal of a
+// [WithConcurrency] slot, which run on the renewal's timer while the
+// handler runs: f must then only read the request. It applies to [New].
+// Default: none.
 func WithObserver(f func(Event)) Option {
 	return option{"WithObserver", forLimiter, func(s *settings) { s.observer = f }}
 }

@@ -56,6 +56,39 @@ func (s *Store) Acquire(ctx context.Context, key string, limit int64, lease time
 	return token, v[1], v[0] == 1, nil
 }
 
+// renewScript extends the lease of token ARGV[2] in KEYS[1] to ARGV[1]
+// ms from now, if it is still held: it drops expired leases first and
+// never adds a token that is not there (ZADD XX). It returns 1 if renewed,
+// 0 if the slot was given back or its lease had ended. Repeating it moves
+// the expiry and nothing else.
+var renewScript = redis.NewScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local lease = tonumber(ARGV[1])
+if not redis.call('ZSCORE', KEYS[1], ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], 'XX', now + lease, ARGV[2])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < lease then redis.call('PEXPIRE', KEYS[1], lease) end
+return 1
+`)
+
+// Renew extends the lease of the slot of token to lease from now (one
+// round trip), for ratelimit.WithConcurrency, which calls it while the
+// request's handler runs. It reports false, and changes nothing, when the
+// slot is no longer held: given back by Release, or its lease ended
+// before the renewal. It is safe to repeat.
+func (s *Store) Renew(ctx context.Context, key, token string, lease time.Duration) (bool, error) {
+	ms := max(lease.Milliseconds(), 1)
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.timeout)
+	defer cancel()
+	v, err := renewScript.Run(ctx, s.client, []string{string(s.appendKey(nil, key))}, ms, token).Int64()
+	if err != nil {
+		return false, fmt.Errorf("rateredis: renew: %w", err)
+	}
+	return v == 1, nil
+}
+
 // Release gives back the slot of token (one round trip).
 func (s *Store) Release(ctx context.Context, key, token string) error {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.timeout)

@@ -55,6 +55,17 @@
 // for the script than a decimal). Values in the decimal format of earlier
 // versions are still read.
 //
+// # Concurrency slots
+//
+// The slots of [ratelimit.WithConcurrency] of one caller are a sorted set
+// under the limiter's key (for example "ratelimit:concurrency:{acme}"):
+// one random token per request in flight, scored by the end of its lease
+// on the server's clock. [Store.Acquire] drops ended leases and adds a
+// token if fewer than the limit remain, [Store.Release] removes it, and
+// [Store.Renew], which the limiter calls while the handler runs, extends
+// a token still there and never adds one. Each is one round trip, and the
+// key expires when its leases have ended.
+//
 // # When Redis fails
 //
 // [New] does no I/O, so a service starts while Redis is down. Every

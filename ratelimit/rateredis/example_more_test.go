@@ -148,6 +148,22 @@ func ExampleStore_Acquire() {
 	// <nil>
 }
 
+// ratelimit.WithConcurrency renews the slot of a running handler; a slot
+// given back is not held any more, and a renewal does not bring it back.
+func ExampleStore_Renew() {
+	ctx := context.Background()
+	client := exampleClient()
+	defer client.Close()
+	store, _ := rateredis.New(client, rateredis.WithPrefix(uniquePrefix()))
+	token, _, _, _ := store.Acquire(ctx, "concurrency:{acme}", 1, time.Minute)
+	fmt.Println(store.Renew(ctx, "concurrency:{acme}", token, time.Minute))
+	_ = store.Release(ctx, "concurrency:{acme}", token)
+	fmt.Println(store.Renew(ctx, "concurrency:{acme}", token, time.Minute))
+	// Output:
+	// true <nil>
+	// false <nil>
+}
+
 func ExampleStore_Release() {
 	ctx := context.Background()
 	client := exampleClient()
