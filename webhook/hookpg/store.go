@@ -121,8 +121,15 @@ SELECT count(*) FROM m`
 FROM ` + m + ` WHERE id = $1`
 	s.attemptsSQL = `SELECT number, at, status, latency_us, error FROM ` + a + `
 WHERE message_id = $1 ORDER BY number`
-	s.replaySQL = `UPDATE ` + m + ` SET state = 0, next_at = $2, failures = 0, token = ''
-WHERE id = $1 AND state = 2`
+	// One statement, so that the state read when nothing was replayed is
+	// the one the UPDATE saw: read after it, a Finish in between could
+	// have made a message that was pending dead.
+	s.replaySQL = `WITH r AS (
+    UPDATE ` + m + ` SET state = 0, next_at = $2, failures = 0, token = ''
+    WHERE id = $1 AND state = 2
+    RETURNING id
+)
+SELECT EXISTS (SELECT 1 FROM r), (SELECT state FROM ` + m + ` WHERE id = $1)`
 	s.stateSQL = `SELECT state FROM ` + m + ` WHERE id = $1`
 	s.setEndpointSQL = `INSERT INTO ` + e + ` (url, disabled) VALUES ($1, $2)
 ON CONFLICT (url) DO UPDATE SET disabled = EXCLUDED.disabled`
@@ -298,21 +305,24 @@ func (s *Store) state(ctx context.Context, id string) (webhook.State, error) {
 func (s *Store) Replay(ctx context.Context, id string, at time.Time) error {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	tag, err := s.pool.Exec(ctx, s.replaySQL, id, at)
-	if err != nil {
+	var (
+		replayed bool
+		state    *int16
+	)
+	if err := s.pool.QueryRow(ctx, s.replaySQL, id, at).Scan(&replayed, &state); err != nil {
 		return fmt.Errorf("hookpg: replay: %w", err)
 	}
-	if tag.RowsAffected() == 1 {
-		return nil
-	}
-	st, err := s.state(ctx, id)
 	switch {
-	case err != nil:
-		return err
-	case st == webhook.Pending:
+	case replayed:
 		return nil
+	case state == nil:
+		return webhook.ErrNotFound
+	case webhook.State(*state) == webhook.Delivered:
+		return webhook.ErrNotDead
 	}
-	return webhook.ErrNotDead
+	// Pending, or dead in the statement's snapshot but replayed by
+	// another Replay at the same time.
+	return nil
 }
 
 // SetEndpointDisabled implements webhook.Store.
