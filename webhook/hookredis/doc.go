@@ -53,7 +53,9 @@
 // The Finish that makes a message a dead letter adds it to the dead
 // indexes and Replay takes it out, in the same scripts, so a page of
 // [webhook.Dispatcher.DeadLetters] is a range of one index: as cheap with
-// a million messages queued as with none.
+// a million messages queued as with none. Dead letters kept by apikit
+// v0.2, which had no such index, are listed once [Store.IndexDeadLetters]
+// has run.
 //
 // The scripts touch keys they compute from the prefix, so the store needs
 // one Redis server (or a cluster with every key on one shard: put the

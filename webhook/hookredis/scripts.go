@@ -149,3 +149,15 @@ while #out < limit do
 end
 return out
 `)
+
+// indexDead: KEYS msg, dead; ARGV entry, next (as read when the entry was
+// made). Indexes a dead letter that is not in the index. Returns 1 if it
+// did.
+var indexDeadScript = redis.NewScript(`
+local f = redis.call('HMGET', KEYS[1], 'state', 'next', 'dead', 'endpoint')
+if f[1] ~= '2' or f[3] or f[2] ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], 'dead', ARGV[1])
+redis.call('ZADD', KEYS[2], 0, ARGV[1])
+redis.call('ZADD', KEYS[2] .. ':' .. f[4], 0, ARGV[1])
+return 1
+`)

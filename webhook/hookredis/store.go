@@ -76,9 +76,9 @@ func (s *Store) dead() string                 { return s.prefix + "dead" }
 // deadEntry is a dead letter's entry in the dead index: its death time in
 // microseconds, zero-padded so that the entries sort by it (byte-wise,
 // the order of ZRANGEBYLEX), then its id.
-func deadEntry(at time.Time, id string) string {
-	return fmt.Sprintf("%020d:%s", max(micros(at), 0), id)
-}
+func deadEntry(at time.Time, id string) string { return deadEntryMicros(micros(at), id) }
+
+func deadEntryMicros(us int64, id string) string { return fmt.Sprintf("%020d:%s", max(us, 0), id) }
 
 // deadWalk is how many stale entries one DeadLetters call removes at most.
 const deadWalk = 1000
