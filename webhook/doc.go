@@ -76,11 +76,15 @@
 // when it is registered; a refusal is an *EndpointError that is also a 422
 // problem, webhooks/endpoint-refused (seed 004's webhooks/* class).
 //
-// Operations: Dispatcher.Attempts lists a message's attempts (time,
-// status, latency, error), Dispatcher.Replay sends a dead letter again,
-// Dispatcher.EnableEndpoint re-enables an endpoint, WithObserver reports
-// every attempt for metrics and logs, and Dispatcher.Shutdown finishes the
-// attempts in flight or releases their messages to other workers.
+// Operations: Dispatcher.DeadLetters lists the dead letters, all or one
+// endpoint's, a page at a time in the order they died (up to MaxDeadLimit
+// a page, resumed with the page's Next cursor without gaps or repeats),
+// Dispatcher.Attempts lists a message's attempts (time, status, latency,
+// error), Dispatcher.Replay sends a dead letter again (and takes it out
+// of the listing), Dispatcher.EnableEndpoint re-enables an endpoint,
+// WithObserver reports every attempt for metrics and logs, and
+// Dispatcher.Shutdown finishes the attempts in flight or releases their
+// messages to other workers.
 //
 // Stores: the MemoryStore here suits one process; webhook/hookpg
 // (PostgreSQL, with Enqueue inside the caller's transaction for the outbox

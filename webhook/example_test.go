@@ -127,6 +127,64 @@ func ExampleDispatcher_Replay() {
 	// 3 200
 }
 
+// DeadLetters finds the dead letters, a page at a time in the order they
+// died, or only one endpoint's, so that they can be replayed.
+func ExampleDispatcher_DeadLetters() {
+	var fixed atomic.Bool
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !fixed.Load() {
+			http.Error(w, "database down", http.StatusInternalServerError)
+		}
+	}))
+	defer receiver.Close()
+	store, _ := webhook.NewMemoryStore()
+	d, _ := webhook.New(store, []string{secret},
+		webhook.WithAllowedURLs(receiver.URL+"/a", receiver.URL+"/b"),
+		webhook.WithSchedule(0), // one attempt
+		webhook.WithPollInterval(10*time.Millisecond))
+	_ = d.Start()
+	defer d.Shutdown(context.Background())
+	ctx := context.Background()
+	for i, path := range []string{"/a", "/b", "/a"} {
+		id, _ := d.Enqueue(ctx, webhook.Message{ID: fmt.Sprint("evt_", i+1), Endpoint: receiver.URL + path, Payload: []byte(`{}`)})
+		waitFor(d, id, webhook.Dead)
+	}
+
+	q := webhook.DeadQuery{Limit: 2}
+	for {
+		page, err := d.DeadLetters(ctx, q)
+		if err != nil {
+			panic(err)
+		}
+		for _, m := range page.Messages {
+			fmt.Println(m.ID, strings.TrimPrefix(m.Endpoint, receiver.URL), m.State)
+		}
+		if page.Next == nil {
+			break
+		}
+		fmt.Println("next page")
+		q.After = page.Next
+	}
+
+	// /a is fixed: replay its dead letters (one page of up to 100 here).
+	fixed.Store(true)
+	page, _ := d.DeadLetters(ctx, webhook.DeadQuery{Endpoint: receiver.URL + "/a"})
+	for _, m := range page.Messages {
+		_ = d.Replay(ctx, m.ID)
+		fmt.Println("replayed", m.ID, waitFor(d, m.ID, webhook.Delivered).State)
+	}
+	page, _ = d.DeadLetters(ctx, webhook.DeadQuery{})
+	fmt.Println(len(page.Messages), "dead letter left:", page.Messages[0].ID)
+	// Output:
+	// evt_1 /a dead
+	// evt_2 /b dead
+	// next page
+	// evt_3 /a dead
+	// replayed evt_1 delivered
+	// replayed evt_3 delivered
+	// 1 dead letter left: evt_2
+}
+
 // A 410 Gone answer disables the endpoint: its messages wait until it is
 // re-enabled.
 func ExampleDispatcher_EnableEndpoint() {

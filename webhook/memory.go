@@ -2,7 +2,9 @@ package webhook
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -18,7 +20,8 @@ type MemoryStore struct {
 	seq       int64
 	msgs      map[string]*memRecord
 	pending   map[string]*memRecord
-	delivered []string // oldest first; may hold ids already dropped
+	delivered []string     // oldest first; may hold ids already dropped
+	dead      []*memRecord // the dead letters by NextAt, then ID
 	disabled  map[string]bool
 }
 
@@ -139,12 +142,22 @@ func (s *MemoryStore) Finish(ctx context.Context, id, token string, res Result) 
 	}
 	r.m.Attempts = res.Attempt.Number
 	r.attempts = append(r.attempts, res.Attempt)
-	r.m.State, r.m.NextAt, r.m.Failures = res.State, res.NextAt, res.Failures
+	next := res.NextAt
+	if next.IsZero() {
+		next = res.Attempt.At
+	}
+	// Without a monotonic reading, times compare the same way whichever
+	// clock made them.
+	r.m.State, r.m.NextAt, r.m.Failures = res.State, next.Round(0), res.Failures
 	if res.State != Pending {
 		delete(s.pending, id)
 	}
-	if res.State == Delivered {
+	switch res.State {
+	case Delivered:
 		s.delivered = append(s.delivered, id)
+	case Dead:
+		i, _ := slices.BinarySearchFunc(s.dead, r, func(e, r *memRecord) int { return deadCmp(e, r.m.NextAt, r.m.ID) })
+		s.dead = slices.Insert(s.dead, i, r)
 	}
 	if res.DisableEndpoint {
 		s.disabled[r.m.Endpoint] = true
@@ -213,10 +226,56 @@ func (s *MemoryStore) Replay(ctx context.Context, id string, at time.Time) error
 	case r.m.State != Dead:
 		return ErrNotDead
 	}
+	if i, ok := slices.BinarySearchFunc(s.dead, r, func(e, r *memRecord) int { return deadCmp(e, r.m.NextAt, r.m.ID) }); ok {
+		s.dead = slices.Delete(s.dead, i, i+1)
+	}
 	r.m.State, r.m.NextAt, r.m.Failures = Pending, at, 0
 	r.token = ""
 	s.pending[id] = r
 	return nil
+}
+
+// deadCmp orders dead letter r against the place (at, id).
+func deadCmp(r *memRecord, at time.Time, id string) int {
+	if c := r.m.NextAt.Compare(at); c != 0 {
+		return c
+	}
+	return strings.Compare(r.m.ID, id)
+}
+
+// DeadLetters implements Store. It finds q.After by binary search in its
+// index of dead letters, then walks the index (past other endpoints' dead
+// letters, with q.Endpoint).
+func (s *MemoryStore) DeadLetters(ctx context.Context, q DeadQuery) ([]Message, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if q.Limit < 1 || q.Limit > MaxDeadLimit {
+		return nil, fmt.Errorf("webhook: dead letters: limit %d: want 1 to %d", q.Limit, MaxDeadLimit)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := 0
+	if q.After != nil {
+		var found bool
+		i, found = slices.BinarySearchFunc(s.dead, *q.After, func(e *memRecord, c DeadCursor) int { return deadCmp(e, c.At, c.ID) })
+		if found {
+			i++
+		}
+	}
+	out := []Message{}
+	for _, r := range s.dead[i:] {
+		if len(out) == q.Limit {
+			break
+		}
+		if q.Endpoint != "" && r.m.Endpoint != q.Endpoint {
+			continue
+		}
+		m := r.m
+		m.Payload = slices.Clone(m.Payload)
+		out = append(out, m)
+	}
+	return out, nil
 }
 
 // SetEndpointDisabled implements Store.

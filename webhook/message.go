@@ -56,7 +56,8 @@ type Message struct {
 	Failures int
 	// CreatedAt is when the message was enqueued.
 	CreatedAt time.Time
-	// NextAt is when a pending message is due (or its lease ends).
+	// NextAt is when a pending message is due (or its lease ends); for a
+	// delivered message or a dead letter, when its last attempt was made.
 	NextAt time.Time
 }
 

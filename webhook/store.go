@@ -29,8 +29,10 @@ type Store interface {
 	Lease(ctx context.Context, r LeaseRequest) (m Message, ok bool, err error)
 
 	// Finish records the attempt r.Attempt of the message leased with
-	// token and moves it to r.State (r.NextAt and r.Failures with it);
-	// with r.DisableEndpoint, it also disables the message's endpoint.
+	// token and moves it to r.State (r.NextAt, or r.Attempt.At when that
+	// is zero, and r.Failures with it): a dead letter's NextAt is when it
+	// died. With r.DisableEndpoint, it also disables the message's
+	// endpoint.
 	// It is atomic. r.Attempt.Number is the message's Attempts plus one;
 	// repeating a Finish that took effect returns nil, and a Finish whose
 	// lease was taken over returns ErrLeaseLost.
@@ -48,9 +50,19 @@ type Store interface {
 	Attempts(ctx context.Context, id string) ([]Attempt, error)
 
 	// Replay makes the dead letter id pending again, due at at, with no
-	// failures. Replaying a message that is pending returns nil (a
-	// repeated replay); one that is delivered returns ErrNotDead.
+	// failures, and takes it out of DeadLetters. Replaying a message that
+	// is pending returns nil (a repeated replay); one that is delivered
+	// returns ErrNotDead.
 	Replay(ctx context.Context, id string, at time.Time) error
+
+	// DeadLetters returns up to q.Limit dead letters (of q.Endpoint, if
+	// set) ordered by NextAt, then by ID byte-wise, after the place
+	// q.After names if it is set: (NextAt, ID) greater than (After.At,
+	// After.ID). Its cost must not grow with the number of pending and
+	// delivered messages: keep an index of the dead letters, updated in
+	// the same step as each move in and out of Dead. q.Limit is from 1
+	// to MaxDeadLimit; a store refuses others with an error.
+	DeadLetters(ctx context.Context, q DeadQuery) ([]Message, error)
 
 	// SetEndpointDisabled disables or re-enables endpoint. Messages to a
 	// disabled endpoint stay pending and are not leased.

@@ -79,5 +79,9 @@
 // message and disables its endpoint in one statement. Times are the
 // dispatcher's, not the database's. Delivered messages are kept until
 // [Store.DeleteDelivered] removes them (run it from a periodic job);
-// pending messages and dead letters are never deleted.
+// pending messages and dead letters are never deleted. Two partial
+// indexes on the dead letters, by the time they died and by endpoint,
+// make each page of [webhook.Dispatcher.DeadLetters] an index range
+// scan; Migrate adds them to tables made by an earlier version (on a big
+// table, create them CONCURRENTLY first, as Store.Schema spells them).
 package hookpg

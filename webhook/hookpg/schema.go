@@ -11,8 +11,8 @@ import (
 
 // tables holds the quoted names of a store's tables and indexes.
 type tables struct {
-	messages, attempts, endpoints string
-	dueIdx, orderIdx              string
+	messages, attempts, endpoints     string
+	dueIdx, orderIdx, deadIdx, deadEp string
 }
 
 // maxTable leaves room for the longest derived name, <table>_endpoints_x.
@@ -29,12 +29,17 @@ func parseTable(name string) (tables, error) {
 		endpoints: q(name + "_endpoints"),
 		dueIdx:    q(name + "_due_idx"),
 		orderIdx:  q(name + "_order_idx"),
+		deadIdx:   q(name + "_dead_idx"),
+		deadEp:    q(name + "_dead_ep_idx"),
 	}, nil
 }
 
 // Schema returns the SQL that Store.Migrate runs, for services that apply
 // migrations with their own tools. state is 0 pending, 1 delivered, 2
-// dead; seq orders each endpoint's messages for in-order delivery.
+// dead; seq orders each endpoint's messages for in-order delivery. The
+// partial indexes on dead letters serve Store.DeadLetters; on a big
+// existing table, create them CONCURRENTLY before Migrate does it with a
+// lock on writes.
 func (s *Store) Schema() string {
 	t := s.t
 	return `CREATE TABLE IF NOT EXISTS ` + t.messages + ` (
@@ -52,6 +57,8 @@ func (s *Store) Schema() string {
 );
 CREATE INDEX IF NOT EXISTS ` + t.dueIdx + ` ON ` + t.messages + ` (next_at) WHERE state = 0;
 CREATE INDEX IF NOT EXISTS ` + t.orderIdx + ` ON ` + t.messages + ` (endpoint, seq) WHERE state = 0;
+CREATE INDEX IF NOT EXISTS ` + t.deadIdx + ` ON ` + t.messages + ` (next_at, id COLLATE "C") WHERE state = 2;
+CREATE INDEX IF NOT EXISTS ` + t.deadEp + ` ON ` + t.messages + ` (endpoint, next_at, id COLLATE "C") WHERE state = 2;
 CREATE TABLE IF NOT EXISTS ` + t.attempts + ` (
     message_id text        NOT NULL,
     number     integer     NOT NULL,

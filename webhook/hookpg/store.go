@@ -9,6 +9,7 @@ import (
 	"github.com/apikit-go/apikit/webhook"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -20,7 +21,7 @@ type Store struct {
 	timeout time.Duration
 
 	enqueueSQL, leaseSQL, leaseOrderedSQL, finishSQL, finishCheckSQL, releaseSQL, messageSQL,
-	attemptsSQL, replaySQL, stateSQL, setEndpointSQL, endpointSQL string
+	attemptsSQL, replaySQL, stateSQL, setEndpointSQL, endpointSQL, deadSQL, deadEndpointSQL string
 }
 
 var _ webhook.Store = (*Store)(nil)
@@ -121,9 +122,28 @@ SELECT count(*) FROM m`
 FROM ` + m + ` WHERE id = $1`
 	s.attemptsSQL = `SELECT number, at, status, latency_us, error FROM ` + a + `
 WHERE message_id = $1 ORDER BY number`
-	s.replaySQL = `UPDATE ` + m + ` SET state = 0, next_at = $2, failures = 0, token = ''
-WHERE id = $1 AND state = 2`
+	// One statement, so that the state read when nothing was replayed is
+	// the one the UPDATE saw: read after it, a Finish in between could
+	// have made a message that was pending dead.
+	s.replaySQL = `WITH r AS (
+    UPDATE ` + m + ` SET state = 0, next_at = $2, failures = 0, token = ''
+    WHERE id = $1 AND state = 2
+    RETURNING id
+)
+SELECT EXISTS (SELECT 1 FROM r), (SELECT state FROM ` + m + ` WHERE id = $1)`
 	s.stateSQL = `SELECT state FROM ` + m + ` WHERE id = $1`
+	// Two statements, so that each is planned for its own partial index;
+	// the row comparison is where the index scan starts. A nil cursor is
+	// ('-infinity', '').
+	dead := func(extra string) string {
+		return `SELECT id, endpoint, event_type, payload, attempts, failures, created_at, next_at
+FROM ` + m + `
+WHERE state = 2` + extra + ` AND (next_at, id COLLATE "C") > ($1, $2)
+ORDER BY next_at, id COLLATE "C"
+LIMIT $3`
+	}
+	s.deadSQL = dead("")
+	s.deadEndpointSQL = dead(" AND endpoint = $4")
 	s.setEndpointSQL = `INSERT INTO ` + e + ` (url, disabled) VALUES ($1, $2)
 ON CONFLICT (url) DO UPDATE SET disabled = EXCLUDED.disabled`
 	s.endpointSQL = `SELECT disabled FROM ` + e + ` WHERE url = $1`
@@ -298,21 +318,60 @@ func (s *Store) state(ctx context.Context, id string) (webhook.State, error) {
 func (s *Store) Replay(ctx context.Context, id string, at time.Time) error {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	tag, err := s.pool.Exec(ctx, s.replaySQL, id, at)
-	if err != nil {
+	var (
+		replayed bool
+		state    *int16
+	)
+	if err := s.pool.QueryRow(ctx, s.replaySQL, id, at).Scan(&replayed, &state); err != nil {
 		return fmt.Errorf("hookpg: replay: %w", err)
 	}
-	if tag.RowsAffected() == 1 {
-		return nil
-	}
-	st, err := s.state(ctx, id)
 	switch {
-	case err != nil:
-		return err
-	case st == webhook.Pending:
+	case replayed:
 		return nil
+	case state == nil:
+		return webhook.ErrNotFound
+	case webhook.State(*state) == webhook.Delivered:
+		return webhook.ErrNotDead
 	}
-	return webhook.ErrNotDead
+	// Pending, or dead in the statement's snapshot but replayed by
+	// another Replay at the same time.
+	return nil
+}
+
+// DeadLetters implements webhook.Store with an index scan of a partial
+// index on the dead letters (by endpoint with q.Endpoint).
+func (s *Store) DeadLetters(ctx context.Context, q webhook.DeadQuery) ([]webhook.Message, error) {
+	if q.Limit < 1 || q.Limit > webhook.MaxDeadLimit {
+		return nil, fmt.Errorf("hookpg: dead letters: limit %d: want 1 to %d", q.Limit, webhook.MaxDeadLimit)
+	}
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	at, id := pgtype.Timestamptz{InfinityModifier: pgtype.NegativeInfinity, Valid: true}, ""
+	if q.After != nil {
+		at, id = pgtype.Timestamptz{Time: q.After.At, Valid: true}, q.After.ID
+	}
+	args := []any{at, id, q.Limit}
+	sql := s.deadSQL
+	if q.Endpoint != "" {
+		sql, args = s.deadEndpointSQL, append(args, q.Endpoint)
+	}
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("hookpg: dead letters: %w", err)
+	}
+	out := []webhook.Message{}
+	for rows.Next() {
+		m := webhook.Message{State: webhook.Dead}
+		if err := rows.Scan(&m.ID, &m.Endpoint, &m.Type, &m.Payload, &m.Attempts, &m.Failures, &m.CreatedAt, &m.NextAt); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("hookpg: dead letters: %w", err)
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("hookpg: dead letters: %w", err)
+	}
+	return out, nil
 }
 
 // SetEndpointDisabled implements webhook.Store.

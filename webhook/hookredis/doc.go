@@ -39,14 +39,23 @@
 // Keys, under the prefix (WithPrefix): a hash per message ("m:<id>"), a
 // list of its attempts ("a:<id>"), a sorted set of pending message ids by
 // due time ("due"), one of each endpoint's pending ids by enqueue order
-// ("ep:<endpoint>"), the set of disabled endpoints ("disabled") and a
-// counter ("seq"). Every operation that changes more than one key is one
-// Lua script, so it is atomic. A lease is one script: it walks the due
-// set from the earliest (at most 256 entries a call), skips what may not
-// be leased, and pushes the chosen message's due time to the lease's end
-// with a new token, so a dead worker's message falls due again by itself.
-// Messages of a disabled endpoint met on the way are parked for a minute
-// so they do not fill the walk.
+// ("ep:<endpoint>"), the dead letters in the order they died, all
+// ("dead") and each endpoint's ("dead:<endpoint>"), the set of disabled
+// endpoints ("disabled") and a counter ("seq"). Every operation that
+// changes more than one key is one Lua script, so it is atomic. A lease
+// is one script: it walks the due set from the earliest (at most 256
+// entries a call), skips what may not be leased, and pushes the chosen
+// message's due time to the lease's end with a new token, so a dead
+// worker's message falls due again by itself. Messages of a disabled
+// endpoint met on the way are parked for a minute so they do not fill the
+// walk.
+//
+// The Finish that makes a message a dead letter adds it to the dead
+// indexes and Replay takes it out, in the same scripts, so a page of
+// [webhook.Dispatcher.DeadLetters] is a range of one index: as cheap with
+// a million messages queued as with none. Dead letters kept by apikit
+// v0.2, which had no such index, are listed once [Store.IndexDeadLetters]
+// has run.
 //
 // The scripts touch keys they compute from the prefix, so the store needs
 // one Redis server (or a cluster with every key on one shard: put the

@@ -55,3 +55,21 @@ func ExampleNew() {
 	// Output:
 	// evt_example evt_example pending
 }
+
+// After upgrading from apikit v0.2, whose store kept no index of dead
+// letters, IndexDeadLetters adds the dead letters already kept to it, so
+// that Dispatcher.DeadLetters lists them. It is safe to run again.
+func ExampleStore_IndexDeadLetters() {
+	client := exampleClient()
+	defer client.Close()
+	prefix := examplePrefix()
+	defer removeKeys(client, prefix)
+	store, err := hookredis.New(client, hookredis.WithPrefix(prefix))
+	if err != nil {
+		panic(err)
+	}
+	n, err := store.IndexDeadLetters(context.Background())
+	fmt.Println(n, "dead letters indexed,", err)
+	// Output:
+	// 0 dead letters indexed, <nil>
+}

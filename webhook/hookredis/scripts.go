@@ -47,9 +47,11 @@ end
 return false
 `)
 
-// finish: KEYS msg, due, attempts, disabled; ARGV id, token, number,
-// state, next, failures, attempt, disable, prefix, retention (ms).
-// Returns 1 done, 0 repeated, -1 lease lost.
+// finish: KEYS msg, due, attempts, disabled, dead; ARGV id, token,
+// number, state, next, failures, attempt, disable, prefix, retention
+// (ms), dead index entry. Returns 1 done, 0 repeated, -1 lease lost.
+// A dead letter's entry goes in the dead index and the endpoint's, and
+// in the message's "dead" field for Replay to take it out.
 var finishScript = redis.NewScript(`
 local f = redis.call('HMGET', KEYS[1], 'token', 'attempts', 'state', 'endpoint')
 if not f[1] or f[1] ~= ARGV[2] then return -1 end
@@ -65,6 +67,11 @@ else
   redis.call('ZREM', ARGV[9] .. 'ep:' .. f[4], ARGV[1])
 end
 if ARGV[8] == '1' then redis.call('SADD', KEYS[4], f[4]) end
+if ARGV[4] == '2' then
+  redis.call('HSET', KEYS[1], 'dead', ARGV[11])
+  redis.call('ZADD', KEYS[5], 0, ARGV[11])
+  redis.call('ZADD', KEYS[5] .. ':' .. f[4], 0, ARGV[11])
+end
 if ARGV[4] == '1' and tonumber(ARGV[10]) > 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[10])
   redis.call('PEXPIRE', KEYS[3], ARGV[10])
@@ -81,13 +88,18 @@ redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
 return 1
 `)
 
-// replay: KEYS msg, due; ARGV id, at, prefix. Returns 1 done, -1 not
-// found, -2 not dead.
+// replay: KEYS msg, due, dead; ARGV id, at, prefix. Returns 1 done, -1
+// not found, -2 not dead.
 var replayScript = redis.NewScript(`
-local f = redis.call('HMGET', KEYS[1], 'state', 'endpoint', 'seq')
+local f = redis.call('HMGET', KEYS[1], 'state', 'endpoint', 'seq', 'dead')
 if not f[1] then return -1 end
 if f[1] == '0' then return 1 end
 if f[1] ~= '2' then return -2 end
+if f[4] then
+  redis.call('ZREM', KEYS[3], f[4])
+  redis.call('ZREM', KEYS[3] .. ':' .. f[2], f[4])
+  redis.call('HDEL', KEYS[1], 'dead')
+end
 redis.call('HSET', KEYS[1], 'state', 0, 'next', ARGV[2], 'failures', 0, 'token', '')
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 redis.call('ZADD', ARGV[3] .. 'ep:' .. f[2], f[3], ARGV[1])
@@ -106,5 +118,46 @@ for _, id in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
   local next = redis.call('HGET', ARGV[3] .. 'm:' .. id, 'next')
   if next then redis.call('ZADD', KEYS[2], next, id) end
 end
+return 1
+`)
+
+// deadLetters: KEYS index (dead or dead:<endpoint>); ARGV start (a lex
+// range bound), limit, prefix, walk. Returns the fields of up to limit
+// dead letters after start, in index order. An entry whose message is
+// gone or no longer dead (the index outlived its message, which only a
+// key deleted or evicted behind the store's back does) is removed;
+// at most walk such entries a call.
+var deadLettersScript = redis.NewScript(`
+local start, limit, walk = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[4])
+local out = {}
+while #out < limit do
+  local batch = redis.call('ZRANGEBYLEX', KEYS[1], start, '+', 'LIMIT', 0, limit - #out)
+  if #batch == 0 then break end
+  for _, e in ipairs(batch) do
+    start = '(' .. e
+    local id = string.sub(e, 22)
+    local f = redis.call('HMGET', ARGV[3] .. 'm:' .. id, 'endpoint', 'type', 'payload', 'attempts',
+      'failures', 'created', 'next', 'state', 'dead')
+    if f[8] == '2' and f[9] == e then
+      table.insert(out, {id, f[1], f[2], f[3], f[4], f[5], f[6], f[7]})
+    else
+      redis.call('ZREM', KEYS[1], e)
+      walk = walk - 1
+      if walk <= 0 then return out end
+    end
+  end
+end
+return out
+`)
+
+// indexDead: KEYS msg, dead; ARGV entry, next (as read when the entry was
+// made). Indexes a dead letter that is not in the index. Returns 1 if it
+// did.
+var indexDeadScript = redis.NewScript(`
+local f = redis.call('HMGET', KEYS[1], 'state', 'next', 'dead', 'endpoint')
+if f[1] ~= '2' or f[3] or f[2] ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], 'dead', ARGV[1])
+redis.call('ZADD', KEYS[2], 0, ARGV[1])
+redis.call('ZADD', KEYS[2] .. ':' .. f[4], 0, ARGV[1])
 return 1
 `)

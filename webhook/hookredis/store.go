@@ -71,6 +71,17 @@ func (s *Store) attemptsKey(id string) string { return s.prefix + "a:" + id }
 func (s *Store) epKey(ep string) string       { return s.prefix + "ep:" + ep }
 func (s *Store) due() string                  { return s.prefix + "due" }
 func (s *Store) disabled() string             { return s.prefix + "disabled" }
+func (s *Store) dead() string                 { return s.prefix + "dead" }
+
+// deadEntry is a dead letter's entry in the dead index: its death time in
+// microseconds, zero-padded so that the entries sort by it (byte-wise,
+// the order of ZRANGEBYLEX), then its id.
+func deadEntry(at time.Time, id string) string { return deadEntryMicros(micros(at), id) }
+
+func deadEntryMicros(us int64, id string) string { return fmt.Sprintf("%020d:%s", max(us, 0), id) }
+
+// deadWalk is how many stale entries one DeadLetters call removes at most.
+const deadWalk = 1000
 
 func micros(t time.Time) int64 { return t.UnixMicro() }
 
@@ -151,8 +162,9 @@ func (s *Store) Finish(ctx context.Context, id, token string, r webhook.Result) 
 		disable = "1"
 	}
 	n, err := finishScript.Run(ctx, s.c,
-		[]string{s.msgKey(id), s.due(), s.attemptsKey(id), s.disabled()},
-		id, token, a.Number, int(r.State), micros(next), r.Failures, enc, disable, s.prefix, s.retention.Milliseconds()).Int()
+		[]string{s.msgKey(id), s.due(), s.attemptsKey(id), s.disabled(), s.dead()},
+		id, token, a.Number, int(r.State), micros(next), r.Failures, enc, disable, s.prefix, s.retention.Milliseconds(),
+		deadEntry(next, id)).Int()
 	if err != nil {
 		return fmt.Errorf("hookredis: finish: %w", err)
 	}
@@ -227,7 +239,7 @@ func (s *Store) Attempts(ctx context.Context, id string) ([]webhook.Attempt, err
 func (s *Store) Replay(ctx context.Context, id string, at time.Time) error {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	n, err := replayScript.Run(ctx, s.c, []string{s.msgKey(id), s.due()}, id, micros(at), s.prefix).Int()
+	n, err := replayScript.Run(ctx, s.c, []string{s.msgKey(id), s.due(), s.dead()}, id, micros(at), s.prefix).Int()
 	if err != nil {
 		return fmt.Errorf("hookredis: replay: %w", err)
 	}
@@ -238,6 +250,44 @@ func (s *Store) Replay(ctx context.Context, id string, at time.Time) error {
 		return webhook.ErrNotDead
 	}
 	return nil
+}
+
+// DeadLetters implements webhook.Store in one script over the index of
+// dead letters (all of them, or q.Endpoint's): a range by entry from the
+// cursor, so its cost grows with the page, not with the queue.
+func (s *Store) DeadLetters(ctx context.Context, q webhook.DeadQuery) ([]webhook.Message, error) {
+	if q.Limit < 1 || q.Limit > webhook.MaxDeadLimit {
+		return nil, fmt.Errorf("hookredis: dead letters: limit %d: want 1 to %d", q.Limit, webhook.MaxDeadLimit)
+	}
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	index := s.dead()
+	if q.Endpoint != "" {
+		index += ":" + q.Endpoint
+	}
+	start := "-"
+	if q.After != nil {
+		start = "(" + deadEntry(q.After.At, q.After.ID)
+	}
+	res, err := deadLettersScript.Run(ctx, s.c, []string{index}, start, q.Limit, s.prefix, deadWalk).Slice()
+	if err != nil {
+		return nil, fmt.Errorf("hookredis: dead letters: %w", err)
+	}
+	out := make([]webhook.Message, 0, len(res))
+	for _, r := range res {
+		f, ok := r.([]any)
+		if !ok || len(f) != 8 {
+			return nil, fmt.Errorf("hookredis: dead letters: unexpected reply %T", r)
+		}
+		str := func(v any) string { s, _ := v.(string); return s }
+		num := func(v any) int { n, _ := strconv.Atoi(str(v)); return n }
+		out = append(out, webhook.Message{
+			ID: str(f[0]), Endpoint: str(f[1]), Type: str(f[2]), Payload: []byte(str(f[3])),
+			State: webhook.Dead, Attempts: num(f[4]), Failures: num(f[5]),
+			CreatedAt: fromMicros(str(f[6])), NextAt: fromMicros(str(f[7])),
+		})
+	}
+	return out, nil
 }
 
 // SetEndpointDisabled implements webhook.Store in one script.

@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/apikit-go/apikit/webhook"
 	"github.com/apikit-go/apikit/webhook/hookredis"
@@ -73,5 +75,48 @@ func TestNewRejectsBadConfiguration(t *testing.T) {
 	}
 	if _, err := hookredis.New(nil); err == nil {
 		t.Error("New(nil) succeeded")
+	}
+}
+
+// The dead-letter indexes hold exactly the dead letters: the Finish that
+// kills a message adds it, Replay takes it out, with nothing left behind
+// for a later read to clean up.
+func TestDeadIndexFollowsMoves(t *testing.T) {
+	c := newClient(t)
+	prefix := testPrefix(t, c)
+	s, err := hookredis.New(c, hookredis.WithPrefix(prefix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	ep := "https://example.com/hooks"
+	now := time.Now()
+	if _, err := s.Enqueue(ctx, webhook.Message{ID: "m1", Endpoint: ep, Payload: []byte(`{}`), CreatedAt: now, NextAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	check := func(when string, want int64) {
+		t.Helper()
+		for _, k := range []string{prefix + "dead", prefix + "dead:" + ep} {
+			if n := c.ZCard(ctx, k).Val(); n != want {
+				t.Errorf("%s: %s holds %d entries; want %d", when, k, n, want)
+			}
+		}
+	}
+	for round := 1; round <= 2; round++ {
+		tok := fmt.Sprint("t", round)
+		if _, ok, err := s.Lease(ctx, webhook.LeaseRequest{Now: now, Until: now.Add(time.Minute), Token: tok}); !ok || err != nil {
+			t.Fatal(ok, err)
+		}
+		res := webhook.Result{Attempt: webhook.Attempt{Number: round, At: now.Add(time.Duration(round) * time.Second), Status: 500}, State: webhook.Dead}
+		for range 2 { // a repeated Finish adds nothing
+			if err := s.Finish(ctx, "m1", tok, res); err != nil {
+				t.Fatal(err)
+			}
+		}
+		check(fmt.Sprint("dead, round ", round), 1)
+		if err := s.Replay(ctx, "m1", now); err != nil {
+			t.Fatal(err)
+		}
+		check(fmt.Sprint("replayed, round ", round), 0)
 	}
 }

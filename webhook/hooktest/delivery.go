@@ -373,6 +373,10 @@ func testDeadReplayDelivered(t *testing.T, s webhook.Store) {
 	if n := len(rc.requests()); n != 2 {
 		t.Fatalf("%d attempts before the dead letter; want 2", n)
 	}
+	page, err := d.DeadLetters(context.Background(), webhook.DeadQuery{Endpoint: ep})
+	if err != nil || len(page.Messages) != 1 || page.Messages[0].ID != id || page.Next != nil {
+		t.Fatalf("DeadLetters = %+v, %v; want the one dead letter, no next page", page, err)
+	}
 	as, _ := d.Attempts(context.Background(), id)
 	if len(as) != 2 || as[1].Status != 500 || !strings.Contains(as[1].Error, "broken") {
 		t.Fatalf("attempts = %+v", as)
@@ -384,6 +388,10 @@ func testDeadReplayDelivered(t *testing.T, s webhook.Store) {
 	m := waitState(t, d, id, webhook.Delivered, 5*time.Second)
 	if m.Attempts != 3 || len(rc.requests()) != 3 {
 		t.Fatalf("after replay: %d attempts, %d requests; want 3", m.Attempts, len(rc.requests()))
+	}
+	page, err = d.DeadLetters(context.Background(), webhook.DeadQuery{})
+	if err != nil || len(page.Messages) != 0 || page.Next != nil {
+		t.Fatalf("DeadLetters after the replay = %+v, %v; want none", page, err)
 	}
 	if err := d.Replay(context.Background(), id); !errors.Is(err, webhook.ErrNotDead) {
 		t.Fatalf("Replay of a delivered message = %v; want ErrNotDead", err)

@@ -12,12 +12,15 @@
 //		})
 //	}
 //
-// The suite checks the store's contract call by call, then delivers
-// through Dispatchers over the store to local receivers: retries with
+// The suite checks the store's contract call by call, the listing of
+// dead letters included (paged by a cursor without gaps or repeats, by
+// endpoint, replayed ones left out, the page size bounded, and in step
+// with concurrent moves in and out of Dead), then delivers through
+// Dispatchers over the store to local receivers: retries with
 // Retry-After and a reset connection, 410 Gone, a worker that dies
 // holding a lease, three dispatchers sharing 1,000 messages, an internal
-// address refused, and a dead letter replayed. It uses short schedules
-// and takes a few seconds. newStore is called once per subtest and should
+// address refused, and a dead letter listed and replayed. It uses short
+// schedules and takes a few seconds. newStore is called once per subtest and should
 // return an empty store (a fresh key prefix or table).
 package hooktest
 
@@ -47,6 +50,10 @@ func Run(t *testing.T, newStore func(t *testing.T) webhook.Store) {
 		{"OrderedLease", testOrdered},
 		{"ReplayDeadLetter", testReplay},
 		{"NotFound", testNotFound},
+		{"DeadLettersPaged", testDeadLettersPaged},
+		{"DeadLettersAfterReplay", testDeadLettersReplay},
+		{"DeadLettersLimit", testDeadLettersLimit},
+		{"DeadLettersFollowConcurrentMoves", testDeadLettersConcurrent},
 		{"DeliverAfterTwoFailures", testDeliverAfterFailures},
 		{"GoneDisablesEndpoint", testGone},
 		{"KilledWorkerLosesNothing", testKilledWorker},
