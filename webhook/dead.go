@@ -67,6 +67,9 @@ func (d *Dispatcher) DeadLetters(ctx context.Context, q DeadQuery) (DeadPage, er
 	if q.Limit < 1 || q.Limit > MaxDeadLimit {
 		return DeadPage{}, fmt.Errorf("webhook: dead letters: limit %d: want 1 to %d (0 means %d)", q.Limit, MaxDeadLimit, defaultDeadLimit)
 	}
+	if err := checkLength(q.Endpoint); err != nil {
+		return DeadPage{}, err
+	}
 	if q.After != nil && q.After.ID != "" && !validID(q.After.ID) {
 		return DeadPage{}, fmt.Errorf("webhook: dead letters: invalid cursor id %.300q", q.After.ID)
 	}

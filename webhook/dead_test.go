@@ -2,6 +2,7 @@ package webhook_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -128,4 +129,40 @@ func TestDeadLettersStoreOverLimit(t *testing.T) {
 	if p, err := d.DeadLetters(context.Background(), webhook.DeadQuery{Limit: 2}); err == nil {
 		t.Fatalf("DeadLetters = %q, nil; want an error", pageIDs(p))
 	}
+}
+
+// An endpoint over MaxEndpointLength is refused everywhere an endpoint is
+// taken, with an *EndpointError that echoes only its start; one of
+// exactly MaxEndpointLength bytes is accepted.
+func TestEndpointLength(t *testing.T) {
+	d, err := webhook.New(newMemory(t), []string{secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	base := "https://hooks.example.com/"
+	longest := base + strings.Repeat("a", webhook.MaxEndpointLength-len(base))
+	tooLong := longest + "a"
+	if err := d.CheckEndpoint(longest); err != nil {
+		t.Fatalf("CheckEndpoint(%d bytes) = %v", len(longest), err)
+	}
+	if _, err := d.Enqueue(ctx, webhook.Message{Endpoint: longest, Payload: []byte(`{}`)}); err != nil {
+		t.Fatalf("Enqueue to %d bytes = %v", len(longest), err)
+	}
+	refused := func(what string, err error) {
+		t.Helper()
+		var ee *webhook.EndpointError
+		if !errors.As(err, &ee) || !strings.Contains(ee.Reason, "over the 2048 accepted") || len(ee.Endpoint) > 80 {
+			t.Errorf("%s of %d bytes: %v, want an *EndpointError echoing at most 80 bytes", what, len(tooLong), err)
+		}
+	}
+	refused("CheckEndpoint", d.CheckEndpoint(tooLong))
+	_, err = d.Enqueue(ctx, webhook.Message{Endpoint: tooLong, Payload: []byte(`{}`)})
+	refused("Enqueue", err)
+	_, err = d.DeadLetters(ctx, webhook.DeadQuery{Endpoint: tooLong})
+	refused("DeadLetters", err)
+	refused("EnableEndpoint", d.EnableEndpoint(ctx, tooLong))
+	refused("DisableEndpoint", d.DisableEndpoint(ctx, tooLong))
+	_, err = d.EndpointDisabled(ctx, tooLong)
+	refused("EndpointDisabled", err)
 }

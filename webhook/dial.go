@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/apikit-go/apikit/internal/jsonw"
 )
 
 // internal lists ranges that are not loopback, private, link-local or
@@ -55,11 +58,20 @@ func refusedAddr(ip netip.Addr) string {
 // delivery.
 func (d *Dispatcher) CheckEndpoint(endpoint string) error { return d.checkEndpoint(endpoint) }
 
-// checkEndpoint validates an endpoint URL before it is enqueued: an
-// absolute http or https URL with a host and, unless allowed, not a
-// literal internal address or localhost. Names are checked again, after
+// MaxEndpointLength is the longest endpoint URL, in bytes, that Enqueue
+// and CheckEndpoint accept: the length URLs reliably travel through
+// browsers and proxies, and short enough for every store to index (a
+// PostgreSQL index entry holds at most about 2.7 KB).
+const MaxEndpointLength = 2048
+
+// checkEndpoint validates an endpoint URL before it is enqueued: at most
+// MaxEndpointLength bytes, an absolute http or https URL with a host and,
+// unless allowed, not a literal internal address or localhost. Names are checked again, after
 // resolution, every time a connection is dialled.
 func (d *Dispatcher) checkEndpoint(endpoint string) error {
+	if err := checkLength(endpoint); err != nil {
+		return err
+	}
 	u, err := url.Parse(endpoint)
 	if err != nil {
 		return &EndpointError{Endpoint: endpoint, Reason: "not a URL"}
@@ -81,6 +93,15 @@ func (d *Dispatcher) checkEndpoint(endpoint string) error {
 		if why := refusedAddr(ip); why != "" {
 			return &EndpointError{Endpoint: endpoint, Reason: why}
 		}
+	}
+	return nil
+}
+
+// checkLength refuses an endpoint longer than MaxEndpointLength: none was
+// ever enqueued, and a store need not be asked about it.
+func checkLength(endpoint string) error {
+	if len(endpoint) > MaxEndpointLength {
+		return &EndpointError{Endpoint: jsonw.Cut(endpoint, 64), Reason: fmt.Sprintf("%d bytes long, over the %d accepted", len(endpoint), MaxEndpointLength)}
 	}
 	return nil
 }

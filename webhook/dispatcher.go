@@ -288,6 +288,9 @@ func (d *Dispatcher) Replay(ctx context.Context, id string) error {
 // EnableEndpoint re-enables an endpoint that answered 410 Gone (or was
 // disabled by DisableEndpoint); its pending messages are delivered again.
 func (d *Dispatcher) EnableEndpoint(ctx context.Context, endpoint string) error {
+	if err := checkLength(endpoint); err != nil {
+		return err
+	}
 	ctx, cancel := d.storeCtx(ctx)
 	defer cancel()
 	if err := d.store.SetEndpointDisabled(ctx, endpoint, false); err != nil {
@@ -300,6 +303,9 @@ func (d *Dispatcher) EnableEndpoint(ctx context.Context, endpoint string) error 
 // DisableEndpoint stops deliveries to endpoint until EnableEndpoint; its
 // messages wait, pending.
 func (d *Dispatcher) DisableEndpoint(ctx context.Context, endpoint string) error {
+	if err := checkLength(endpoint); err != nil {
+		return err
+	}
 	ctx, cancel := d.storeCtx(ctx)
 	defer cancel()
 	return d.store.SetEndpointDisabled(ctx, endpoint, true)
@@ -307,6 +313,9 @@ func (d *Dispatcher) DisableEndpoint(ctx context.Context, endpoint string) error
 
 // EndpointDisabled reports whether endpoint is disabled.
 func (d *Dispatcher) EndpointDisabled(ctx context.Context, endpoint string) (bool, error) {
+	if err := checkLength(endpoint); err != nil {
+		return false, err
+	}
 	ctx, cancel := d.storeCtx(ctx)
 	defer cancel()
 	return d.store.EndpointDisabled(ctx, endpoint)

@@ -68,7 +68,7 @@
 //     delivers each endpoint's messages one at a time, in order.
 //
 // Safety: endpoint URLs often come from partners, so only http and https
-// are accepted and an endpoint that resolves to a loopback, private,
+// URLs of at most MaxEndpointLength bytes are accepted and an endpoint that resolves to a loopback, private,
 // link-local or other internal address is refused, when enqueued (literal
 // addresses) and every time a connection is dialled (names, so DNS
 // rebinding is refused too). WithAllowedURLs lets operator-configured URLs

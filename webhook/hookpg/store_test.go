@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/apikit-go/apikit/webhook"
 	"github.com/apikit-go/apikit/webhook/hookpg"
@@ -58,4 +59,42 @@ func newStore(t testing.TB, pool *pgxpool.Pool) *hookpg.Store {
 func TestConformance(t *testing.T) {
 	pool := newPool(t)
 	hooktest.Run(t, func(t *testing.T) webhook.Store { return newStore(t, pool) })
+}
+
+// TestLongestEndpoint: an endpoint of webhook.MaxEndpointLength bytes that
+// does not compress fits every index of the schema: enqueued, disabled,
+// listed as a dead letter. (A PostgreSQL index entry holds at most 2,704
+// bytes: an endpoint of 3,000 fails its INSERT with SQLSTATE 54000, which
+// is why Enqueue refuses longer ones.)
+func TestLongestEndpoint(t *testing.T) {
+	s := newStore(t, newPool(t))
+	ctx := context.Background()
+	base := "https://hooks.example.com/"
+	random := make([]byte, (webhook.MaxEndpointLength-len(base))/2)
+	_, _ = rand.Read(random)
+	endpoint := base + hex.EncodeToString(random)
+	if len(endpoint) != webhook.MaxEndpointLength {
+		t.Fatalf("endpoint of %d bytes", len(endpoint))
+	}
+	at := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	if ok, err := s.Enqueue(ctx, webhook.Message{ID: "msg_long", Endpoint: endpoint, Payload: []byte(`{}`), CreatedAt: at, NextAt: at}); err != nil || !ok {
+		t.Fatalf("Enqueue = %v, %v", ok, err)
+	}
+	if _, ok, err := s.Lease(ctx, webhook.LeaseRequest{Now: at, Until: at.Add(time.Minute), Token: "tok"}); err != nil || !ok {
+		t.Fatalf("Lease = %v, %v", ok, err)
+	}
+	res := webhook.Result{Attempt: webhook.Attempt{Number: 1, At: at, Status: 500}, State: webhook.Dead, NextAt: at, Failures: 1}
+	if err := s.Finish(ctx, "msg_long", "tok", res); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetEndpointDisabled(ctx, endpoint, true); err != nil {
+		t.Fatal(err)
+	}
+	if off, err := s.EndpointDisabled(ctx, endpoint); err != nil || !off {
+		t.Fatalf("EndpointDisabled = %v, %v", off, err)
+	}
+	dead, err := s.DeadLetters(ctx, webhook.DeadQuery{Endpoint: endpoint, Limit: 10})
+	if err != nil || len(dead) != 1 || dead[0].ID != "msg_long" {
+		t.Fatalf("DeadLetters = %v, %v", dead, err)
+	}
 }
