@@ -135,18 +135,25 @@ func (s *Store) send(bt *batch) {
 		s.complete(c)
 		return
 	}
-	bt.cmds = s.pipeline(ctx, bt, bt.cmds[:0], false)
-	noScript := false
-	for _, cmd := range bt.cmds {
+	bt.cmds = s.pipeline(ctx, bt.calls, bt.cmds[:0], false)
+	// The server lost the script (SCRIPT FLUSH, a restart, a failover):
+	// the calls it refused go again with EVAL, which loads it. Only those:
+	// a flush in the middle of the pipeline leaves the calls before it
+	// done, and sending them again would count their cost twice.
+	var lost []int
+	for i, cmd := range bt.cmds {
 		if err := cmd.Err(); err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
-			noScript = true
-			break
+			lost = append(lost, i)
 		}
 	}
-	if noScript {
-		// The server lost the script (SCRIPT FLUSH, a restart): the calls
-		// go again with EVAL, which loads it.
-		bt.cmds = s.pipeline(ctx, bt, bt.cmds[:0], true)
+	if len(lost) > 0 {
+		again := make([]*call, len(lost))
+		for j, i := range lost {
+			again[j] = bt.calls[i]
+		}
+		for j, cmd := range s.pipeline(ctx, again, nil, true) {
+			bt.cmds[lost[j]] = cmd
+		}
 	}
 	var failed error
 	for i, c := range bt.calls {
@@ -195,11 +202,11 @@ func deadline(ctx context.Context, err error) error {
 	return err
 }
 
-// pipeline sends one EVALSHA (or EVAL) per call of bt and returns the
-// commands.
-func (s *Store) pipeline(ctx context.Context, bt *batch, cmds []*redis.Cmd, eval bool) []*redis.Cmd {
+// pipeline sends one EVALSHA (or EVAL) per call and returns the
+// commands, appended to cmds.
+func (s *Store) pipeline(ctx context.Context, calls []*call, cmds []*redis.Cmd, eval bool) []*redis.Cmd {
 	pipe := s.client.Pipeline()
-	for _, c := range bt.calls {
+	for _, c := range calls {
 		if eval {
 			cmds = append(cmds, s.script.Eval(ctx, pipe, c.b.keys, c.b.args...))
 		} else {

@@ -180,3 +180,67 @@ func TestConcurrentDecisionsShareRoundTrips(t *testing.T) {
 		}
 	}
 }
+
+// flushMidPipeline is a go-redis hook that, once armed, puts a SCRIPT
+// FLUSH in the middle of the next pipeline of EVALSHAs: the calls before
+// it run, the calls after it fail with NOSCRIPT.
+type flushMidPipeline struct {
+	armed, fired atomic.Bool
+}
+
+func (f *flushMidPipeline) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (f *flushMidPipeline) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+
+func (f *flushMidPipeline) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if len(cmds) < 2 || cmds[0].Name() != "evalsha" || !f.armed.CompareAndSwap(true, false) {
+			return next(ctx, cmds)
+		}
+		f.fired.Store(true)
+		half := len(cmds) / 2
+		with := append(append(append([]redis.Cmder{}, cmds[:half]...), redis.NewStatusCmd(ctx, "script", "flush")), cmds[half:]...)
+		return next(ctx, with)
+	}
+}
+
+// TestScriptFlushMidBatchCountsOnce: when the server loses the script in
+// the middle of a batch, only the decisions it refused are sent again;
+// the ones it made before are not counted a second time. limit
+// concurrent decisions of one caller at limit are all admitted.
+func TestScriptFlushMidBatchCountsOnce(t *testing.T) {
+	const limit = 20
+	c := testClient(t)
+	var f flushMidPipeline
+	c.AddHook(&f)
+	s := mustNew(t, c, WithPrefix(testPrefix(t, c)))
+	for try := 0; try < 50 && !f.fired.Load(); try++ {
+		key := fmt.Sprintf("p:{caller-%d}", try)
+		f.armed.Store(true)
+		var allowed atomic.Int64
+		var start, done sync.WaitGroup
+		start.Add(1)
+		for range limit {
+			done.Add(1)
+			go func() {
+				defer done.Done()
+				res := make([]ratelimit.Result, 1)
+				start.Wait()
+				if _, err := s.Take(context.Background(), []ratelimit.Item{hourly(key, limit)}, res); err != nil {
+					t.Error(err)
+				} else if res[0].Allowed {
+					allowed.Add(1)
+				}
+			}()
+		}
+		start.Done()
+		done.Wait()
+		f.armed.Store(false)
+		if f.fired.Load() && allowed.Load() != limit {
+			t.Fatalf("a SCRIPT FLUSH in the middle of a batch: %d of %d decisions at limit %d admitted", allowed.Load(), limit, limit)
+		}
+	}
+	if !f.fired.Load() {
+		t.Fatal("no batch of two or more decisions in 50 tries")
+	}
+}
