@@ -14,25 +14,24 @@ import (
 // scored by their expiry (server milliseconds): it drops expired leases
 // and adds ARGV[3] for ARGV[2] ms when fewer than ARGV[1] remain. It
 // returns {taken (1 or 0), slots in flight}. A token already held is
-// renewed, so a repeated call (a client retry) takes no second slot.
+// renewed, so a repeated call (a client retry) takes no second slot. The
+// key lives at least as long as its longest lease: a shorter lease of
+// another limiter on the same key never shortens it.
 var acquireScript = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local lease = tonumber(ARGV[2])
-if redis.call('ZSCORE', KEYS[1], ARGV[3]) then
-  redis.call('ZADD', KEYS[1], now + lease, ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], lease)
-  return {1, redis.call('ZCARD', KEYS[1])}
-end
 local n = redis.call('ZCARD', KEYS[1])
-if n >= tonumber(ARGV[1]) then
+local held = redis.call('ZSCORE', KEYS[1], ARGV[3])
+if not held and n >= tonumber(ARGV[1]) then
   return {0, n}
 end
 redis.call('ZADD', KEYS[1], now + lease, ARGV[3])
+if not held then n = n + 1 end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < lease then redis.call('PEXPIRE', KEYS[1], lease) end
-return {1, n + 1}
+return {1, n}
 `)
 
 // Acquire takes one of limit slots of key for lease (one round trip), for

@@ -329,3 +329,29 @@ func TestConcurrencyRenewedUnderLoad(t *testing.T) {
 		t.Fatalf("%d slots still held after every request returned", n)
 	}
 }
+
+// TestRepeatedAcquireKeepsLongerLease: a client that sends an acquire
+// again (go-redis retrying after a timeout) does not shorten the key's
+// life below the longest lease in it, which another limiter sharing the
+// key may hold.
+func TestRepeatedAcquireKeepsLongerLease(t *testing.T) {
+	c := testClient(t)
+	ctx := context.Background()
+	key := testPrefix(t, c) + "conc"
+	acquire := func(token string, leaseMS int64) {
+		t.Helper()
+		v, err := acquireScript.Run(ctx, c, []string{key}, 10, leaseMS, token).Int64Slice()
+		if err != nil || len(v) != 2 || v[0] != 1 {
+			t.Fatalf("acquire %s: %v, %v", token, v, err)
+		}
+	}
+	acquire("long", 10_000)
+	acquire("short", 1_000)
+	acquire("short", 1_000) // the retry
+	if ttl := c.PTTL(ctx, key).Val(); ttl < 5*time.Second {
+		t.Fatalf("key TTL %v after a repeated short acquire, want the 10s lease kept", ttl)
+	}
+	if n := c.ZCard(ctx, key).Val(); n != 2 {
+		t.Fatalf("%d slots held, want 2 (the retry takes none)", n)
+	}
+}
