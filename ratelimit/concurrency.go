@@ -2,9 +2,9 @@ package ratelimit
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -34,7 +34,8 @@ type leaseRenewer interface {
 // The IETF fields describe it as a policy named concurrency with
 // qu="concurrent-requests" and no window. The store must have the methods
 // Acquire and Release, as [MemoryStore] and ratelimit/rateredis's Store
-// do. It applies to [New]. Default: no concurrency limit.
+// do (ratelimit/ratetest checks them). It applies to [New]. Default: no
+// concurrency limit.
 //
 // On a shared store a slot is a lease of lease (> 0), so that the slots of
 // a replica that crashed come back when their leases end. While the
@@ -207,42 +208,55 @@ func (l *Limiter) concurrencyKey(key string) string {
 	return string(appendStoreKey(append(arr[:0], l.prefix+"concurrency:"...), key))
 }
 
-// Acquire takes one of limit slots for key, for [WithConcurrency]. It
-// reports the slots in flight after the call and whether one was taken. In
-// memory a slot needs no lease: it is held until Release.
+// Acquire takes one of limit slots for key, for [WithConcurrency], and
+// returns the token that gives it back. It reports the slots in flight
+// after the call and whether one was taken. In memory a slot needs no
+// lease: it is held until Release.
 func (s *MemoryStore) Acquire(_ context.Context, key string, limit int64, _ time.Duration) (string, int64, bool, error) {
 	c := &s.conc
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil {
-		c.m = map[string]int64{}
+		c.m = map[string][]uint64{}
 	}
-	n := c.m[key]
-	if n >= limit {
-		return "", n, false, nil
+	held := c.m[key]
+	if int64(len(held)) >= limit {
+		return "", int64(len(held)), false, nil
 	}
-	c.m[key] = n + 1
-	return "", n + 1, true, nil
+	c.seq++
+	c.m[key] = append(held, c.seq)
+	return strconv.FormatUint(c.seq, 36), int64(len(held)) + 1, true, nil
 }
 
-// Release gives back a slot taken by [MemoryStore.Acquire].
-func (s *MemoryStore) Release(_ context.Context, key, _ string) error {
+// Release gives back the slot of token, taken by [MemoryStore.Acquire].
+// Releasing it again does nothing, so a repeated call never frees another
+// request's slot.
+func (s *MemoryStore) Release(_ context.Context, key, token string) error {
+	tok, err := strconv.ParseUint(token, 36, 64)
+	if err != nil {
+		return fmt.Errorf("ratelimit: release: token %.40q is not one Acquire returns", token)
+	}
 	c := &s.conc
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	switch n := c.m[key]; {
-	case n <= 0:
-		return errors.New("ratelimit: release of a slot not held")
-	case n == 1:
-		delete(c.m, key)
+	held := c.m[key]
+	i := slices.Index(held, tok)
+	switch {
+	case i < 0:
+		return nil // given back before
+	case len(held) == 1:
+		delete(c.m, key) // no key is kept without a slot in flight
 	default:
-		c.m[key] = n - 1
+		held[i] = held[len(held)-1]
+		c.m[key] = held[:len(held)-1]
 	}
 	return nil
 }
 
-// concurrency holds the memory store's slots in flight.
+// concurrency holds the memory store's slots in flight: the tokens held
+// per key.
 type concurrency struct {
-	mu sync.Mutex
-	m  map[string]int64
+	mu  sync.Mutex
+	m   map[string][]uint64
+	seq uint64
 }

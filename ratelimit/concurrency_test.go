@@ -61,13 +61,16 @@ func TestConcurrencyLimit(t *testing.T) {
 			t.Fatalf("%s: most in flight %d (limit %d), %d admitted, %d limited", path, most.Load(), limit, ok.Load(), limited.Load())
 		}
 		// Every slot is back: limit requests can be in flight at once.
+		var tokens []string
 		for range limit {
-			if _, _, ok, _ := store.Acquire(context.Background(), "concurrency:{acme}", limit, time.Minute); !ok {
+			tok, _, ok, _ := store.Acquire(context.Background(), "concurrency:{acme}", limit, time.Minute)
+			if !ok {
 				t.Fatalf("%s: a slot was not given back", path)
 			}
+			tokens = append(tokens, tok)
 		}
-		for range limit {
-			_ = store.Release(context.Background(), "concurrency:{acme}", "")
+		for _, tok := range tokens {
+			_ = store.Release(context.Background(), "concurrency:{acme}", tok)
 		}
 	}
 }

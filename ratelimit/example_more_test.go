@@ -485,9 +485,9 @@ func ExampleMemoryStore_Acquire() {
 	store := must(ratelimit.NewMemoryStore())
 	defer store.Close()
 	ctx := context.Background()
-	_, n1, ok1, _ := store.Acquire(ctx, "concurrency:{acme}", 1, time.Minute)
+	tok, n1, ok1, _ := store.Acquire(ctx, "concurrency:{acme}", 1, time.Minute)
 	_, n2, ok2, _ := store.Acquire(ctx, "concurrency:{acme}", 1, time.Minute)
-	_ = store.Release(ctx, "concurrency:{acme}", "")
+	_ = store.Release(ctx, "concurrency:{acme}", tok)
 	_, n3, ok3, _ := store.Acquire(ctx, "concurrency:{acme}", 1, time.Minute)
 	fmt.Println(ok1, n1, ok2, n2, ok3, n3)
 	// Output: true 1 false 1 true 1
@@ -496,8 +496,17 @@ func ExampleMemoryStore_Acquire() {
 func ExampleMemoryStore_Release() {
 	store := must(ratelimit.NewMemoryStore())
 	defer store.Close()
-	fmt.Println(store.Release(context.Background(), "concurrency:{acme}", ""))
-	// Output: ratelimit: release of a slot not held
+	ctx := context.Background()
+	first, _, _, _ := store.Acquire(ctx, "concurrency:{acme}", 2, time.Minute)
+	_, _, _, _ = store.Acquire(ctx, "concurrency:{acme}", 2, time.Minute)
+	// Releasing a slot twice gives back one slot, never the other request's.
+	fmt.Println(store.Release(ctx, "concurrency:{acme}", first), store.Release(ctx, "concurrency:{acme}", first))
+	_, inFlight, ok, _ := store.Acquire(ctx, "concurrency:{acme}", 2, time.Minute)
+	_, _, again, _ := store.Acquire(ctx, "concurrency:{acme}", 2, time.Minute)
+	fmt.Println(ok, inFlight, again)
+	// Output:
+	// <nil> <nil>
+	// true 2 false
 }
 
 func ExampleLimiter_AllowUpTo() {
