@@ -25,13 +25,17 @@ func BenchmarkRoundTrip(b *testing.B) {
 		req, _ := http.NewRequest("GET", srv.URL+"/api/v1/patients", nil)
 		b.ReportAllocs()
 		b.ResetTimer()
+		var buf [64]byte
 		for b.Loop() {
 			resp, err := hc.Do(req)
 			if err != nil {
 				b.Fatal(err)
 			}
-			_, _ = io.Copy(io.Discard, resp.Body)
+			n, _ := io.ReadFull(resp.Body, buf[:])
 			resp.Body.Close()
+			if resp.StatusCode != 200 || string(buf[:n]) != `{"ok":true}` {
+				b.Fatalf("%d %q", resp.StatusCode, buf[:n])
+			}
 		}
 	}
 	b.Run("transport=bare", func(b *testing.B) { run(b, newBase()) })
@@ -93,8 +97,8 @@ func BenchmarkOverhead(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				resp, err := rt.RoundTrip(r)
-				if err != nil {
-					b.Fatal(err)
+				if err != nil || resp.StatusCode != 200 {
+					b.Fatal(resp, err)
 				}
 				resp.Body.Close()
 			}
