@@ -105,3 +105,38 @@ func BenchmarkOverhead(b *testing.B) {
 		})
 	}
 }
+
+// TestOverheadAllocations: over a bare transport, the client adds no
+// allocation to a GET and at most three to a POST that gets an automatic
+// idempotency key (the request copy, its header map and the map's
+// entries; the key shares the copy's allocation).
+func TestOverheadAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("counts allocations, which the race detector changes")
+	}
+	canned := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		return &http.Response{StatusCode: 200, Header: http.Header{}, Body: http.NoBody, Request: r}, nil
+	})
+	tr, err := client.NewTransport(canned)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		method string
+		extra  float64
+	}{{"GET", 0}, {"POST", 3}} {
+		req, _ := http.NewRequest(tc.method, "http://api.example.com/api/v1/patients", nil)
+		allocs := func(rt http.RoundTripper) float64 {
+			return testing.AllocsPerRun(200, func() {
+				resp, err := rt.RoundTrip(req)
+				if err != nil || resp.StatusCode != 200 {
+					t.Fatal(resp, err)
+				}
+			})
+		}
+		bare, with := allocs(canned), allocs(tr)
+		if with-bare > tc.extra {
+			t.Errorf("%s: %v allocations through the client, %v bare: want at most %v more", tc.method, with, bare, tc.extra)
+		}
+	}
+}

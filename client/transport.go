@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+	"unsafe"
 )
 
 // Transport is an http.RoundTripper that sends each request through a base
@@ -221,7 +222,7 @@ func (t *Transport) prepare(req *http.Request) *http.Request {
 	if !needKey && !missing {
 		return req
 	}
-	c := &prepared{r: *req} // one allocation for the copy and the key's slice
+	c := &prepared{r: *req} // one allocation for the copy and the key
 	r := &c.r
 	r.Header = make(http.Header, len(req.Header)+len(cfg.header)+1)
 	for k, v := range req.Header {
@@ -233,16 +234,20 @@ func (t *Transport) prepare(req *http.Request) *http.Request {
 		}
 	}
 	if needKey {
-		c.key[0] = newKey()
+		putKey(&c.keyBytes)
+		// The string shares c's bytes, written once above and never again.
+		c.key[0] = unsafe.String(&c.keyBytes[0], len(c.keyBytes))
 		r.Header[cfg.keyHeader] = c.key[:]
 	}
 	return r
 }
 
-// prepared is a request copy with room for its idempotency key's value.
+// prepared is a request copy with room for its idempotency key's value
+// and bytes.
 type prepared struct {
-	r   http.Request
-	key [1]string
+	r        http.Request
+	key      [1]string
+	keyBytes [36]byte
 }
 
 func shallow(req *http.Request) *http.Request {
