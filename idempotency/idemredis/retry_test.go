@@ -2,114 +2,24 @@ package idemredis_test
 
 import (
 	"context"
-	"errors"
-	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/apikit-go/apikit/idempotency"
 	"github.com/apikit-go/apikit/idempotency/idemredis"
+	"github.com/apikit-go/apikit/internal/faultproxy"
 	"github.com/redis/go-redis/v9"
 )
 
-// faultProxy forwards TCP connections to a Redis server. While stall is
-// set, it holds back the server's next reply for delay: the server has
-// executed the command, but the client's read times out.
-type faultProxy struct {
-	ln     net.Listener
-	target string
-	delay  time.Duration
-	stall  atomic.Bool
-	freeze atomic.Bool // forward nothing at all
-	wg     sync.WaitGroup
-	mu     sync.Mutex
-	conns  []net.Conn
-}
-
-func newFaultProxy(t *testing.T, target string, delay time.Duration) *faultProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &faultProxy{ln: ln, target: target, delay: delay}
-	p.wg.Add(1)
-	go p.accept()
-	t.Cleanup(p.close)
-	return p
-}
-
-func (p *faultProxy) addr() string { return p.ln.Addr().String() }
-
-func (p *faultProxy) accept() {
-	defer p.wg.Done()
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		s, err := net.Dial("tcp", p.target)
-		if err != nil {
-			c.Close()
-			continue
-		}
-		p.mu.Lock()
-		p.conns = append(p.conns, c, s)
-		p.mu.Unlock()
-		p.wg.Add(2)
-		go p.pipe(s, c, false)
-		go p.pipe(c, s, true)
-	}
-}
-
-// pipe copies from src to dst; replies (server to client) can be stalled.
-func (p *faultProxy) pipe(dst, src net.Conn, replies bool) {
-	defer p.wg.Done()
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := src.Read(buf)
-		if n > 0 {
-			for p.freeze.Load() {
-				time.Sleep(5 * time.Millisecond)
-			}
-			if replies && p.stall.CompareAndSwap(true, false) {
-				time.Sleep(p.delay)
-			}
-			if _, werr := dst.Write(buf[:n]); werr != nil {
-				return
-			}
-		}
-		if err != nil {
-			if !errors.Is(err, io.EOF) {
-				dst.Close()
-			}
-			return
-		}
-	}
-}
-
-func (p *faultProxy) close() {
-	p.freeze.Store(false)
-	p.ln.Close()
-	p.mu.Lock()
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.mu.Unlock()
-	p.wg.Wait()
-}
-
 // proxiedClient returns a client that reaches APIKIT_REDIS_URL through a
 // fault proxy, with go-redis' default retries and a short read timeout.
-func proxiedClient(t *testing.T, delay time.Duration) (*redis.Client, *faultProxy) {
+func proxiedClient(t *testing.T, delay time.Duration) (*redis.Client, *faultproxy.Proxy) {
 	t.Helper()
 	raw := os.Getenv("APIKIT_REDIS_URL")
 	if raw == "" {
@@ -120,8 +30,8 @@ func proxiedClient(t *testing.T, delay time.Duration) (*redis.Client, *faultProx
 		t.Fatal(err)
 	}
 	u, _ := url.Parse(raw)
-	p := newFaultProxy(t, u.Host, delay)
-	opts.Addr = p.addr()
+	p := faultproxy.New(t, u.Host, delay)
+	opts.Addr = p.Addr()
 	opts.ReadTimeout = 200 * time.Millisecond
 	opts.MaxRetries = 3
 	opts.MinRetryBackoff, opts.MaxRetryBackoff = time.Millisecond, 2*time.Millisecond
@@ -145,12 +55,12 @@ func TestClaimRetriedAfterReadTimeout(t *testing.T) {
 	s := mustNew(c, idemredis.WithPrefix(prefix))
 	ctx := context.Background()
 	for i, key := range []string{"unscoped-key", "0123456789abcdef0123456789abcdef/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"} {
-		p.stall.Store(true)
+		p.Stall.Store(true)
 		claim, err := s.Claim(ctx, key, "fp", "owner-1", 10*time.Second)
 		if err != nil || claim.Outcome != idempotency.Acquired {
 			t.Fatalf("key %d: claim whose reply timed out and was retried: %v, %v; want acquired", i, claim.Outcome, err)
 		}
-		if p.stall.Load() {
+		if p.Stall.Load() {
 			t.Fatal("the proxy never stalled a reply: the test did not exercise the retry")
 		}
 		if err := s.Complete(ctx, key, "owner-1", []byte("r"), time.Minute); err != nil {
@@ -165,8 +75,8 @@ func TestFrozenServer(t *testing.T) {
 	c, p := proxiedClient(t, 0)
 	direct := newClient(t)
 	s := mustNew(c, idemredis.WithPrefix(testPrefix(t, direct)), idemredis.WithTimeout(100*time.Millisecond))
-	p.freeze.Store(true)
-	defer p.freeze.Store(false)
+	p.Freeze.Store(true)
+	defer p.Freeze.Store(false)
 	start := time.Now()
 	_, err := s.Claim(context.Background(), "k", "fp", "o", time.Second)
 	if err == nil {
@@ -192,8 +102,8 @@ func TestMiddlewareOnFrozenServer(t *testing.T) {
 	}
 	var runs atomic.Int64
 	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { runs.Add(1) }))
-	p.freeze.Store(true)
-	defer p.freeze.Store(false)
+	p.Freeze.Store(true)
+	defer p.Freeze.Store(false)
 	r := httptest.NewRequest(http.MethodPost, "/orders", strings.NewReader("{}"))
 	r.Header.Set("Authorization", "Bearer partner-1")
 	r.Header.Set("Idempotency-Key", "k")
