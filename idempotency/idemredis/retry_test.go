@@ -2,17 +2,14 @@ package idemredis_test
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
-	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/apikit-go/apikit/idempotency"
 	"github.com/apikit-go/apikit/idempotency/idemredis"
+	"github.com/apikit-go/apikit/idempotency/idemtest"
 	"github.com/apikit-go/apikit/internal/faultproxy"
 	"github.com/redis/go-redis/v9"
 )
@@ -95,30 +92,7 @@ func TestFrozenServer(t *testing.T) {
 func TestMiddlewareOnFrozenServer(t *testing.T) {
 	c, p := proxiedClient(t, 0)
 	direct := newClient(t)
-	s := mustNew(c, idemredis.WithPrefix(testPrefix(t, direct)))
-	m, err := idempotency.New(s, idempotency.WithStoreTimeout(100*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var runs atomic.Int64
-	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { runs.Add(1) }))
-	p.Freeze.Store(true)
-	defer p.Freeze.Store(false)
-	r := httptest.NewRequest(http.MethodPost, "/orders", strings.NewReader("{}"))
-	r.Header.Set("Authorization", "Bearer partner-1")
-	r.Header.Set("Idempotency-Key", "k")
-	w := httptest.NewRecorder()
-	start := time.Now()
-	h.ServeHTTP(w, r)
 	// Without the claim's deadline, go-redis would wait for its read
 	// timeout (200ms here, 3s by default) on each of its 4 attempts.
-	if d := time.Since(start); d > 500*time.Millisecond {
-		t.Fatalf("answered after %v; want about the 100ms store timeout", d)
-	}
-	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
-		t.Fatalf("status %d, Retry-After %q; want 503 with Retry-After", w.Code, w.Header().Get("Retry-After"))
-	}
-	if runs.Load() != 0 {
-		t.Fatal("the handler ran although the claim did not answer")
-	}
+	idemtest.RunFrozenServer(t, mustNew(c, idemredis.WithPrefix(testPrefix(t, direct))), p.Freeze.Store)
 }

@@ -134,3 +134,37 @@ func RunMiddlewareRace(t *testing.T, store idempotency.Store) {
 		}
 	}
 }
+
+// RunFrozenServer checks what a keyed request costs when the server
+// behind store stops answering in the middle of the claim (a frozen host,
+// a network partition): freeze(true) must make it stop, freeze(false)
+// bring it back. The middleware, with a 100 ms store timeout, must answer
+// 503 with Retry-After within 500 ms and must not run the handler. A
+// store's tests put a fault proxy between the store's client and the
+// server and freeze that.
+func RunFrozenServer(t *testing.T, store idempotency.Store, freeze func(frozen bool)) {
+	t.Helper()
+	m, err := idempotency.New(store, idempotency.WithStoreTimeout(100*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var runs atomic.Int64
+	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { runs.Add(1) }))
+	freeze(true)
+	defer freeze(false)
+	r := httptest.NewRequest(http.MethodPost, "/orders", strings.NewReader("{}"))
+	r.Header.Set("Authorization", "Bearer partner-1")
+	r.Header.Set("Idempotency-Key", "frozen-"+rand.Text())
+	w := httptest.NewRecorder()
+	start := time.Now()
+	h.ServeHTTP(w, r)
+	if d := time.Since(start); d > 500*time.Millisecond {
+		t.Fatalf("answered after %v; want about the 100ms store timeout", d)
+	}
+	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
+		t.Fatalf("status %d, Retry-After %q; want 503 with Retry-After", w.Code, w.Header().Get("Retry-After"))
+	}
+	if runs.Load() != 0 {
+		t.Fatal("the handler ran although the claim did not answer")
+	}
+}
