@@ -2,8 +2,6 @@ package hookpg_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"strings"
 	"testing"
 	"time"
@@ -17,12 +15,7 @@ import (
 func TestMigrateAddsDeadLetterIndexes(t *testing.T) {
 	pool := newPool(t)
 	ctx := context.Background()
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "apikit_test_hook_" + hex.EncodeToString(b[:])
-	t.Cleanup(func() {
-		_, _ = pool.Exec(context.Background(), "DROP TABLE IF EXISTS "+name+", "+name+"_attempts, "+name+"_endpoints")
-	})
+	name := testTable(t, pool)
 	s, err := hookpg.New(pool, hookpg.WithTable(name))
 	if err != nil {
 		t.Fatal(err)

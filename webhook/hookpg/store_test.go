@@ -36,17 +36,23 @@ func newPool(t testing.TB) *pgxpool.Pool {
 	return p
 }
 
-// newStore returns a migrated store on tables unique to the test, dropped
-// when it ends.
-func newStore(t testing.TB, pool *pgxpool.Pool) *hookpg.Store {
-	t.Helper()
+// testTable returns a table name unique to the test; its tables are
+// dropped when the test ends.
+func testTable(t testing.TB, pool *pgxpool.Pool) string {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	name := "apikit_test_hook_" + hex.EncodeToString(b[:])
 	t.Cleanup(func() {
 		_, _ = pool.Exec(context.Background(), "DROP TABLE IF EXISTS "+name+", "+name+"_attempts, "+name+"_endpoints")
 	})
-	s, err := hookpg.New(pool, hookpg.WithTable(name))
+	return name
+}
+
+// newStore returns a migrated store on tables unique to the test, dropped
+// when it ends.
+func newStore(t testing.TB, pool *pgxpool.Pool) *hookpg.Store {
+	t.Helper()
+	s, err := hookpg.New(pool, hookpg.WithTable(testTable(t, pool)))
 	if err != nil {
 		t.Fatal(err)
 	}
