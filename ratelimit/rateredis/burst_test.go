@@ -148,35 +148,14 @@ func TestConcurrentDecisionsShareRoundTrips(t *testing.T) {
 		}
 		key := fmt.Sprintf("p:{caller-%v}", flush)
 		n.trips.Store(0)
-		var allowed atomic.Int64
-		var start, done sync.WaitGroup
-		start.Add(1)
-		errs := make(chan error, goroutines)
-		for range goroutines {
-			done.Add(1)
-			go func() {
-				defer done.Done()
-				res := make([]ratelimit.Result, 1)
-				start.Wait()
-				if _, err := s.Take(context.Background(), []ratelimit.Item{hourly(key, limit)}, res); err != nil {
-					errs <- err
-					return
-				}
-				if res[0].Allowed {
-					allowed.Add(1)
-				}
-			}()
-		}
-		start.Done()
-		done.Wait()
-		close(errs)
-		for err := range errs {
+		allowed, err := takeAtOnce(s, hourly(key, limit), goroutines)
+		if err != nil {
 			t.Fatalf("script flushed %v: %v", flush, err)
 		}
 		trips := n.trips.Load()
 		t.Logf("script flushed %v: %d decisions in %d round trips", flush, goroutines, trips)
-		if allowed.Load() != limit || trips > goroutines/3 {
-			t.Errorf("script flushed %v: allowed %d, want %d; %d round trips for %d decisions", flush, allowed.Load(), limit, trips, goroutines)
+		if allowed != limit || trips > goroutines/3 {
+			t.Errorf("script flushed %v: allowed %d, want %d; %d round trips for %d decisions", flush, allowed, limit, trips, goroutines)
 		}
 	}
 }
@@ -217,30 +196,42 @@ func TestScriptFlushMidBatchCountsOnce(t *testing.T) {
 	for try := 0; try < 50 && !f.fired.Load(); try++ {
 		key := fmt.Sprintf("p:{caller-%d}", try)
 		f.armed.Store(true)
-		var allowed atomic.Int64
-		var start, done sync.WaitGroup
-		start.Add(1)
-		for range limit {
-			done.Add(1)
-			go func() {
-				defer done.Done()
-				res := make([]ratelimit.Result, 1)
-				start.Wait()
-				if _, err := s.Take(context.Background(), []ratelimit.Item{hourly(key, limit)}, res); err != nil {
-					t.Error(err)
-				} else if res[0].Allowed {
-					allowed.Add(1)
-				}
-			}()
-		}
-		start.Done()
-		done.Wait()
+		allowed, err := takeAtOnce(s, hourly(key, limit), limit)
 		f.armed.Store(false)
-		if f.fired.Load() && allowed.Load() != limit {
-			t.Fatalf("a SCRIPT FLUSH in the middle of a batch: %d of %d decisions at limit %d admitted", allowed.Load(), limit, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.fired.Load() && allowed != limit {
+			t.Fatalf("a SCRIPT FLUSH in the middle of a batch: %d of %d decisions at limit %d admitted", allowed, limit, limit)
 		}
 	}
 	if !f.fired.Load() {
 		t.Fatal("no batch of two or more decisions in 50 tries")
 	}
+}
+
+// takeAtOnce makes n decisions of item at once, from n goroutines released
+// together, and returns how many were admitted, or the first error.
+func takeAtOnce(s *Store, item ratelimit.Item, n int) (int64, error) {
+	var allowed atomic.Int64
+	var start, done sync.WaitGroup
+	start.Add(1)
+	errs := make(chan error, n)
+	for range n {
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			res := make([]ratelimit.Result, 1)
+			start.Wait()
+			if _, err := s.Take(context.Background(), []ratelimit.Item{item}, res); err != nil {
+				errs <- err
+			} else if res[0].Allowed {
+				allowed.Add(1)
+			}
+		}()
+	}
+	start.Done()
+	done.Wait()
+	close(errs)
+	return allowed.Load(), <-errs
 }
