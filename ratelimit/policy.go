@@ -46,8 +46,8 @@ type Policy struct {
 	Shadow bool
 }
 
-// PerSecond, PerMinute and PerHour return an unnamed policy of n requests
-// per period.
+// PerSecond returns an unnamed policy of n requests per second (PerMinute
+// and PerHour, per minute and per hour).
 func PerSecond(n int64) Policy { return Policy{Limit: n, Period: time.Second} }
 
 // PerMinute returns a policy of n requests per minute.

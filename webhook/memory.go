@@ -156,7 +156,7 @@ func (s *MemoryStore) Finish(ctx context.Context, id, token string, res Result) 
 	case Delivered:
 		s.delivered = append(s.delivered, id)
 	case Dead:
-		i, _ := slices.BinarySearchFunc(s.dead, r, func(e, r *memRecord) int { return deadCmp(e, r.m.NextAt, r.m.ID) })
+		i, _ := s.deadIndex(r)
 		s.dead = slices.Insert(s.dead, i, r)
 	}
 	if res.DisableEndpoint {
@@ -226,13 +226,19 @@ func (s *MemoryStore) Replay(ctx context.Context, id string, at time.Time) error
 	case r.m.State != Dead:
 		return ErrNotDead
 	}
-	if i, ok := slices.BinarySearchFunc(s.dead, r, func(e, r *memRecord) int { return deadCmp(e, r.m.NextAt, r.m.ID) }); ok {
+	if i, ok := s.deadIndex(r); ok {
 		s.dead = slices.Delete(s.dead, i, i+1)
 	}
 	r.m.State, r.m.NextAt, r.m.Failures = Pending, at, 0
 	r.token = ""
 	s.pending[id] = r
 	return nil
+}
+
+// deadIndex finds r's place in the index of dead letters, and whether it
+// is there.
+func (s *MemoryStore) deadIndex(r *memRecord) (int, bool) {
+	return slices.BinarySearchFunc(s.dead, r, func(e, r *memRecord) int { return deadCmp(e, r.m.NextAt, r.m.ID) })
 }
 
 // deadCmp orders dead letter r against the place (at, id).
